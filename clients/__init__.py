@@ -1,0 +1,1 @@
+"""Client tooling: the `impressions` CLI, the tritonclient library, bulk runner, load tests."""

@@ -1,0 +1,1 @@
+"""Build the models the generator serves: corpus, tokenizer, demo model, ONNX/TensorRT export."""

@@ -1,0 +1,1 @@
+"""Importable logic of the impression pipeline (no Triton imports, unit-testable)."""

@@ -1,0 +1,1 @@
+"""Deterministic safety checks on impressions."""

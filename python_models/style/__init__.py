@@ -1,0 +1,1 @@
+"""Radiologist style profiles."""
