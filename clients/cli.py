@@ -18,7 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("export.train", "train the demo tokenizer and model from the corpus"),
     "eval": ("export.evaluate", "quality report: ROUGE and fact metrics on the test split"),
     "style": ("python_models.style.cli", "radiologist style profiles: learn/show/list/set/..."),
-    "check-eval": ("python_models.safety.evaluate", "measure safety-check recall on injected errors"),
+    "check-eval": (
+        "python_models.safety.evaluate",
+        "measure safety-check recall on injected errors",
+    ),
     "summarize": ("clients.summarize_cmd", "summarize one report through the running server"),
     "bulk": ("clients.bulk", "run thousands of reports through the server, resumable"),
     "load": ("clients.load", "perf_analyzer load test sweep with chart"),

@@ -1,0 +1,116 @@
+"""Triton adapter for `postprocess`: ids + context in, impression + warnings out.
+
+All logic lives in `python_models.postprocess`, `.style` and `.safety`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import triton_python_backend_utils as pb_utils
+
+try:
+    import python_models  # noqa: F401
+except ImportError:  # not pip-installed: fall back to the checkout that holds this repository
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from python_models.model_config import parameter, resolve_in_version
+from python_models.postprocess import Finished, Postprocessor
+from python_models.request_fields import InvalidRequest
+from python_models.safety import CheckContext, run_checks
+from python_models.style import StyleService
+from python_models.tokenizer_loader import load_tokenizer
+from python_models.triton_io import (
+    bytes_tensor,
+    id_rows,
+    parse_json,
+    request_error_message,
+    string_rows,
+)
+
+
+def _input(request, name: str):
+    tensor = pb_utils.get_input_tensor_by_name(request, name)
+    return None if tensor is None else tensor.as_numpy()
+
+
+def _checks(findings: str, impression: str, context: dict) -> list[dict]:
+    return run_checks(
+        findings,
+        impression,
+        CheckContext(
+            exam=context.get("exam"),
+            patient_sex=context.get("patient_sex"),
+            patient_age=context.get("patient_age"),
+            comparison=context.get("comparison"),
+        ),
+    )
+
+
+class TritonPythonModel:
+    def initialize(self, args: dict[str, str]) -> None:
+        config = json.loads(args["model_config"])
+        tokenizer_dir = resolve_in_version(
+            args, parameter(config, "tokenizer_dir", str, "tokenizer")
+        )
+        store_url = parameter(config, "style_store_url", str, "") or None
+        self.postprocessor = Postprocessor(
+            load_tokenizer(tokenizer_dir), StyleService(store_url), _checks
+        )
+        self.logger = pb_utils.Logger
+
+    def _unpack(self, request) -> list[tuple[list[int], dict]] | InvalidRequest:
+        try:
+            ids = id_rows(_input(request, "OUTPUT_IDS"), "OUTPUT_IDS")
+            contexts = [
+                parse_json(raw, "CONTEXT")
+                for raw in string_rows(_input(request, "CONTEXT"), "CONTEXT", len(ids))
+            ]
+            if not all(isinstance(c, dict) for c in contexts):
+                raise InvalidRequest("CONTEXT must hold JSON objects")
+            return [(row.tolist(), ctx) for row, ctx in zip(ids, contexts, strict=True)]
+        except InvalidRequest as exc:
+            return exc
+
+    def execute(self, requests):
+        started = time.perf_counter()
+        unpacked = [self._unpack(r) for r in requests]
+        flat = [row for rows in unpacked if isinstance(rows, list) for row in rows]
+        finished = iter(self.postprocessor.finish(flat) if flat else [])
+        responses, codes = [], []
+        for rows in unpacked:
+            if isinstance(rows, InvalidRequest):
+                responses.append(
+                    pb_utils.InferenceResponse(
+                        error=pb_utils.TritonError(
+                            request_error_message([(0, str(rows))], 1),
+                            pb_utils.TritonError.INVALID_ARG,
+                        )
+                    )
+                )
+                continue
+            results: list[Finished] = [next(finished) for _ in rows]
+            codes += [w.get("code", "?") for r in results for w in r.warnings]
+            responses.append(
+                pb_utils.InferenceResponse(
+                    output_tensors=[
+                        pb_utils.Tensor(
+                            "IMPRESSION", bytes_tensor([r.impression for r in results])
+                        ),
+                        pb_utils.Tensor(
+                            "WARNINGS", bytes_tensor([json.dumps(r.warnings) for r in results])
+                        ),
+                    ]
+                )
+            )
+        self.logger.log_verbose(
+            f"postprocess requests={len(requests)} rows={len(flat)} "
+            f"warning_codes={sorted(set(codes))} ms={(time.perf_counter() - started) * 1000:.1f}"
+        )
+        return responses
+
+    def finalize(self) -> None:
+        self.postprocessor = None

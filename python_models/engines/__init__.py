@@ -1,0 +1,54 @@
+"""Generation engines behind one call: `load_engine(name, bundle_dir, ...)`.
+
+Each engine lives in its own module, imported only when chosen, so the default ONNX Runtime
+path never imports torch (fast, light stub start-up in Triton).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from python_models.engines.base import Engine, EngineError, GenerationSettings, strip_generated
+
+# engine name -> (module, class)
+ENGINES: dict[str, tuple[str, str]] = {
+    "onnxruntime": ("python_models.engines.onnxruntime_engine", "OnnxRuntimeEngine"),
+    "torch": ("python_models.engines.torch_engine", "TorchEngine"),
+    "tensorrt": ("python_models.engines.tensorrt_engine", "TensorRTEngine"),
+}
+PRECISIONS = ("fp32", "int8")
+DEVICES = ("cpu", "gpu")
+
+__all__ = [
+    "DEVICES",
+    "ENGINES",
+    "PRECISIONS",
+    "Engine",
+    "EngineError",
+    "GenerationSettings",
+    "load_engine",
+    "strip_generated",
+]
+
+
+def load_engine(
+    name: str,
+    bundle_dir: str | Path,
+    *,
+    precision: str = "fp32",
+    device: str = "cpu",
+    num_threads: int | None = None,
+) -> Engine:
+    """Build the named engine on the generator bundle (model_repository/generator/1)."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; valid engines: {', '.join(ENGINES)}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; valid: {', '.join(DEVICES)}")
+    if num_threads is not None and num_threads < 1:
+        raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+    module_name, class_name = ENGINES[name]
+    engine_cls = getattr(importlib.import_module(module_name), class_name)
+    return engine_cls(Path(bundle_dir), precision=precision, device=device, num_threads=num_threads)

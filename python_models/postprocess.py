@@ -1,0 +1,99 @@
+"""Generated ids -> styled impression + warnings, one batch at a time.
+
+The whole batch is detokenized in one `batch_decode` call. Styling and safety checks then run
+per item, each guarded: a failure in either degrades that one answer (default style, or a
+blocking CHECK_ERROR warning that asks for a manual review) instead of failing the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from python_models.exams import modality_of
+
+log = logging.getLogger(__name__)
+
+Warning_ = dict[str, Any]
+ChecksFn = Callable[[str, str, dict[str, Any]], list[Warning_]]
+
+
+class Decoder(Protocol):
+    def batch_decode(self, sequences: Sequence[Sequence[int]], **kwargs: Any) -> list[str]: ...
+
+
+class Styler(Protocol):
+    def apply(
+        self, impression: str, radiologist_id: str | None, modality: str | None
+    ) -> tuple[str, list[Warning_]]: ...
+
+
+@dataclass(frozen=True)
+class Finished:
+    impression: str
+    warnings: list[Warning_]
+
+
+def _warning(code: str, severity: str, message: str) -> Warning_:
+    return {"code": code, "severity": severity, "message": message}
+
+
+class Postprocessor:
+    """Detokenize, apply the radiologist's style, run the safety checks."""
+
+    def __init__(self, tokenizer: Decoder, styler: Styler, checks: ChecksFn) -> None:
+        self.tokenizer = tokenizer
+        self.styler = styler
+        self.checks = checks
+
+    def _style(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
+        try:
+            return self.styler.apply(
+                text, context.get("radiologist_id"), modality_of(context.get("exam"))
+            )
+        except Exception as exc:  # noqa: BLE001 - one item must not fail the batch
+            log.error("style failed: %s", type(exc).__name__)
+            return text, [
+                _warning(
+                    "STYLE_FALLBACK",
+                    "warn",
+                    "style could not be applied; default formatting returned",
+                )
+            ]
+
+    def _check(self, impression: str, context: dict[str, Any]) -> list[Warning_]:
+        try:
+            return list(self.checks(context.get("findings") or "", impression, context))
+        except Exception as exc:  # noqa: BLE001
+            log.error("safety checks failed: %s", type(exc).__name__)
+            return [
+                _warning(
+                    "CHECK_ERROR",
+                    "block",
+                    "safety checks could not run on this impression; review manually",
+                )
+            ]
+
+    def finish(self, batch: list[tuple[Sequence[int], dict[str, Any]]]) -> list[Finished]:
+        texts = self.tokenizer.batch_decode([ids for ids, _ in batch], skip_special_tokens=True)
+        results: list[Finished] = []
+        for text, (_, context) in zip(texts, batch, strict=True):
+            warnings = list(context.get("warnings") or [])
+            text = " ".join(text.split())
+            if not text:
+                warnings.append(
+                    _warning(
+                        "EMPTY_IMPRESSION",
+                        "block",
+                        "the model produced no impression; dictate manually",
+                    )
+                )
+                results.append(Finished("", warnings))
+                continue
+            styled, style_warnings = self._style(text, context)
+            warnings += style_warnings
+            warnings += self._check(styled, context)
+            results.append(Finished(styled, warnings))
+        return results

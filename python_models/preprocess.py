@@ -1,0 +1,151 @@
+"""Report text -> model input ids, one batch at a time.
+
+Sections are parsed, the FINDINGS are normalised into the exact text format the model was
+trained on (`model_input_text`, shared with export/train.py), and all valid reports of a batch
+are tokenized in ONE tokenizer call. Each report is validated on its own so one bad report only
+fails itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from python_models.request_fields import InvalidRequest, RequestContext, decode_text, parse_context
+from python_models.sections import parse_sections
+
+DEFAULT_MAX_INPUT_TOKENS = 384
+DEFAULT_MAX_REPORT_BYTES = 128 * 1024
+
+
+class Tokenizer(Protocol):
+    """The part of a transformers fast tokenizer that preprocessing needs."""
+
+    def __call__(self, texts: list[str], **kwargs: Any) -> Any: ...
+
+
+def normalise_text(text: str) -> str:
+    """Unicode NFC, unified dashes/quotes, collapsed whitespace: the same text in, same ids out."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u00a0", " ")
+    text = text.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"')
+    text = text.replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def model_input_text(findings: str) -> str:
+    """The text the model sees: normalised FINDINGS only (exam and history are optional inputs
+    a caller may not have, so the model must not depend on them)."""
+    return normalise_text(findings)
+
+
+@dataclass(frozen=True)
+class RawReport:
+    """One request's inputs as they arrive (BYTES elements or None when not sent)."""
+
+    report_text: bytes | str | None
+    radiologist_id: bytes | str | None = None
+    exam: bytes | str | None = None
+    patient_sex: bytes | str | None = None
+    patient_age: bytes | str | None = None
+
+
+@dataclass
+class PreparedReport:
+    """Model inputs for one report plus the context postprocess needs (travels as JSON)."""
+
+    input_ids: list[int]
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class Preprocessor:
+    """Validates, parses and tokenizes batches of reports."""
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        *,
+        max_input_tokens: int = DEFAULT_MAX_INPUT_TOKENS,
+        max_report_bytes: int = DEFAULT_MAX_REPORT_BYTES,
+    ) -> None:
+        if max_input_tokens < 8:
+            raise ValueError("max_input_tokens must be at least 8")
+        if max_report_bytes < 1:
+            raise ValueError("max_report_bytes must be positive")
+        self.tokenizer = tokenizer
+        self.max_input_tokens = max_input_tokens
+        self.max_report_bytes = max_report_bytes
+
+    def _validate(self, raw: RawReport) -> tuple[str, RequestContext, dict[str, str]]:
+        if raw.report_text is None:
+            raise InvalidRequest("report_text is required")
+        size = len(
+            raw.report_text.encode("utf-8") if isinstance(raw.report_text, str) else raw.report_text
+        )
+        if size > self.max_report_bytes:
+            raise InvalidRequest(
+                f"report_text is {size} bytes; the limit is {self.max_report_bytes} bytes"
+            )
+        text = decode_text(raw.report_text, "report_text") or ""
+        if not text.strip():
+            raise InvalidRequest("report_text is empty")
+        context = parse_context(
+            decode_text(raw.radiologist_id, "radiologist_id"),
+            decode_text(raw.exam, "exam"),
+            decode_text(raw.patient_sex, "patient_sex"),
+            decode_text(raw.patient_age, "patient_age"),
+        )
+        sections = parse_sections(text).as_dict()
+        if not sections["findings"].strip():
+            raise InvalidRequest(
+                "report_text has no FINDINGS text (send the findings, with or without a header)"
+            )
+        return model_input_text(sections["findings"]), context, sections
+
+    def prepare(self, batch: list[RawReport]) -> list[PreparedReport | InvalidRequest]:
+        """Prepare every report of a batch; invalid ones come back as their InvalidRequest."""
+        results: list[PreparedReport | InvalidRequest] = []
+        texts: list[str] = []
+        pending: list[tuple[int, RequestContext, dict[str, str]]] = []
+        for index, raw in enumerate(batch):
+            try:
+                text, context, sections = self._validate(raw)
+            except InvalidRequest as exc:
+                results.append(exc)
+                continue
+            results.append(PreparedReport(input_ids=[]))
+            texts.append(text)
+            pending.append((index, context, sections))
+        if not texts:
+            return results
+        encoded = self.tokenizer(texts, truncation=False, add_special_tokens=True)["input_ids"]
+        for (index, context, sections), ids in zip(pending, encoded, strict=True):
+            warnings: list[dict[str, str]] = []
+            if len(ids) > self.max_input_tokens:
+                warnings.append(
+                    {
+                        "code": "INPUT_TRUNCATED",
+                        "severity": "warn",
+                        "message": (
+                            f"findings were {len(ids)} tokens; only the first "
+                            f"{self.max_input_tokens} were summarized"
+                        ),
+                    }
+                )
+                ids = list(ids[: self.max_input_tokens - 1]) + [ids[-1]]
+            exam = context.exam or sections["exam"] or None
+            results[index] = PreparedReport(
+                input_ids=list(ids),
+                context={
+                    "radiologist_id": context.radiologist_id,
+                    "exam": exam,
+                    "patient_sex": context.patient_sex,
+                    "patient_age": context.patient_age,
+                    "findings": sections["findings"],
+                    "comparison": sections["comparison"] or None,
+                    "warnings": warnings,
+                },
+            )
+        return results

@@ -1,0 +1,110 @@
+"""Validate the optional context inputs of a request (sex, age, ids).
+
+Each problem raises `InvalidRequest` with a message that names the field and the rule, never the
+value, because values may be patient data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+MAX_ID_CHARS = 128
+MAX_EXAM_CHARS = 256
+
+_SEX = {
+    "f": "female",
+    "female": "female",
+    "w": "female",
+    "woman": "female",
+    "m": "male",
+    "male": "male",
+    "man": "male",
+    "o": "other",
+    "other": "other",
+    "x": "other",
+    "u": None,
+    "unknown": None,
+    "": None,
+}
+_AGE_RE = re.compile(r"^\s*(\d{1,3})\s*(y|yr|yrs|year|years|yo)?\s*$", re.I)
+_ID_RE = re.compile(r"^[A-Za-z0-9._@:-]+$")
+
+
+class InvalidRequest(ValueError):
+    """A request that can never succeed; its message is safe to return and to log."""
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """The validated optional inputs that travel with a report."""
+
+    radiologist_id: str | None = None
+    exam: str | None = None
+    patient_sex: str | None = None
+    patient_age: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def decode_text(raw: bytes | str | None, field: str) -> str | None:
+    """UTF-8 decode one BYTES element; None stays None."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"{field} is not valid UTF-8 (byte {exc.start})") from None
+
+
+def parse_patient_sex(value: str | None) -> str | None:
+    if value is None:
+        return None
+    key = value.strip().lower()
+    if key not in _SEX:
+        raise InvalidRequest("patient_sex must be one of F, M, O, U (or female/male/other/unknown)")
+    return _SEX[key]
+
+
+def parse_patient_age(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    match = _AGE_RE.match(value)
+    if not match or int(match.group(1)) > 130:
+        raise InvalidRequest("patient_age must be whole years between 0 and 130, e.g. '54'")
+    return int(match.group(1))
+
+
+def parse_radiologist_id(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > MAX_ID_CHARS or not _ID_RE.match(value):
+        raise InvalidRequest(
+            f"radiologist_id must be 1-{MAX_ID_CHARS} characters of letters, digits, '._@:-'"
+        )
+    return value
+
+
+def parse_exam(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = " ".join(value.split())
+    if len(value) > MAX_EXAM_CHARS:
+        raise InvalidRequest(f"exam must be at most {MAX_EXAM_CHARS} characters")
+    return value
+
+
+def parse_context(
+    radiologist_id: str | None, exam: str | None, patient_sex: str | None, patient_age: str | None
+) -> RequestContext:
+    """Validate all optional inputs at once."""
+    return RequestContext(
+        radiologist_id=parse_radiologist_id(radiologist_id),
+        exam=parse_exam(exam),
+        patient_sex=parse_patient_sex(patient_sex),
+        patient_age=parse_patient_age(patient_age),
+    )

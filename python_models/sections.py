@@ -1,0 +1,91 @@
+"""Split a radiology report into its sections.
+
+Radiologists dictate headers inconsistently ("FINDINGS:", "Findings -", "IMPRESSION"), or none at
+all, so parsing is case-insensitive and a report without headers is taken to be all FINDINGS.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+SECTION_NAMES = ("exam", "indication", "technique", "comparison", "findings", "impression")
+
+# Header aliases -> canonical section. A header starts a line and ends with ':' or '-' or EOL.
+_ALIASES: dict[str, str] = {
+    "exam": "exam",
+    "examination": "exam",
+    "study": "exam",
+    "procedure": "exam",
+    "indication": "indication",
+    "indications": "indication",
+    "clinical indication": "indication",
+    "clinical history": "indication",
+    "history": "indication",
+    "reason for exam": "indication",
+    "technique": "technique",
+    "comparison": "comparison",
+    "comparisons": "comparison",
+    "prior": "comparison",
+    "findings": "findings",
+    "finding": "findings",
+    "impression": "impression",
+    "impressions": "impression",
+    "conclusion": "impression",
+    "summary": "impression",
+}
+_HEADER_RE = re.compile(
+    r"^[ \t]*(?P<name>"
+    + "|".join(sorted((re.escape(a) for a in _ALIASES), key=len, reverse=True))
+    + r")[ \t]*(?::|-(?=\s)|$)[ \t]*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+@dataclass(frozen=True)
+class ReportSections:
+    """The sections of one report; absent sections are empty strings."""
+
+    exam: str = ""
+    indication: str = ""
+    technique: str = ""
+    comparison: str = ""
+    findings: str = ""
+    impression: str = ""
+    headers_found: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in SECTION_NAMES}
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def parse_sections(report_text: str) -> ReportSections:
+    """Find the sections of ``report_text``.
+
+    Text before the first header, and the whole report when no header exists, counts as
+    FINDINGS unless a FINDINGS header is present (then it is treated as preamble and dropped
+    into ``exam`` when the exam is otherwise unknown).
+    """
+    text = report_text.replace("\r\n", "\n").replace("\r", "\n")
+    matches = list(_HEADER_RE.finditer(text))
+    if not matches:
+        return ReportSections(findings=_clean(text))
+
+    parts: dict[str, list[str]] = {name: [] for name in SECTION_NAMES}
+    headers: list[str] = []
+    preamble = text[: matches[0].start()]
+    for i, match in enumerate(matches):
+        name = _ALIASES[match.group("name").lower()]
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        body = text[match.end() : end]
+        parts[name].append(body)
+        headers.append(name)
+
+    if preamble.strip():
+        target = "findings" if "findings" not in headers else "exam"
+        parts[target].insert(0, preamble)
+    values = {name: _clean("\n".join(chunks)) for name, chunks in parts.items()}
+    return ReportSections(**values, headers_found=tuple(dict.fromkeys(headers)))
