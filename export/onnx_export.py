@@ -17,8 +17,8 @@ starts with the decoder start token.
 from __future__ import annotations
 
 import importlib
-import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,10 +103,11 @@ def export_subgraphs(model, out_dir: Path) -> tuple[Path, Path]:
     ).eval()
     decoder = t5_decoder_cls(model.decoder, model.lm_head, model.config).eval()
     encoder_path, decoder_path = out_dir / "encoder.onnx", out_dir / "decoder.onnx"
-    with torch.no_grad():
-        t5_helper.export_onnx(
-            encoder, cpu, str(encoder_path), verbose=False, use_int32_inputs=True
-        )
+    # The tracer warns about Python branches on shapes; the branches it freezes do not depend
+    # on batch or length here (parity tests check varied shapes), so keep the output readable.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t5_helper.export_onnx(encoder, cpu, str(encoder_path), verbose=False, use_int32_inputs=True)
         t5_helper.export_onnx(decoder, cpu, str(decoder_path), verbose=False, use_int32_inputs=True)
     return encoder_path, decoder_path
 
@@ -197,5 +198,4 @@ def export_generation_models(
             results["int8"] = build_generation_model(
                 enc8, dec8, model.config, spec, out_dir / ".model.int8.onnx.partial"
             )
-    sys.stdout.flush()
     return results

@@ -7,6 +7,7 @@ quantized (activations x activations in attention stay fp32), and embeddings (Ga
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 
@@ -14,11 +15,18 @@ def quantize_int8(src: Path, dst: Path) -> Path:
     """Write a weight-int8, activation-dynamic copy of the ONNX model at src to dst."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(
-        str(src),
-        str(dst),
-        op_types_to_quantize=["MatMul", "Gemm"],
-        weight_type=QuantType.QInt8,
-        extra_options={"MatMulConstBOnly": True},
-    )
+    # The quantizer logs a "consider pre-processing" hint on the root logger on every call.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(
+            str(src),
+            str(dst),
+            op_types_to_quantize=["MatMul", "Gemm"],
+            weight_type=QuantType.QInt8,
+            extra_options={"MatMulConstBOnly": True},
+        )
+    finally:
+        root.setLevel(level)
     return dst

@@ -29,7 +29,13 @@ FINDINGS: dict[str, tuple[str, ...]] = {
     "mass": ("mass", "masses", "tumor", "neoplasm"),
     "lesion": ("lesion",),
     "cyst": ("cyst",),
-    "pulmonary edema": ("pulmonary edema", "edema", "pulmonary oedema", "oedema", "vascular congestion"),
+    "pulmonary edema": (
+        "pulmonary edema",
+        "edema",
+        "pulmonary oedema",
+        "oedema",
+        "vascular congestion",
+    ),
     "cardiomegaly": (
         "cardiomegaly",
         "enlarged heart",
@@ -58,12 +64,18 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "brain hemorrhage",
     ),
     "subarachnoid hemorrhage": ("subarachnoid hemorrhage", "subarachnoid haemorrhage", "sah"),
-    "subdural hematoma": ("subdural hematoma", "subdural haemorrhage", "subdural hemorrhage", "sdh"),
+    "subdural hematoma": (
+        "subdural hematoma",
+        "subdural haemorrhage",
+        "subdural hemorrhage",
+        "sdh",
+    ),
     "epidural hematoma": ("epidural hematoma", "extradural hematoma"),
     "hemorrhage": ("hemorrhage", "haemorrhage", "bleed", "hemoperitoneum", "active extravasation"),
     "hematoma": ("hematoma", "haematoma"),
     "infarct": ("infarct", "infarction", "acute infarct", "stroke", "ischemic stroke"),
     "midline shift": ("midline shift",),
+    "mass effect": ("mass effect",),
     "herniation": ("herniation", "brain herniation", "uncal herniation"),
     "hydrocephalus": ("hydrocephalus",),
     "pulmonary embolism": (
@@ -457,6 +469,18 @@ COMPARISON_WORDS: tuple[str, ...] = (
 
 # COMPARISON section values that mean "there is no prior study".
 NO_PRIOR_VALUES: frozenset[str] = frozenset(
-    {"", "none", "none.", "none available", "none available.", "n/a", "na", "no prior",
-     "no prior studies", "no prior studies.", "no prior imaging", "no prior imaging."}
+    {
+        "",
+        "none",
+        "none.",
+        "none available",
+        "none available.",
+        "n/a",
+        "na",
+        "no prior",
+        "no prior studies",
+        "no prior studies.",
+        "no prior imaging",
+        "no prior imaging.",
+    }
 )

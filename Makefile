@@ -1,0 +1,56 @@
+# The two commands a new user needs: `make serve` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Where a trained checkpoint is looked for; `impressions export` falls back to a tiny random T5.
+CHECKPOINT ?=
+
+.PHONY: install artifacts serve test unit lint bench eval load check-eval system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# the CPU torch wheel first, so nothing later pulls the multi-GB CUDA build
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Build the ONNX engines + tokenizers into model_repository/*/1/ when missing or stale.
+artifacts: install
+	$(BIN)/impressions export --if-missing $(if $(CHECKPOINT),--checkpoint $(CHECKPOINT),)
+
+serve: artifacts
+	$(BIN)/impressions serve
+
+test: artifacts
+	$(BIN)/python -m pytest -q -ra
+
+unit: install
+	$(BIN)/python -m pytest -q -m "not integration"
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: artifacts
+	$(BIN)/impressions bench
+
+eval: artifacts
+	$(BIN)/impressions eval
+
+check-eval: install
+	$(BIN)/impressions check-eval
+
+# perf_analyzer (shipped in the tritonclient wheel) needs libb64 from Debian.
+system-deps:
+	@ldconfig -p | grep -q 'libb64.so.0d' || { apt-get update -qq && apt-get install -y -qq libb64-0d; }
+
+load: artifacts system-deps
+	$(BIN)/impressions load
+
+clean:
+	rm -rf build model_repository/*/1/*.onnx model_repository/*/1/tokenizer \
+	       model_repository/generator/1/hf model_repository/generator/1/*.json
