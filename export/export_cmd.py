@@ -27,6 +27,8 @@ DEFAULT_REPOSITORY = PROJECT_ROOT / "model_repository"
 PRECISION_FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
 MANIFEST = "export_manifest.json"
 MANIFEST_FORMAT = 1
+# Bump when the exported graph changes meaning (attributes, I/O): --if-missing then re-exports.
+EXPORT_RECIPE = 2
 DEFAULT_MAX_NEW_TOKENS = 96
 # Files of a saved checkpoint the torch engine needs (training state is left behind).
 MODEL_FILE_SUFFIXES = (".safetensors", ".safetensors.index.json")
@@ -78,8 +80,11 @@ def check_checkpoint(checkpoint: Path) -> None:
         raise ExportError(f"{checkpoint} has no tokenizer (tokenizer.json or spiece.model)")
 
 
-def manifest_matches(bundle: Path, src_hash: str, precisions: list[str]) -> bool:
-    """True when the bundle was exported from this exact checkpoint with these precisions."""
+def manifest_matches(
+    bundle: Path, src_hash: str, precisions: list[str], options: dict | None = None
+) -> bool:
+    """True when the bundle was exported from this exact checkpoint, by this recipe, with these
+    precisions and options."""
     path = bundle / MANIFEST
     if not path.exists():
         return False
@@ -87,7 +92,9 @@ def manifest_matches(bundle: Path, src_hash: str, precisions: list[str]) -> bool
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError:
         return False
-    if manifest.get("format") != MANIFEST_FORMAT:
+    if manifest.get("format") != MANIFEST_FORMAT or manifest.get("recipe") != EXPORT_RECIPE:
+        return False
+    if manifest.get("options", {}) != (options or {}):
         return False
     if manifest.get("source", {}).get("sha256") != src_hash:
         return False
@@ -180,7 +187,11 @@ def sample_inputs(tokenizer_dir: Path, n: int = 8):
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
     encoded = tokenizer(
-        synthetic_text(n, seed=7), padding=True, truncation=True, max_length=256, return_tensors="np"
+        synthetic_text(n, seed=7),
+        padding=True,
+        truncation=True,
+        max_length=256,
+        return_tensors="np",
     )
     return encoded["input_ids"], encoded["attention_mask"]
 
@@ -202,7 +213,9 @@ def report_agreement(bundle: Path, precisions: list[str], max_new_tokens: int) -
 
     ids, mask = sample_inputs(bundle / "tokenizer")
     rows = len(ids)
-    outputs = {"torch": load_engine("torch", bundle, num_threads=2).generate(ids, mask, max_new_tokens)}
+    outputs = {
+        "torch": load_engine("torch", bundle, num_threads=2).generate(ids, mask, max_new_tokens)
+    }
     for precision in precisions:
         engine = load_engine("onnxruntime", bundle, precision=precision, num_threads=2)
         outputs[precision] = engine.generate(ids, mask, max_new_tokens)
@@ -227,12 +240,18 @@ def export_bundle(
     check: bool = True,
 ) -> Path:
     """Run the whole export; returns the bundle folder."""
-    from export.onnx_export import GRAPH_INPUTS, GRAPH_OUTPUT, decoder_spec, export_generation_models
+    from export.onnx_export import (
+        GRAPH_INPUTS,
+        GRAPH_OUTPUT,
+        decoder_spec,
+        export_generation_models,
+    )
 
     check_checkpoint(checkpoint)
     bundle = repository / "generator" / "1"
     src_hash = source_hash(checkpoint)
-    if if_missing and manifest_matches(bundle, src_hash, precisions):
+    options = {"max_new_tokens": max_new_tokens}
+    if if_missing and manifest_matches(bundle, src_hash, precisions, options):
         print(f"bundle in {bundle} is up to date with {checkpoint} ({src_hash[:12]}); skipped")
         return bundle
     bundle.mkdir(parents=True, exist_ok=True)
@@ -268,6 +287,8 @@ def export_bundle(
         bundle / MANIFEST,
         {
             "format": MANIFEST_FORMAT,
+            "recipe": EXPORT_RECIPE,
+            "options": options,
             "source": {"path": str(checkpoint), "sha256": src_hash},
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "precisions": files,
@@ -280,8 +301,10 @@ def export_bundle(
             "export_seconds": round(time.perf_counter() - started, 1),
         },
     )
-    print(f"exported {checkpoint} -> {bundle} in {time.perf_counter() - started:.1f} s "
-          f"(ONNX + quantization {onnx_seconds:.1f} s)")
+    print(
+        f"exported {checkpoint} -> {bundle} in {time.perf_counter() - started:.1f} s "
+        f"(ONNX + quantization {onnx_seconds:.1f} s)"
+    )
     if check:
         report_agreement(bundle, precisions, min(gen_config["max_new_tokens"], 32))
     return bundle

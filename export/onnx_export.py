@@ -151,10 +151,16 @@ def build_generation_model(
         name="GreedySearch_t5",
         domain="com.microsoft",
         eos_token_id=spec.eos_token_id,
-        pad_token_id=spec.pad_token_id,
+        # The op pads finished rows with pad_token_id and drops their eos; T5's pad (0) is
+        # also a token a model can emit, so pad with eos instead: rows then end unambiguously
+        # at their first eos. (The encoder mask comes from the attention_mask input, not pad.)
+        pad_token_id=spec.eos_token_id,
         decoder_start_token_id=spec.decoder_start_token_id,
         no_repeat_ngram_size=0,
-        early_stopping=0,
+        # With one beam, early stopping ends a row at its first top-1 eos, which is greedy.
+        # Without it the op keeps decoding past that eos with the runner-up token and may
+        # return the longer hypothesis (a beam-search outcome HF greedy never produces).
+        early_stopping=1,
         model_type=1,  # 1 = encoder-decoder (T5)
         encoder=encoder.graph,
         decoder=decoder.graph,

@@ -75,6 +75,8 @@ class Preprocessor:
         if max_report_bytes < 1:
             raise ValueError("max_report_bytes must be positive")
         self.tokenizer = tokenizer
+        if hasattr(tokenizer, "model_max_length"):  # we truncate ourselves; silence its warning
+            tokenizer.model_max_length = 1 << 30
         self.max_input_tokens = max_input_tokens
         self.max_report_bytes = max_report_bytes
 

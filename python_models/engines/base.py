@@ -26,6 +26,7 @@ class Engine(Protocol):
     """Greedy seq2seq generation over a padded batch."""
 
     name: str
+    settings: GenerationSettings
 
     def generate(
         self,

@@ -42,7 +42,9 @@ class TorchEngine:
             raise EngineError(f"{hf_dir} is missing: run `impressions export` first")
         if num_threads:
             torch.set_num_threads(num_threads)
-        self.device = torch.device("cuda" if device == "gpu" and torch.cuda.is_available() else "cpu")
+        self.device = torch.device(
+            "cuda" if device == "gpu" and torch.cuda.is_available() else "cpu"
+        )
         self.model = AutoModelForSeq2SeqLM.from_pretrained(hf_dir).eval().to(self.device)
         self._torch = torch
 
@@ -64,7 +66,9 @@ class TorchEngine:
         with torch.inference_mode():
             out = self.model.generate(
                 input_ids=torch.as_tensor(input_ids, dtype=torch.long, device=self.device),
-                attention_mask=torch.as_tensor(attention_mask, dtype=torch.long, device=self.device),
+                attention_mask=torch.as_tensor(
+                    attention_mask, dtype=torch.long, device=self.device
+                ),
                 max_new_tokens=new_tokens,
                 min_new_tokens=min(max(int(min_new_tokens), 0), new_tokens),
                 num_beams=1,

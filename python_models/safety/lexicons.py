@@ -16,6 +16,13 @@ FINDINGS: dict[str, tuple[str, ...]] = {
     "joint effusion": ("joint effusion",),
     "consolidation": ("consolidation", "airspace consolidation", "airspace disease"),
     "opacity": ("opacity", "opacities", "airspace opacity", "airspace opacities", "opacification"),
+    "ground-glass opacity": (
+        "ground-glass opacity",
+        "ground-glass opacities",
+        "ground glass opacity",
+        "ground glass opacities",
+        "ground-glass opacification",
+    ),
     "pneumonia": ("pneumonia", "bronchopneumonia"),
     "atelectasis": ("atelectasis", "atelectatic change", "volume loss"),
     "nodule": (
@@ -27,8 +34,41 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "micronodule",
     ),
     "mass": ("mass", "masses", "tumor", "neoplasm"),
-    "lesion": ("lesion",),
-    "cyst": ("cyst",),
+    "lesion": ("lesion", "microadenoma"),
+    "cyst": ("cyst", "baker cyst"),
+    "hypodensity": ("hypodensity", "hypodensities", "hypoattenuating lesion"),
+    "polyp": ("polyp",),
+    "fibroid": ("fibroid", "leiomyoma", "uterine fibroid"),
+    "prostatomegaly": ("prostatomegaly", "enlarged prostate", "prostatic enlargement"),
+    "free fluid": ("free fluid",),
+    "biliary dilation": (
+        "biliary dilation",
+        "biliary dilatation",
+        "biliary ductal dilation",
+        "bile duct dilation",
+        "common bile duct dilation",
+        "cbd dilation",
+        "common duct dilation",
+    ),
+    "coronary artery calcification": ("coronary artery calcification", "coronary calcification"),
+    "hiatal hernia": ("hiatal hernia",),
+    "diverticulosis": ("diverticulosis",),
+    "compression fracture": ("compression fracture", "compression deformity"),
+    "anterolisthesis": ("anterolisthesis", "spondylolisthesis", "retrolisthesis"),
+    "foraminal narrowing": (
+        "neural foraminal narrowing",
+        "foraminal narrowing",
+        "foraminal stenosis",
+    ),
+    "cauda equina compression": (
+        "cauda equina compression",
+        "compression of the cauda equina",
+        "cauda equina syndrome",
+    ),
+    "superficial venous thrombosis": (
+        "superficial venous thrombosis",
+        "superficial thrombophlebitis",
+    ),
     "pulmonary edema": (
         "pulmonary edema",
         "edema",
@@ -59,10 +99,16 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "intracranial hemorrhage",
         "intracranial haemorrhage",
         "ich",
-        "intraparenchymal hemorrhage",
-        "intraventricular hemorrhage",
         "brain hemorrhage",
     ),
+    "intraparenchymal hemorrhage": (
+        "intraparenchymal hemorrhage",
+        "intraparenchymal haemorrhage",
+        "parenchymal hemorrhage",
+        "intracerebral hemorrhage",
+        "hemorrhagic contusion",
+    ),
+    "intraventricular hemorrhage": ("intraventricular hemorrhage", "ivh"),
     "subarachnoid hemorrhage": ("subarachnoid hemorrhage", "subarachnoid haemorrhage", "sah"),
     "subdural hematoma": (
         "subdural hematoma",
@@ -127,7 +173,13 @@ FINDINGS: dict[str, tuple[str, ...]] = {
     "splenomegaly": ("splenomegaly",),
     "hepatomegaly": ("hepatomegaly",),
     "hepatic steatosis": ("hepatic steatosis", "fatty liver", "steatosis"),
-    "lymphadenopathy": ("lymphadenopathy", "adenopathy", "enlarged lymph nodes"),
+    "lymphadenopathy": (
+        "lymphadenopathy",
+        "adenopathy",
+        "enlarged lymph nodes",
+        "lymph node",
+        "lymph nodes",
+    ),
     "hernia": ("hernia",),
     "torsion": ("torsion", "ovarian torsion", "testicular torsion"),
     "ectopic pregnancy": ("ectopic pregnancy",),
@@ -140,7 +192,7 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "degenerative disc disease",
     ),
     "disc herniation": ("disc herniation", "disc protrusion", "disc extrusion", "herniated disc"),
-    "stenosis": ("stenosis", "canal stenosis", "foraminal stenosis"),
+    "stenosis": ("stenosis", "canal stenosis", "spinal canal stenosis"),
     "cord compression": ("cord compression", "spinal cord compression"),
     "osteopenia": ("osteopenia",),
     "granuloma": ("granuloma", "calcified granuloma"),
@@ -148,6 +200,17 @@ FINDINGS: dict[str, tuple[str, ...]] = {
     "bronchiectasis": ("bronchiectasis",),
     "thickening": ("thickening", "wall thickening"),
     "foreign body": ("foreign body",),
+    # support devices: named so that their sides and grounding are checked like findings
+    "endotracheal tube": ("endotracheal tube", "ett", "ett tip"),
+    "central venous catheter": (
+        "central venous catheter",
+        "central line",
+        "venous catheter",
+        "picc",
+        "catheter",
+    ),
+    "enteric tube": ("enteric tube", "nasogastric tube", "gastric tube", "feeding tube"),
+    "pacemaker": ("pacemaker", "dual-chamber pacemaker", "dual-lead pacemaker", "pacer"),
 }
 
 # Findings whose omission from the impression can harm the patient the same day.
@@ -157,6 +220,8 @@ CRITICAL: frozenset[str] = frozenset(
         "pneumoperitoneum",
         "pneumomediastinum",
         "intracranial hemorrhage",
+        "intraparenchymal hemorrhage",
+        "intraventricular hemorrhage",
         "subarachnoid hemorrhage",
         "subdural hematoma",
         "epidural hematoma",
@@ -172,12 +237,38 @@ CRITICAL: frozenset[str] = frozenset(
         "torsion",
         "ectopic pregnancy",
         "cord compression",
+        "cauda equina compression",
         "infarct",
         "deep vein thrombosis",
         "abscess",
         "foreign body",
     }
 )
+
+# Generic critical heads that cover specific ones in an impression ("hemorrhage" covers a
+# subdural hematoma); one specific type never covers another (CRIT_MISS is strict).
+CRITICAL_GENERIC: dict[str, frozenset[str]] = {
+    "hemorrhage": frozenset(
+        {
+            "intracranial hemorrhage",
+            "intraparenchymal hemorrhage",
+            "intraventricular hemorrhage",
+            "subarachnoid hemorrhage",
+            "subdural hematoma",
+            "epidural hematoma",
+        }
+    ),
+    "intracranial hemorrhage": frozenset(
+        {
+            "intraparenchymal hemorrhage",
+            "intraventricular hemorrhage",
+            "subarachnoid hemorrhage",
+            "subdural hematoma",
+            "epidural hematoma",
+        }
+    ),
+    "deep vein thrombosis": frozenset({"superficial venous thrombosis"}),
+}
 
 # Impression heads that summarise other findings: the impression may name the key while the
 # findings only describe one of the values ("consolidation" -> "pneumonia").
@@ -193,6 +284,8 @@ INFERRED_FROM: dict[str, frozenset[str]] = {
     "hemorrhage": frozenset(
         {
             "intracranial hemorrhage",
+            "intraparenchymal hemorrhage",
+            "intraventricular hemorrhage",
             "subarachnoid hemorrhage",
             "subdural hematoma",
             "epidural hematoma",
@@ -200,7 +293,14 @@ INFERRED_FROM: dict[str, frozenset[str]] = {
         }
     ),
     "intracranial hemorrhage": frozenset(
-        {"hemorrhage", "subarachnoid hemorrhage", "subdural hematoma", "epidural hematoma"}
+        {
+            "hemorrhage",
+            "intraparenchymal hemorrhage",
+            "intraventricular hemorrhage",
+            "subarachnoid hemorrhage",
+            "subdural hematoma",
+            "epidural hematoma",
+        }
     ),
     "hematoma": frozenset({"hemorrhage", "subdural hematoma", "epidural hematoma"}),
     "bowel obstruction": frozenset({"volvulus", "hernia"}),
@@ -221,6 +321,8 @@ FINDING_REGION: dict[str, str] = {
     "pulmonary embolism": "chest",
     "bronchiectasis": "chest",
     "intracranial hemorrhage": "head",
+    "intraparenchymal hemorrhage": "head",
+    "intraventricular hemorrhage": "head",
     "subarachnoid hemorrhage": "head",
     "subdural hematoma": "head",
     "epidural hematoma": "head",
@@ -251,7 +353,23 @@ ANATOMY: dict[str, tuple[str, str]] = {
     "cerebellar": ("brain", "head"),
     "intracranial": ("brain", "head"),
     "ventricle": ("ventricle", "head"),
+    "ventricles": ("ventricle", "head"),
     "lateral ventricle": ("ventricle", "head"),
+    "right ventricle": ("cardiac chamber", "chest"),
+    "left ventricle": ("cardiac chamber", "chest"),
+    "right ventricular": ("cardiac chamber", "chest"),
+    "left ventricular": ("cardiac chamber", "chest"),
+    "atrium": ("cardiac chamber", "chest"),
+    "atrial": ("cardiac chamber", "chest"),
+    "thalamus": ("thalamus", "head"),
+    "cerebellar hemisphere": ("brain", "head"),
+    "convexity": ("brain", "head"),
+    "maxillary sinus": ("paranasal sinus", "head"),
+    "pituitary": ("pituitary", "head"),
+    "pituitary gland": ("pituitary", "head"),
+    "mca territory": ("brain", "head"),
+    "pca territory": ("brain", "head"),
+    "aca territory": ("brain", "head"),
     "frontal lobe": ("frontal lobe", "head"),
     "parietal lobe": ("parietal lobe", "head"),
     "temporal lobe": ("temporal lobe", "head"),
@@ -262,10 +380,25 @@ ANATOMY: dict[str, tuple[str, str]] = {
     "lung": ("lung", "chest"),
     "lungs": ("lung", "chest"),
     "upper lobe": ("upper lobe", "chest"),
+    "rul": ("upper lobe", "chest"),
+    "lul": ("upper lobe", "chest"),
+    "rml": ("middle lobe", "chest"),
+    "rll": ("lower lobe", "chest"),
+    "lll": ("lower lobe", "chest"),
     "middle lobe": ("middle lobe", "chest"),
     "lower lobe": ("lower lobe", "chest"),
     "lingula": ("lingula", "chest"),
     "hemithorax": ("hemithorax", "chest"),
+    "apex": ("lung", "chest"),
+    "apical": ("lung", "chest"),
+    "lung base": ("lung", "chest"),
+    "lung bases": ("lung", "chest"),
+    "mainstem bronchus": ("bronchus", "chest"),
+    "bronchus": ("bronchus", "chest"),
+    "paratracheal": ("mediastinum", "chest"),
+    "chest wall": ("chest wall", "chest"),
+    "internal jugular": ("internal jugular vein", "chest"),
+    "rib": ("rib", "chest"),
     "pleural": ("pleura", "chest"),
     "mediastinum": ("mediastinum", "chest"),
     "mediastinal": ("mediastinum", "chest"),
@@ -273,6 +406,8 @@ ANATOMY: dict[str, tuple[str, str]] = {
     "hilar": ("hilum", "chest"),
     "breast": ("breast", "chest"),
     "heart": ("heart", "chest"),
+    "right heart": ("cardiac chamber", "chest"),
+    "left heart": ("cardiac chamber", "chest"),
     "costophrenic angle": ("costophrenic angle", "chest"),
     "liver": ("liver", "upper abdomen"),
     "hepatic": ("liver", "upper abdomen"),
@@ -285,7 +420,18 @@ ANATOMY: dict[str, tuple[str, str]] = {
     "adrenal": ("adrenal", "upper abdomen"),
     "adrenal gland": ("adrenal", "upper abdomen"),
     "stomach": ("stomach", "upper abdomen"),
+    "upper quadrant": ("upper quadrant", "upper abdomen"),
+    "lower quadrant": ("lower quadrant", "abdomen"),
+    "ruq": ("upper quadrant", "upper abdomen"),
+    "luq": ("upper quadrant", "upper abdomen"),
+    "rlq": ("lower quadrant", "abdomen"),
+    "llq": ("lower quadrant", "abdomen"),
     "ureter": ("ureter", "abdomen"),
+    "ureteral": ("ureter", "abdomen"),
+    "ureterovesical junction": ("ureter", "abdomen"),
+    "hepatic lobe": ("liver", "upper abdomen"),
+    "para-aortic": ("retroperitoneum", "abdomen"),
+    "external iliac": ("pelvic sidewall", "pelvis"),
     "bowel": ("bowel", "abdomen"),
     "small bowel": ("bowel", "abdomen"),
     "colon": ("colon", "abdomen"),
@@ -303,6 +449,7 @@ ANATOMY: dict[str, tuple[str, str]] = {
     "adnexal": ("adnexa", "pelvis"),
     "fallopian tube": ("fallopian tube", "pelvis"),
     "prostate": ("prostate", "pelvis"),
+    "prostatomegaly": ("prostate", "pelvis"),
     "prostatic": ("prostate", "pelvis"),
     "seminal vesicle": ("seminal vesicle", "pelvis"),
     "testis": ("testis", "pelvis"),
@@ -330,8 +477,16 @@ ANATOMY: dict[str, tuple[str, str]] = {
     "hip": ("hip", "extremity"),
     "hand": ("hand", "extremity"),
     "foot": ("foot", "extremity"),
-    "femoral vein": ("femoral vein", "extremity"),
-    "popliteal vein": ("popliteal vein", "extremity"),
+    # leg veins are named at limb level: a side of any of them is a side of the leg examined
+    "femoral vein": ("lower extremity", "extremity"),
+    "common femoral": ("lower extremity", "extremity"),
+    "femoral": ("lower extremity", "extremity"),
+    "popliteal": ("lower extremity", "extremity"),
+    "posterior tibial": ("lower extremity", "extremity"),
+    "great saphenous": ("lower extremity", "extremity"),
+    "popliteal fossa": ("lower extremity", "extremity"),
+    "lower extremity": ("lower extremity", "extremity"),
+    "leg": ("lower extremity", "extremity"),
 }
 
 # Organs present only in one sex (anatomical sex as recorded; see docs/safety.md).
@@ -355,6 +510,17 @@ SIDE_WORDS: dict[str, str] = {
     "right-sided": "right",
     "bilateral": "bilateral",
     "bilaterally": "bilateral",
+    "bibasilar": "bilateral",
+    # lobe abbreviations carry their side (the anatomy part is in ANATOMY)
+    "rul": "right",
+    "rml": "right",
+    "rll": "right",
+    "lul": "left",
+    "lll": "left",
+    "ruq": "right",
+    "rlq": "right",
+    "luq": "left",
+    "llq": "left",
     "both": "bilateral",
 }
 
@@ -484,3 +650,6 @@ NO_PRIOR_VALUES: frozenset[str] = frozenset(
         "no prior imaging.",
     }
 )
+
+# Canonical anatomy part -> region.
+ANATOMY_REGION: dict[str, str] = {part: region for part, region in ANATOMY.values()}

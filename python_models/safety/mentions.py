@@ -9,6 +9,7 @@ that blocks an impression needs.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -117,7 +118,11 @@ _SIDE_RE = re.compile(
     + "|".join(sorted(map(re.escape, lx.SIDE_WORDS), key=len, reverse=True))
     + r")(?![\w-])"
 )
-_PP_BEFORE_RE = re.compile(r"(?:\b(?:on|in|of|at|within|involving|to|from)\s+(?:the\s+)?)$")
+_PP_BEFORE_RE = re.compile(
+    r"\b(?:on|in|of|at|within|involving|to|from|along)\s+(?:the\s+)?"
+    r"(?:(?:proximal|distal|mid|upper|lower|anterior|posterior|lateral|medial|inferior|superior)"
+    r"\s+)?$"
+)
 _PRE_NEG_RE = _alternation(list(lx.PRE_NEGATION), plural=False)
 _POST_NEG_RE = _alternation(list(lx.POST_NEGATION), plural=False)
 _PSEUDO_NEG_RE = _alternation(list(lx.PSEUDO_NEGATION), plural=False)
@@ -211,34 +216,33 @@ def parse(text: str) -> Parsed:
     seg_starts = [s for s, _ in segments]
 
     def seg_of(pos: int) -> int:
-        idx = 0
-        for i, start in enumerate(seg_starts):
-            if start <= pos:
-                idx = i
-            else:
-                break
-        return idx
+        return max(bisect_right(seg_starts, pos) - 1, 0)
 
     finding_re, finding_canon = _finding_index()
     anatomy_re, anatomy_canon = _anatomy_index()
+    # Anatomy inside a finding phrase ("ovarian" in "ovarian torsion") is kept: the sex and exam
+    # checks need the organ; side binding skips it (a side binds to the finding first).
     mentions: list[Mention] = []
-    taken: list[tuple[int, int]] = []
     for m in finding_re.finditer(low):
         head = _lookup(m.group(0), finding_canon)
         if head:
             mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
-            taken.append((m.start(), m.end()))
     for m in anatomy_re.finditer(low):
-        if any(a < m.end() and m.start() < b for a, b in taken):
-            continue
         part = _lookup(m.group(0), anatomy_canon)
         if part:
-            mentions.append(Mention(part, "anatomy", m.start(), m.end(), seg_of(m.start())))
+            mention = Mention(part, "anatomy", m.start(), m.end(), seg_of(m.start()))
+            side = lx.SIDE_WORDS.get(m.group(0))  # "rll" is its own side
+            if side:
+                mention.sides.add(side)
+            mentions.append(mention)
     mentions.sort(key=lambda x: x.start)
 
-    for index, seg in enumerate(segments):
+    by_segment: dict[int, list[Mention]] = {}
+    for mention in mentions:
+        by_segment.setdefault(mention.segment, []).append(mention)
+    for index, in_seg in by_segment.items():
+        seg = segments[index]
         scopes = _neg_scopes(low, seg)
-        in_seg = [m for m in mentions if m.segment == index]
         for mention in in_seg:
             if mention.kind == "finding" and any(a <= mention.start < b for a, b in scopes):
                 mention.negated = True
@@ -255,32 +259,60 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
     """
     s0, s1 = seg
     findings = [m for m in in_seg if m.kind == "finding"]
-    anatomy = [m for m in in_seg if m.kind == "anatomy"]
+    # Anatomy inside a finding phrase ("pleural" in "pleural effusion") never takes a side, so
+    # "left pleural effusion" and "effusion on the left" have the same facts.
+    anatomy = [
+        m
+        for m in in_seg
+        if m.kind == "anatomy" and not any(f.start <= m.start < f.end for f in findings)
+    ]
     for side_match in _SIDE_RE.finditer(low, s0, s1):
         side = lx.SIDE_WORDS[side_match.group(1)]
-        pos = side_match.start()
-        backward = side_match.group(1) == "bilaterally" or bool(
-            _PP_BEFORE_RE.search(low[max(s0, pos - 20) : pos])
-        )
+        pos, end = side_match.start(), side_match.end()
+        pp = _PP_BEFORE_RE.search(low[max(s0, pos - 32) : pos])
         before = [m for m in findings if m.end <= pos]
-        after = [m for m in findings if m.start >= side_match.end()]
+        after = [m for m in findings if m.start >= end]
+        # The anatomy this side word names ("left lower lobe", "right atrium"), if any.
+        immediate = next(
+            (
+                a
+                for a in anatomy
+                if pos <= a.start <= end + 15
+                and not _GAP_BREAK_RE.search(low[end : max(end, a.start)])
+            ),
+            None,
+        )
         target: Mention | None = None
-        if backward and before:
+        if side_match.group(1) == "bilaterally" and before:
             target = before[-1]
+        elif pp and before and _pp_attaches(low, before[-1].end, pos - len(pp.group(0))):
+            target = before[-1]  # "nodule in the right lower lobe"
         elif after:
-            target = after[0]
-        elif before:
-            target = before[-1]
+            target = after[0]  # "right lower lobe nodule"
+        elif before and immediate is None:
+            target = before[-1]  # "effusion, left"
         if target is not None:
             target.sides.add(side)
-        # The anatomy right after the side word ("left lower lobe") carries the side too.
-        next_anat = [m for m in anatomy if m.start >= side_match.end()]
-        if next_anat and (target is None or next_anat[0].start < target.start or not after):
-            next_anat[0].sides.add(side)
+        if immediate is not None:
+            immediate.sides.add(side)
         elif target is None:
             prev_anat = [m for m in anatomy if m.end <= pos]
             if prev_anat:
                 prev_anat[-1].sides.add(side)
+
+
+# Between a side word and its anatomy noun only modifiers may stand ("right lower lobe").
+_GAP_BREAK_RE = re.compile(r"[,;:()]|\b(?:with|of|in|on|at|the|there|is|are)\b")
+# Between a finding and a prepositional phrase: nothing that starts a new noun phrase.
+_PP_BREAK_RE = re.compile(r"[,;]|\b(?:with|and|or|from|to|while|leads?)\b")
+
+
+def _pp_attaches(low: str, finding_end: int, prep_start: int) -> bool:
+    """Whether a prepositional phrase starting at ``prep_start`` modifies the finding that
+    ends at ``finding_end`` ("thrombosis of the left femoral vein"), not a later noun
+    ("pacemaker with leads in the right atrium")."""
+    gap = low[finding_end:prep_start]
+    return len(gap) <= 40 and not _PP_BREAK_RE.search(gap)
 
 
 def side_sort_key(side: str) -> int:

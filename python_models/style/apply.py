@@ -42,8 +42,9 @@ def _rewrite_items(items: list[Item], rules: StyleRules) -> list[Item]:
     for item in items:
         text = rewrite_text(item.text, rules)
         if any(ch.isalnum() for ch in text):
-            out.append(replace(item, text=text, recommendation=is_recommendation(text)
-                               or item.separate))
+            out.append(
+                replace(item, text=text, recommendation=is_recommendation(text) or item.separate)
+            )
     return out
 
 
@@ -58,8 +59,9 @@ def _normal_phrase(items: list[Item], rules: StyleRules, generic: GenericNormal)
 
 
 def _order(items: list[Item], rules: StyleRules) -> list[Item]:
+    """`abnormal_first`: positive findings, then normal statements, then recommendations."""
     if rules.ordering == "abnormal_first":
-        return sorted(items, key=lambda i: (not i.recommendation) and is_normal(i.text))
+        return sorted(items, key=lambda i: 2 if i.recommendation else int(is_normal(i.text)))
     return items
 
 

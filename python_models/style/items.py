@@ -33,6 +33,7 @@ class Layout:
     numbering: str | None = None  # "1." or "1)" when numbered
     bullet: str | None = None
     marked_items: int = 0  # items carrying a number or bullet
+    ends_with_period: bool | None = None  # every item did / none did / mixed or empty (None)
 
 
 _NUMBER_RE = re.compile(r"(?:(?<=\s)|^)(\d{1,2})([.)])\s+")
@@ -43,10 +44,14 @@ _NO_SPLIT_BEFORE = {"e.g", "i.e", "approx", "vs", "dr", "st", "mr", "ms", "fig",
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
 _REC_RE = re.compile(
     r"^(recommend|suggest|consider|advise|follow[- ]?up|further (evaluation|assessment)|"
-    r"correlat|clinical correlation|comparison with|dedicated|short[- ]interval)"
-    r"|\b(is|are) (recommended|suggested|advised)\b|\brecommended\b|\bfleischner\b",
+    r"correlat|clinical correlation|comparison with|dedicated|short[- ]interval|repeat)"
+    r"|^(an? |the )?(follow[- ]?up|repeat|further|additional|dedicated|short[- ]interval|"
+    r"comparison|correlation|clinical correlation|ct|mri|mr|ultrasound|us|pet|biopsy|"
+    r"radiograph)\b.*\b(is|are|may be|would be) (recommended|suggested|advised|helpful)\b"
+    r"|^(per |according to )?(the )?fleischner\b",
     re.IGNORECASE,
 )
+_RECOMMEND_VERB_RE = re.compile(r"^recommend\s+(?=\w)", re.IGNORECASE)  # the label says it
 _NORMAL_RE = re.compile(
     r"^(no\b|negative\b|normal\b|unremarkable\b|without\b)"
     r"|\b(unremarkable|within normal limits|normal (study|exam|examination|radiograph)s?)\b",
@@ -86,18 +91,37 @@ def is_normal(text: str) -> bool:
 
 
 def _numbered_chain(text: str) -> list[re.Match[str]] | None:
-    """Markers 1, 2, 3 ... with one delimiter, the first at the start; else None."""
+    """Markers 1, 2, 3 ... with one delimiter, the first at the start; else None.
+
+    Markers after a sentence end are tried first, so "levels 1 and 2. 2. Foo" splits at the
+    second "2."; unpunctuated lists ("1. A 2. B") fall back to any marker after a space.
+    """
+    strict = _chain(text, after_sentence_end=True)
+    loose = _chain(text, after_sentence_end=False)
+    if strict and (len(strict) > 1 or len(loose or []) <= len(strict)):
+        return strict
+    return loose
+
+
+def _chain(text: str, after_sentence_end: bool) -> list[re.Match[str]] | None:
     chain: list[re.Match[str]] = []
     for match in _NUMBER_RE.finditer(text):
-        expected = len(chain) + 1
-        if int(match.group(1)) != expected:
+        before = text[: match.start()].rstrip()
+        if chain and after_sentence_end and before[-1:] not in {".", ";", ":", "!", "?", ")"}:
+            continue
+        if int(match.group(1)) != len(chain) + 1:
             continue
         if chain and match.group(2) != chain[0].group(2):
             continue
-        if not chain and text[: match.start()].strip():
+        if not chain and before:
             return None
         chain.append(match)
     return chain or None
+
+
+def _periods(parts: list[str]) -> bool | None:
+    ends = {p.strip().endswith(".") for p in parts if p.strip()}
+    return next(iter(ends)) if len(ends) == 1 else None
 
 
 def _split_body(text: str) -> tuple[list[str], Layout]:
@@ -109,13 +133,14 @@ def _split_body(text: str) -> tuple[list[str], Layout]:
         bounds = [m.end() for m in chain] + [len(text)]
         starts = [m.start() for m in chain[1:]] + [len(text)]
         parts = [text[bounds[i] : starts[i]] for i in range(len(chain))]
-        return parts, Layout("numbered", numbering="1" + chain[0].group(2), marked_items=len(chain))
+        numbering = "1" + chain[0].group(2)
+        return parts, Layout("numbered", numbering, None, len(chain), _periods(parts))
     bullet = _BULLET_START_RE.match(text)
     if bullet:
         parts = _BULLET_SPLIT_RE.split(text[bullet.end() :])
-        return parts, Layout("bulleted", bullet=bullet.group(1), marked_items=len(parts))
+        return parts, Layout("bulleted", None, bullet.group(1), len(parts), _periods(parts))
     parts = [s for line in text.split("\n") for s in split_sentences(line)]
-    return parts, Layout("prose")
+    return parts, Layout("prose", ends_with_period=_periods(parts[-1:]))
 
 
 def split_items(text: str) -> tuple[list[Item], Layout]:
@@ -139,6 +164,14 @@ def _clean_item(text: str) -> str:
     return strip_period(" ".join(text.split()))
 
 
+def _clauses(sentence: str) -> list[str]:
+    """ "Mass, indeterminate; recommend MRI" -> the finding and the recommendation apart."""
+    head, sep, tail = sentence.partition("; ")
+    if sep and is_recommendation(tail):
+        return [head, capitalize_first(tail)]
+    return [sentence]
+
+
 def split_recommendations(items: list[Item]) -> list[Item]:
     """Pull recommendation sentences out of mixed items ("Nodule. Recommend CT.")."""
     out: list[Item] = []
@@ -146,7 +179,7 @@ def split_recommendations(items: list[Item]) -> list[Item]:
         if item.recommendation:
             out.append(item)
             continue
-        sentences = [strip_period(s) for s in split_sentences(item.text)]
+        sentences = [strip_period(c) for s in split_sentences(item.text) for c in _clauses(s)]
         recs = [s for s in sentences if is_recommendation(s)]
         if not recs or len(recs) == len(sentences):
             out.append(replace(item, recommendation=bool(recs)))
@@ -198,7 +231,7 @@ def render(items: list[Item], rules: StyleRules) -> str:
         lines += [f"{rules.bullet} {_with_end(i.text, rules.terminal_period)}" for i in body]
     if recs:
         label = "Recommendation:" if len(recs) == 1 else "Recommendations:"
-        text = " ".join(_with_end(i.text, True) for i in recs)
+        text = " ".join(_with_end(_RECOMMEND_VERB_RE.sub("", i.text), True) for i in recs)
         if not rules.terminal_period:
             text = strip_period(text)
         lines.append(f"{label} {text}")

@@ -34,15 +34,23 @@ def _match_case(found: str, replacement: str) -> str:
 
 
 def replace_phrases(text: str, mapping: dict[str, str], *, case_sensitive: bool = False) -> str:
-    """Replace every phrase of `mapping` (whole words) by its target."""
+    """Replace every phrase of `mapping` (whole words) by its target.
+
+    Targets match as themselves too, so a source inside a target ("effusion" in "pleural
+    effusion") is left alone where the target is already written.
+    """
     if not mapping or not text:
         return text
-    lookup = {(k if case_sensitive else k.lower()): v for k, v in mapping.items()}
-    pattern = _phrase_regex(tuple(mapping), case_sensitive)
+    fold = (lambda s: s) if case_sensitive else str.lower
+    lookup = {fold(v): v for v in mapping.values()}
+    lookup.update({fold(k): v for k, v in mapping.items()})
+    pattern = _phrase_regex(tuple(sorted(set(mapping) | set(mapping.values()))), case_sensitive)
 
     def sub(match: re.Match[str]) -> str:
         found = match.group(0)
-        target = lookup[found if case_sensitive else found.lower()]
+        target = lookup[fold(found)]
+        if fold(found) == fold(target):
+            return found
         return _match_case(found, target)
 
     return pattern.sub(sub, text)

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from python_models.facts import Facts, extract_facts
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 Warning_ = dict[str, Any]
 _NO_FACTS = Facts()
 _STORE_RETRY_S = 30.0
+_CACHE_MAX = 4096  # ids, including unknown ones: bounded against clients sending random ids
 
 
 def _warning(code: str, severity: str, message: str) -> Warning_:
@@ -39,7 +41,7 @@ def generic_normal(text: str) -> bool:
 
 def facts_diff(before: Facts, after: Facts) -> list[str]:
     """Names of the fact kinds that differ (for messages: never the text itself)."""
-    return [name for name in Facts.__dataclass_fields__ if getattr(before, name) != getattr(after, name)]
+    return [f.name for f in fields(Facts) if getattr(before, f.name) != getattr(after, f.name)]
 
 
 class StyleService:
@@ -100,18 +102,22 @@ class StyleService:
                     raise ConnectionError("store unavailable")
                 self._refresh(store)
                 if rid not in self._cache:
+                    if len(self._cache) >= _CACHE_MAX:
+                        self._cache.clear()
                     self._cache[rid] = store.get(rid)
                 profile = self._cache[rid]
             except Exception as exc:  # noqa: BLE001
                 log.error("style profile lookup failed: %s", type(exc).__name__)
                 return DEFAULT_PROFILE, [
-                    _warning("STYLE_DEFAULT", "warn",
-                             "style store unavailable; default style used")
+                    _warning("STYLE_DEFAULT", "warn", "style store unavailable; default style used")
                 ]
         if profile is None:
             return DEFAULT_PROFILE, [
-                _warning("STYLE_DEFAULT", "warn",
-                         f"no style profile for radiologist {rid!r}; default style used")
+                _warning(
+                    "STYLE_DEFAULT",
+                    "warn",
+                    f"no style profile for radiologist {rid!r}; default style used",
+                )
             ]
         return profile, []
 
@@ -129,12 +135,22 @@ class StyleService:
         changed = ", ".join(facts_diff(before, after))
         log.warning("style %s changed facts (%s); falling back", profile.radiologist_id, changed)
         if profile is not DEFAULT_PROFILE:
-            default = style_impression(impression, DEFAULT_PROFILE.rules_for(modality),
-                                       generic_normal)
+            default = style_impression(
+                impression, DEFAULT_PROFILE.rules_for(modality), generic_normal
+            )
             if extract_facts(default) == before:
-                return default, [*warnings, _warning(
-                    "STYLE_FALLBACK", "warn",
-                    f"style {profile.radiologist_id!r} would change {changed}; "
-                    "default style used")]
-        return impression, [*warnings, _warning(
-            "STYLE_FALLBACK", "warn", f"styling would change {changed}; text left as generated")]
+                return default, [
+                    *warnings,
+                    _warning(
+                        "STYLE_FALLBACK",
+                        "warn",
+                        f"style {profile.radiologist_id!r} would change {changed}; "
+                        "default style used",
+                    ),
+                ]
+        return impression, [
+            *warnings,
+            _warning(
+                "STYLE_FALLBACK", "warn", f"styling would change {changed}; text left as generated"
+            ),
+        ]

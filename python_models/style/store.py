@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from python_models.style.profile import StyleProfile, parse_profile
@@ -143,7 +143,7 @@ class StyleStore:
         return bool(done.rowcount)
 
     @staticmethod
-    def _bump(conn) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+    def _bump(conn: Connection) -> None:
         conn.execute(update(revision_table).values(revision=revision_table.c.revision + 1))
 
     def close(self) -> None:

@@ -1,0 +1,260 @@
+"""Sentence making for the synthetic corpus: many phrasings in the FINDINGS, one canonical
+wording in the IMPRESSION.
+
+The findings vary (sentence frames, size placement, change and hedge wording, units) so a model
+must read rather than copy; the impression is deterministic given the facts so the target is
+learnable. Phrasing families marked held-out are only ever drawn for the test split.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+from export.corpus_catalog import Finding
+
+# Sentence frames by family. "{a}" is the article slot ("a "/"an "/""), "{be}" is/are.
+FRAMES: dict[str, tuple[str, ...]] = {
+    "there": ("There {be} {a}{np}.",),
+    "seen": (
+        "{A}{np} {be} seen.",
+        "{A}{np} {be} noted.",
+        "{A}{np} {be} present.",
+        "{A}{np} {be} identified.",
+    ),
+    "tele": ("{NP}.",),
+    # held out for the test split
+    "demonstrate": ("The study demonstrates {a}{np}.", "Images show {a}{np}."),
+    "loc_first": ("In the {loc}, there {be} {a}{np}.",),
+}
+HELD_OUT_FAMILIES = frozenset({"demonstrate", "loc_first"})
+TRAIN_FAMILIES = tuple(f for f in FRAMES if f not in HELD_OUT_FAMILIES)
+
+# change wording: (train variants, held-out variants); "{prior}" = prior size text
+CHANGE_PREFIX = {
+    "new": ("new",),
+    "stable": ("stable", "unchanged"),
+    "increased": ("increased",),
+    "decreased": ("decreased",),
+}
+CHANGE_SUFFIX: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "new": (
+        (", new since the prior study", ", which is new"),
+        (", not present on the prior examination",),
+    ),
+    "stable": (
+        (", unchanged from prior", ", stable compared with the prior exam"),
+        (", without interval change",),
+    ),
+    "increased": (
+        (", increased since the prior study", ", which has increased"),
+        (", larger than on the prior exam",),
+    ),
+    "decreased": (
+        (", decreased since the prior study", ", which has decreased"),
+        (", smaller than on the prior exam",),
+    ),
+}
+PRIOR_SUFFIX = {
+    "increased": (
+        (", previously {prior}", ", increased from {prior}"),
+        (", up from {prior} on the prior study",),
+    ),
+    "decreased": (
+        (", previously {prior}", ", decreased from {prior}"),
+        (", down from {prior} on the prior study",),
+    ),
+}
+HEDGES = {"possible": (("possible",), ("suspected",)), "probable": (("probable", "likely"), ())}
+IMP_CHANGE = {"new": "New", "stable": "Stable", "increased": "Increased", "decreased": "Decreased"}
+IMP_HEDGE = {"possible": "Possible", "probable": "Probable"}
+COUNT_WORDS = {2: "two", 3: "three"}
+
+
+class Chooser:
+    """Draws a phrasing; for the test split it prefers held-out variants half of the time."""
+
+    def __init__(self, rng: random.Random, split: str) -> None:
+        self.rng = rng
+        self.test = split == "test"
+
+    def pick(self, train: tuple[str, ...], held: tuple[str, ...] = ()) -> str:
+        if self.test and held and self.rng.random() < 0.5:
+            return self.rng.choice(held)
+        return self.rng.choice(train)
+
+    def family(self, allowed: tuple[str, ...]) -> str:
+        held = tuple(f for f in allowed if f in HELD_OUT_FAMILIES)
+        train = tuple(f for f in allowed if f not in HELD_OUT_FAMILIES)
+        return self.pick(train, held)
+
+
+def article(word: str) -> str:
+    """'a ' or 'an ' for the word that follows (numbers by their spoken form: "an 8 mm")."""
+    first = word.split(" ", 1)[0].lower()
+    digits = re.match(r"\d+", first)
+    if digits:
+        number = digits.group()
+        return "an " if number.startswith("8") or number in ("11", "18") else "a "
+    if first[:1] in "aeiou" and not first.startswith(("uni", "use")):
+        return "an "
+    return "a "
+
+
+def cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def split_loc(loc: str) -> tuple[str, str]:
+    """A catalogue location as (adjective form, noun form)."""
+    adj, _, noun = loc.partition("|")
+    return adj, (noun or adj)
+
+
+def is_plural(spec: Finding, fact: dict[str, Any]) -> bool:
+    loc = fact.get("loc_adj") or ""
+    return (
+        spec.article == "pl"
+        or (fact.get("count") or 1) > 1
+        or (bool(spec.plural) and loc.startswith("bilateral"))
+    )
+
+
+def noun_of(spec: Finding, fact: dict[str, Any]) -> str:
+    return spec.plural if is_plural(spec, fact) and spec.plural else spec.noun
+
+
+def count_word(count: int) -> str:
+    return COUNT_WORDS.get(count, "multiple")
+
+
+def findings_sentences(spec: Finding, fact: dict[str, Any], ch: Chooser) -> list[str]:
+    """One or more FINDINGS sentences stating a positive fact in a randomly drawn phrasing."""
+    rng = ch.rng
+    loc_adj, loc_noun = fact["loc_adj"], fact["loc_noun"]
+    if (
+        loc_adj.startswith("bilateral")
+        and not fact.get("size_text")
+        and not spec.level_organ
+        and rng.random() < 0.35
+    ):
+        return _split_bilateral(spec, fact, ch)
+    plural = is_plural(spec, fact)
+    noun = noun_of(spec, fact)
+    sev = fact.get("severity") or ""
+    size = fact.get("size_text") or ""
+    change = fact.get("change")
+    prefix, suffix = "", ""
+    if change:
+        if rng.random() < 0.5 and not fact.get("prior_size_text"):
+            prefix = rng.choice(CHANGE_PREFIX[change])
+        elif fact.get("prior_size_text"):
+            train, held = PRIOR_SUFFIX[change]
+            suffix = ch.pick(train, held).format(prior=fact["prior_size_text"])
+        else:
+            suffix = ch.pick(*CHANGE_SUFFIX[change])
+    hedge = ch.pick(*HEDGES[fact["certainty"]]) if fact.get("certainty") else ""
+
+    count = fact.get("count") or 1
+    families: tuple[str, ...] = tuple(FRAMES)
+    if spec.style == "prep" and not spec.level_organ and loc_noun:
+        if count > 1:
+            np = join(count_word(count), sev, noun, spec.prep, loc_noun)
+            np += rng.choice((", the largest measuring {s}", " measuring up to {s}")).format(s=size)
+            bare = None
+        else:
+            form = ch.pick(("pre", "post"), ("paren",)) if size else "none"
+            if form == "pre":
+                np = join(sev, size, noun, spec.prep, loc_noun)
+                bare = join(sev, size, noun)
+            elif form == "post":
+                np = join(sev, noun, spec.prep, loc_noun) + f" measuring {size}"
+                bare = join(sev, noun) + f" measuring {size}"
+            elif form == "paren":
+                np = join(sev, noun, spec.prep, loc_noun) + f" ({size})"
+                bare = join(sev, noun) + f" ({size})"
+            else:
+                np = join(sev, noun, spec.prep, loc_noun)
+                bare = join(sev, noun)
+        if bare is None or spec.prep != "in the":
+            families = tuple(f for f in families if f != "loc_first")
+    else:
+        np = join(sev, loc_adj, noun)
+        if size:
+            if spec.size_fmt == " measuring {size}":
+                fmt = ch.pick((" measuring {size}", " which measures {size}"), (" ({size})",))
+            else:
+                fmt = spec.size_fmt
+            np += fmt.format(size=size)
+        bare = None
+        families = tuple(f for f in families if f != "loc_first")
+    np = join(hedge, prefix, np) + suffix
+    if suffix:  # "X, which is new is seen" reads badly: keep suffixes at the sentence end
+        families = tuple(f for f in families if f != "seen")
+
+    family = ch.family(families)
+    frame = rng.choice(FRAMES[family])
+    if family == "loc_first":
+        np_frame = join(hedge, prefix, bare or "") + suffix
+        art = "" if plural or spec.article != "a" else article(np_frame)
+        return [frame.format(loc=loc_noun, be="are" if plural else "is", a=art, np=np_frame)]
+    art = "" if plural or spec.article != "a" else article(np)
+    sentence = frame.format(a=art, A=cap(art), np=np, NP=cap(np), be="are" if plural else "is")
+    return [cap(sentence)]
+
+
+def _split_bilateral(spec: Finding, fact: dict[str, Any], ch: Chooser) -> list[str]:
+    """A bilateral process written side by side ("right and left ..." or two sentences)."""
+    sev = fact.get("severity") or ""
+    rest = fact["loc_adj"][len("bilateral") :].strip()
+    noun = spec.plural or spec.noun
+    if ch.rng.random() < 0.5:
+        np = join(sev, "right and left", rest, noun)
+        if spec.plural and ch.rng.random() < 0.5:
+            return [f"There are {np}."]
+        return [cap(np) + "."]
+    out = []
+    for side in ("right", "left"):
+        np = join(sev, side, rest, spec.noun)
+        art = article(np) if spec.article == "a" else ""
+        out.append(cap(f"{np}.") if ch.rng.random() < 0.5 else f"There is {art}{np}.")
+    return out
+
+
+def impression_item(spec: Finding, fact: dict[str, Any]) -> str:
+    """The canonical impression wording of one positive fact (no follow-up, no number)."""
+    noun = noun_of(spec, fact)
+    sev = fact.get("severity") or ""
+    size = fact.get("size_text") or ""
+    loc_adj, loc_noun = fact["loc_adj"], fact["loc_noun"]
+    count = fact.get("count") or 1
+    if count > 1:
+        core = join(count_word(count), sev, loc_adj, noun) + f" measuring up to {size}"
+    elif spec.level_organ:
+        core = join(sev, loc_adj, noun) + f" at {fact['level']}"
+        if size:
+            core += spec.size_fmt.format(size=size)
+    elif spec.imp_style == "prep":
+        core = join(sev, noun, spec.prep, loc_noun)
+        if size:
+            core += spec.size_fmt.format(size=size)
+    elif spec.lesion:
+        core = join(sev, size, loc_adj, noun)
+    else:
+        core = join(sev, loc_adj, noun)
+        if size:
+            core += spec.size_fmt.format(size=size)
+    lead = ""
+    if fact.get("certainty"):
+        lead = IMP_HEDGE[fact["certainty"]]
+    elif fact.get("change"):
+        lead = IMP_CHANGE[fact["change"]]
+    core = join(lead, core)
+    if fact.get("prior_size_text"):
+        core += f", previously {fact['prior_size_text']}"
+    return cap(core + spec.imp_suffix)

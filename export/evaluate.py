@@ -1,0 +1,415 @@
+"""`impressions eval`: quality of the demo model on the held-out test split.
+
+One run scores, on the same cases, the extractive baseline (the abnormal-looking sentences of the
+findings), the torch checkpoint and, when an exported bundle for that checkpoint exists (or can be
+exported), the ONNX Runtime engines fp32 and int8. Metrics: ROUGE-1/2/L and fact metrics taken
+against the structured truth of each case (measurements, laterality, negations, critical
+findings), because ROUGE alone rewards fluent text that flips a side.
+
+Only ids, counts and scores are printed; report text never is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from export.corpus import generate_cases
+from export.corpus_catalog import FINDINGS
+
+DEFAULT_CHECKPOINT = Path("export/checkpoints/demo")
+DEFAULT_REPOSITORY = Path("model_repository")
+FALLBACK_REPOSITORY = Path("build/eval_repository")
+CARD_START, CARD_END = "<!-- eval:start -->", "<!-- eval:end -->"
+
+_MEAS_RE = re.compile(r"\b\d+(?:\.\d+)?(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)\b", re.I)
+_SIDE_RE = re.compile(r"\b(left|right|bilateral)\b", re.I)
+_NEG_RE = re.compile(r"\bno\s+(?:evidence\s+of\s+)?([a-z][a-z0-9\- /,]*?)(?=\s*(?:[.;:]|$))", re.I)
+_LIST_SPLIT_RE = re.compile(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+")
+_SENT_RE = re.compile(r"(?<=[.;])\s+|\n")
+_NORMAL_CUE = re.compile(
+    r"\b(no|not|normal|normally|unremarkable|clear|intact|within normal limits|preserved|"
+    r"patent|compressible|maintained|without|absent|expected position|centered|aerated|"
+    r"thin|terminates at L1)\b",
+    re.I,
+)
+_LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 ,/\-]{0,40}:\s+")
+
+
+# --------------------------------------------------------------------------- metric pieces
+def measurements(text: str) -> list[str]:
+    """Measurements as written, whitespace-normalised ("2.4 x 1.8 cm", "6 mm")."""
+    out = []
+    for m in _MEAS_RE.finditer(text):
+        out.append(re.sub(r"\s*x\s*", " x ", re.sub(r"\s+", " ", m.group(0).lower())))
+    return out
+
+
+def measurements_preserved(reference: str, output: str) -> bool:
+    """Every number+unit of the reference appears in the output (as a multiset)."""
+    missing = Counter(measurements(reference)) - Counter(measurements(output))
+    return not missing
+
+
+def sides(text: str) -> Counter[str]:
+    """Multiset of side words: a flipped, dropped or added side changes it."""
+    return Counter(s.lower() for s in _SIDE_RE.findall(text))
+
+
+def laterality_correct(reference: str, output: str) -> bool:
+    return sides(reference) == sides(output)
+
+
+def negated_terms(text: str) -> set[str]:
+    """Heads stated as absent ("No pneumothorax." -> {"pneumothorax"})."""
+    terms = set()
+    for match in _NEG_RE.finditer(text):
+        for part in _LIST_SPLIT_RE.split(match.group(1).lower()):
+            if part.strip():
+                terms.add(re.sub(r"\s+", " ", part.strip()))
+    return terms
+
+
+def negation_correct(reference: str, output: str, positive_terms: Sequence[str] = ()) -> bool:
+    """Same negated heads as the reference, and no reference-positive finding negated."""
+    if negated_terms(reference) != negated_terms(output):
+        return False
+    return not any(
+        _mentioned(output, term, negated=True) and not _mentioned(output, term, negated=False)
+        for term in positive_terms
+    )
+
+
+def _mentioned(text: str, term: str, *, negated: bool) -> bool:
+    """Whether a sentence of ``text`` mentions ``term`` (regex) with/without a leading "no"."""
+    for sentence in _SENT_RE.split(text):
+        match = re.search(term, sentence, re.I)
+        if not match:
+            continue
+        is_negated = bool(
+            re.search(r"\b(no|without|negative for)\b", sentence[: match.start()], re.I)
+        )
+        if is_negated == negated:
+            return True
+    return False
+
+
+def critical_found(output: str, term: str) -> bool:
+    """A critical finding counts as recalled when it is stated, not negated."""
+    return _mentioned(output, term, negated=False)
+
+
+def baseline_impression(findings: str) -> str:
+    """Extractive baseline: the findings sentences without a normal-sounding cue."""
+    kept = []
+    for line in findings.splitlines() or [findings]:
+        line = _LABEL_RE.sub("", line.strip())
+        for sentence in _SENT_RE.split(line):
+            sentence = _LABEL_RE.sub("", sentence.strip())
+            if sentence and not _NORMAL_CUE.search(sentence):
+                kept.append(sentence)
+    return " ".join(kept) if kept else "No acute abnormality."
+
+
+# --------------------------------------------------------------------------- scoring
+@dataclass
+class Scores:
+    """Aggregated metrics of one system over the evaluated cases."""
+
+    name: str
+    rouge1: float
+    rouge2: float
+    rougeL: float
+    measurement_preservation: float
+    laterality_correctness: float
+    negation_correctness: float
+    critical_recall: float
+    n_cases: int
+    seconds: float
+    note: str = ""
+
+    def as_row(self) -> list[str]:
+        pct = [
+            self.measurement_preservation,
+            self.laterality_correctness,
+            self.negation_correctness,
+            self.critical_recall,
+        ]
+        return [
+            self.name,
+            f"{self.rouge1:.3f}",
+            f"{self.rouge2:.3f}",
+            f"{self.rougeL:.3f}",
+            *[f"{100 * v:.1f}%" for v in pct],
+            str(self.n_cases),
+            f"{self.seconds:.1f}",
+        ]
+
+
+HEADER = [
+    "system",
+    "ROUGE-1",
+    "ROUGE-2",
+    "ROUGE-L",
+    "measurements",
+    "laterality",
+    "negation",
+    "critical recall",
+    "cases",
+    "seconds",
+]
+
+
+def score(
+    name: str, cases: list[dict[str, Any]], outputs: list[str], seconds: float, note: str = ""
+) -> Scores:
+    """Score ``outputs`` (one impression per case) against the cases' references and facts."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=False)
+    r1 = r2 = rl = 0.0
+    meas_ok = meas_n = lat_ok = lat_n = neg_ok = crit_hit = crit_n = 0
+    for case, out in zip(cases, outputs, strict=True):
+        ref = " ".join(case["impression"].split())
+        s = scorer.score(ref, out)
+        r1, r2, rl = r1 + s["rouge1"].fmeasure, r2 + s["rouge2"].fmeasure, rl + s["rougeL"].fmeasure
+        if measurements(ref):
+            meas_n += 1
+            meas_ok += measurements_preserved(ref, out)
+        if sides(ref) or sides(out):
+            lat_n += 1
+            lat_ok += laterality_correct(ref, out)
+        positives = [
+            FINDINGS[f["key"]].term
+            for f in case["facts"]
+            if f["key"] in FINDINGS and not f["negated"] and f["in_impression"]
+        ]
+        neg_ok += negation_correct(ref, out, positives)
+        for fact in case["facts"]:
+            if fact["critical"] and not fact["negated"] and fact["key"] in FINDINGS:
+                crit_n += 1
+                crit_hit += critical_found(out, FINDINGS[fact["key"]].term)
+    n = max(1, len(cases))
+    return Scores(
+        name,
+        r1 / n,
+        r2 / n,
+        rl / n,
+        meas_ok / max(1, meas_n),
+        lat_ok / max(1, lat_n),
+        neg_ok / n,
+        crit_hit / max(1, crit_n),
+        len(cases),
+        seconds,
+        note,
+    )
+
+
+def format_table(rows: list[Scores]) -> str:
+    """Markdown table (reads fine in a terminal and in the model card)."""
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(r.as_row()) + " |" for r in rows]
+    notes = [f"- {r.name}: {r.note}" for r in rows if r.note]
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+# --------------------------------------------------------------------------- systems
+def _generate_batched(
+    sources: list[str],
+    tokenizer: Any,
+    gen: Callable[[Any, Any], list[list[int]]],
+    batch_size: int,
+) -> list[str]:
+    """Tokenize, generate in length-sorted batches, decode; returns outputs in input order."""
+    import numpy as np
+
+    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+    outputs: list[str] = [""] * len(sources)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        enc = tokenizer(
+            [sources[i] for i in idx],
+            padding=True,
+            truncation=True,
+            max_length=384,
+            return_tensors="np",
+        )
+        ids = gen(enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64))
+        texts = tokenizer.batch_decode(ids, skip_special_tokens=True)
+        for i, text in zip(idx, texts, strict=True):
+            outputs[i] = " ".join(text.split())
+    return outputs
+
+
+def torch_generator(checkpoint: Path, threads: int, max_new_tokens: int):
+    """Greedy HF `generate` on the saved checkpoint (the reference the engines must match)."""
+    import torch
+    from transformers import T5ForConditionalGeneration
+
+    torch.set_num_threads(threads)
+    model = T5ForConditionalGeneration.from_pretrained(str(checkpoint)).eval()
+
+    def gen(input_ids, attention_mask) -> list[list[int]]:
+        with torch.no_grad():
+            out = model.generate(
+                input_ids=torch.from_numpy(input_ids),
+                attention_mask=torch.from_numpy(attention_mask),
+                max_new_tokens=max_new_tokens,
+                num_beams=1,
+                do_sample=False,
+            )
+        return out[:, 1:].tolist()
+
+    return gen
+
+
+def find_bundle(
+    checkpoint: Path, repository: Path, export_missing: bool
+) -> tuple[Path | None, str]:
+    """The generator bundle exported from ``checkpoint``, exporting one if asked and needed."""
+    try:
+        from export.export_cmd import export_bundle, manifest_matches, source_hash
+    except ImportError as exc:
+        return None, f"export module unavailable ({type(exc).__name__})"
+    src = source_hash(checkpoint)
+    bundle = repository / "generator" / "1"
+    if bundle.exists() and manifest_matches(bundle, src, ["fp32", "int8"]):
+        return bundle, f"bundle {bundle}"
+    fallback = FALLBACK_REPOSITORY / "generator" / "1"
+    if fallback.exists() and manifest_matches(fallback, src, ["fp32", "int8"]):
+        return fallback, f"bundle {fallback}"
+    if not export_missing:
+        return None, "no exported bundle matches this checkpoint (run `impressions export`)"
+    bundle = export_bundle(checkpoint, FALLBACK_REPOSITORY, ["fp32", "int8"], if_missing=True)
+    return bundle, f"exported to {bundle}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="impressions eval", description=__doc__)
+    p.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    p.add_argument("--n", type=int, default=400, help="test cases")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument(
+        "--repository",
+        type=Path,
+        default=DEFAULT_REPOSITORY,
+        help="model repository holding generator/1 (the exported bundle)",
+    )
+    p.add_argument(
+        "--engines",
+        default="torch,onnx-fp32,onnx-int8",
+        help="comma list of: torch, onnx-fp32, onnx-int8",
+    )
+    p.add_argument(
+        "--no-export",
+        action="store_true",
+        help="do not export a missing bundle (skip the ONNX rows instead)",
+    )
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--max-new-tokens", type=int, default=160)
+    p.add_argument("--json-out", type=Path, help="write the scores as JSON")
+    p.add_argument(
+        "--model-card", type=Path, help="replace the table between eval markers in this README"
+    )
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    from export.train import source_text
+    from python_models.tokenizer_loader import load_tokenizer
+
+    cases = generate_cases(args.n, seed=args.seed, split=args.split)
+    sources = [source_text(c) for c in cases]
+    rows: list[Scores] = []
+
+    t0 = time.perf_counter()
+    base = [baseline_impression(c["findings_text"]) for c in cases]
+    rows.append(score("extractive baseline", cases, base, time.perf_counter() - t0))
+
+    tokenizer = load_tokenizer(args.checkpoint)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    outputs: dict[str, list[str]] = {}
+    if "torch" in engines:
+        t0 = time.perf_counter()
+        gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens)
+        outputs["torch"] = _generate_batched(sources, tokenizer, gen, args.batch_size)
+        rows.append(
+            score("model (torch greedy)", cases, outputs["torch"], time.perf_counter() - t0)
+        )
+    onnx = [e for e in engines if e.startswith("onnx-")]
+    if onnx:
+        bundle, note = find_bundle(args.checkpoint, args.repository, not args.no_export)
+        print(f"onnx: {note}", file=sys.stderr)
+        if bundle is None:
+            print("onnx rows skipped: evaluate with torch greedy only", file=sys.stderr)
+        else:
+            from python_models.engines import load_engine
+
+            for name in onnx:
+                precision = name.split("-", 1)[1]
+                engine = load_engine(
+                    "onnxruntime", bundle, precision=precision, num_threads=args.threads
+                )
+                t0 = time.perf_counter()
+
+                def gen(ids, mask, engine=engine):  # noqa: ANN001
+                    return engine.generate(ids, mask, args.max_new_tokens)
+
+                outputs[name] = _generate_batched(sources, tokenizer, gen, args.batch_size)
+                rows.append(
+                    score(
+                        f"model (ORT {precision})", cases, outputs[name], time.perf_counter() - t0
+                    )
+                )
+
+    table = format_table(rows)
+    extra = []
+    if "onnx-fp32" in outputs and "onnx-int8" in outputs:
+        f32 = next(r for r in rows if r.name == "model (ORT fp32)")
+        i8 = next(r for r in rows if r.name == "model (ORT int8)")
+        same = sum(a == b for a, b in zip(outputs["onnx-fp32"], outputs["onnx-int8"], strict=True))
+        extra.append(
+            f"int8 vs fp32: ROUGE-L difference {i8.rougeL - f32.rougeL:+.4f}; "
+            f"identical outputs {same}/{len(cases)}"
+        )
+    if "torch" in outputs and "onnx-fp32" in outputs:
+        same = sum(a == b for a, b in zip(outputs["torch"], outputs["onnx-fp32"], strict=True))
+        extra.append(f"ORT fp32 vs torch: identical outputs {same}/{len(cases)}")
+    header = (
+        f"{args.split} split, seed {args.seed}, {len(cases)} cases, greedy decoding, "
+        f"{args.threads} threads"
+    )
+    text = "\n".join([header, "", table] + ([""] + extra if extra else []))
+    print(text)
+    if args.json_out:
+        args.json_out.parent.mkdir(parents=True, exist_ok=True)
+        args.json_out.write_text(
+            json.dumps(
+                {"header": header, "rows": [r.__dict__ for r in rows], "notes": extra}, indent=2
+            )
+            + "\n"
+        )
+    if args.model_card:
+        write_card_table(args.model_card, text)
+    return 0
+
+
+def write_card_table(card: Path, text: str) -> None:
+    """Put ``text`` between the eval markers of the model card (markers must exist)."""
+    content = card.read_text()
+    if CARD_START not in content or CARD_END not in content:
+        raise ValueError(f"{card} lacks the {CARD_START} / {CARD_END} markers")
+    head, rest = content.split(CARD_START, 1)
+    _, tail = rest.split(CARD_END, 1)
+    card.write_text(f"{head}{CARD_START}\n{text}\n{CARD_END}{tail}")

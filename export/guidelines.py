@@ -1,0 +1,86 @@
+"""Versioned follow-up guideline table used to write impression recommendations.
+
+Only the Fleischner Society 2017 table for incidental SOLID pulmonary nodules is encoded (adults
+>= 35 years, no known cancer, not immunocompromised). The table is data with a version so a
+change of guideline is a reviewed diff, and the corpus records which version wrote each case.
+
+The model sees only the FINDINGS (no history), so the patient's risk is usually unknown to it;
+``risk=None`` gives the wording that states both the low- and the high-risk recommendation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FLEISCHNER_VERSION = "fleischner-2017-solid"
+MIN_AGE = 35
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One cell of the table: size band x single/multiple x risk."""
+
+    low: str
+    high: str
+
+
+# size band -> (single, multiple); bands by nodule diameter: <6 mm, 6-8 mm, >8 mm
+_TABLE: dict[str, tuple[Recommendation, Recommendation]] = {
+    "<6": (
+        Recommendation("No routine follow-up", "Optional CT at 12 months"),
+        Recommendation("No routine follow-up", "Optional CT at 12 months"),
+    ),
+    "6-8": (
+        Recommendation(
+            "CT at 6-12 months, then consider CT at 18-24 months",
+            "CT at 6-12 months, then CT at 18-24 months",
+        ),
+        Recommendation(
+            "CT at 3-6 months, then consider CT at 18-24 months",
+            "CT at 3-6 months, then at 18-24 months",
+        ),
+    ),
+    ">8": (
+        Recommendation(
+            "Consider CT at 3 months, PET/CT, or tissue sampling",
+            "Consider CT at 3 months, PET/CT, or tissue sampling",
+        ),
+        Recommendation(
+            "CT at 3-6 months, then consider CT at 18-24 months",
+            "CT at 3-6 months, then at 18-24 months",
+        ),
+    ),
+}
+
+
+def size_band(size_mm: float) -> str:
+    """The Fleischner size band of a nodule diameter in millimetres."""
+    if size_mm < 6:
+        return "<6"
+    if size_mm <= 8:
+        return "6-8"
+    return ">8"
+
+
+def fleischner_solid(
+    size_mm: float, multiple: bool = False, risk: str | None = None, age: int | None = None
+) -> str | None:
+    """Recommendation sentence for a solid nodule, or None where the guideline does not apply.
+
+    ``risk`` is "low", "high" or None (unknown: both are stated). ``size_mm`` is the largest
+    nodule's diameter when ``multiple``.
+    """
+    if age is not None and age < MIN_AGE:
+        return None
+    if risk not in (None, "low", "high"):
+        raise ValueError(f"risk must be 'low', 'high' or None, got {risk!r}")
+    rec = _TABLE[size_band(size_mm)][1 if multiple else 0]
+    if risk == "low":
+        text = rec.low
+    elif risk == "high":
+        text = rec.high
+    elif rec.low == rec.high:
+        text = rec.low
+    else:
+        text = f"{rec.low} if low risk; {rec.high[0].lower() + rec.high[1:]} if high risk"
+    return f"Fleischner 2017: {text}."

@@ -1,0 +1,282 @@
+"""`impressions train`: train the demo tokenizer and a compact T5 from the synthetic corpus.
+
+The model is built from a `T5Config` (no hub weights), seeded, and trained on CPU within a
+wall-time budget; the loss curve goes to a CSV so the run can be inspected and compared. The
+model sees exactly what the server's preprocess feeds it: the FINDINGS section parsed out of the
+rendered report and normalised by `python_models.preprocess.model_input_text`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from export.corpus import generate_cases, render_report
+from export.tokenizer_train import DEFAULT_VOCAB, save_tokenizer, train_tokenizer
+
+log = logging.getLogger("impressions.train")
+DEFAULT_OUT = Path("export/checkpoints/demo")
+MAX_SOURCE_TOKENS = 384
+MAX_TARGET_TOKENS = 160
+
+
+def source_text(case: dict[str, Any]) -> str:
+    """The model input of a case, made the way the preprocess model makes it."""
+    from python_models.preprocess import model_input_text
+    from python_models.sections import parse_sections
+
+    return model_input_text(parse_sections(render_report(case)).findings)
+
+
+def target_text(case: dict[str, Any]) -> str:
+    """The training target: the canonical impression on one line ("1. ... 2. ...")."""
+    return " ".join(case["impression"].split())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="impressions train", description=__doc__)
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="checkpoint directory")
+    p.add_argument("--n-train", type=int, default=40000, help="training cases")
+    p.add_argument("--n-val", type=int, default=300, help="validation cases (val split)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--vocab-size", type=int, default=DEFAULT_VOCAB)
+    p.add_argument("--d-model", type=int, default=256)
+    p.add_argument("--d-ff", type=int, default=1024)
+    p.add_argument("--heads", type=int, default=4)
+    p.add_argument("--enc-layers", type=int, default=4)
+    p.add_argument("--dec-layers", type=int, default=3)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1.5e-3)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--steps", type=int, default=2400, help="optimizer steps (LR schedule)")
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=29.0,
+        help="stop early and save when the wall time reaches this",
+    )
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--log-every", type=int, default=25)
+    p.add_argument("--eval-every", type=int, default=300)
+    p.add_argument("--loss-csv", type=Path, default=Path("results/train_loss.csv"))
+    return p
+
+
+def _lr_factor(step: int, warmup: int, total: int) -> float:
+    """Linear warm-up then cosine decay to 5% of the peak."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def _batches(
+    pairs: list[tuple[list[int], list[int]]], batch_size: int, rng: random.Random
+) -> list[list[int]]:
+    """Index batches of similar source length (less padding), in shuffled order."""
+    order = sorted(range(len(pairs)), key=lambda i: (len(pairs[i][0]), rng.random()))
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _collate(pairs, idx, torch):  # noqa: ANN001 - torch passed in to keep import lazy
+    src = [pairs[i][0] for i in idx]
+    tgt = [pairs[i][1] for i in idx]
+    ls, lt = max(map(len, src)), max(map(len, tgt))
+    input_ids = torch.zeros((len(idx), ls), dtype=torch.long)
+    attention = torch.zeros((len(idx), ls), dtype=torch.long)
+    labels = torch.full((len(idx), lt), -100, dtype=torch.long)
+    for row, (s, t) in enumerate(zip(src, tgt, strict=True)):
+        input_ids[row, : len(s)] = torch.tensor(s)
+        attention[row, : len(s)] = 1
+        labels[row, : len(t)] = torch.tensor(t)
+    return input_ids, attention, labels
+
+
+def _encode(tokenizer, cases: list[dict[str, Any]]) -> list[tuple[list[int], list[int]]]:
+    src = tokenizer([source_text(c) for c in cases], truncation=True, max_length=MAX_SOURCE_TOKENS)[
+        "input_ids"
+    ]
+    tgt = tokenizer([target_text(c) for c in cases], truncation=True, max_length=MAX_TARGET_TOKENS)[
+        "input_ids"
+    ]
+    return list(zip(src, tgt, strict=True))
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    import torch
+    from transformers import GenerationConfig, T5Config, T5ForConditionalGeneration
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    start = time.perf_counter()
+
+    train_cases = generate_cases(args.n_train, seed=args.seed, split="train")
+    val_cases = generate_cases(args.n_val, seed=args.seed, split="val")
+    tok_texts = [source_text(c) for c in train_cases] + [target_text(c) for c in train_cases]
+    tokenizer = train_tokenizer(tok_texts, vocab_size=args.vocab_size)
+    save_tokenizer(tokenizer, args.out)
+    train = _encode(tokenizer, train_cases)
+    val = _encode(tokenizer, val_cases)
+    src_lens = sorted(len(s) for s, _ in train)
+    tgt_lens = sorted(len(t) for _, t in train)
+    log.info(
+        "data: %d train, %d val; source tokens p50=%d max=%d; target p50=%d max=%d; "
+        "vocab=%d; prep %.1fs",
+        len(train),
+        len(val),
+        src_lens[len(src_lens) // 2],
+        src_lens[-1],
+        tgt_lens[len(tgt_lens) // 2],
+        tgt_lens[-1],
+        len(tokenizer),
+        time.perf_counter() - start,
+    )
+
+    config = T5Config(
+        vocab_size=len(tokenizer),
+        d_model=args.d_model,
+        d_kv=args.d_model // args.heads,
+        d_ff=args.d_ff,
+        num_layers=args.enc_layers,
+        num_decoder_layers=args.dec_layers,
+        num_heads=args.heads,
+        relative_attention_num_buckets=32,
+        relative_attention_max_distance=128,
+        dropout_rate=0.0,
+        feed_forward_proj="relu",
+        tie_word_embeddings=True,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
+    model = T5ForConditionalGeneration(config)
+    n_params = sum(p.numel() for p in model.parameters())
+    log.info("model: %.2fM parameters", n_params / 1e6)
+    optim = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda s: _lr_factor(s, args.warmup, args.steps)
+    )
+
+    args.loss_csv.parent.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    step, window = 0, []
+    deadline = start + args.max_minutes * 60
+    stopped = "steps"
+    model.train()
+    while step < args.steps:
+        for idx in _batches(train, args.batch_size, rng):
+            input_ids, attention, labels = _collate(train, idx, torch)
+            loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss
+            optim.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optim.step()
+            sched.step()
+            step += 1
+            window.append(loss.item())
+            row: dict[str, Any] | None = None
+            if step % args.log_every == 0:
+                row = {
+                    "step": step,
+                    "elapsed_s": round(time.perf_counter() - start, 1),
+                    "lr": f"{sched.get_last_lr()[0]:.6f}",
+                    "train_loss": round(sum(window) / len(window), 4),
+                    "val_loss": "",
+                }
+                window = []
+            if step % args.eval_every == 0 or step == args.steps:
+                row = row or {
+                    "step": step,
+                    "elapsed_s": round(time.perf_counter() - start, 1),
+                    "lr": f"{sched.get_last_lr()[0]:.6f}",
+                    "train_loss": "",
+                }
+                row["val_loss"] = round(_val_loss(model, val, torch), 4)
+            if row:
+                rows.append(row)
+                _write_csv(args.loss_csv, rows)
+                log.info("step %d %s", step, {k: v for k, v in row.items() if k != "step"})
+            if step >= args.steps:
+                break
+            if time.perf_counter() > deadline:
+                stopped = "time"
+                break
+        if stopped == "time":
+            break
+
+    if not rows or rows[-1].get("val_loss") in ("", None):
+        rows.append(
+            {
+                "step": step,
+                "elapsed_s": round(time.perf_counter() - start, 1),
+                "lr": f"{sched.get_last_lr()[0]:.6f}",
+                "train_loss": "",
+                "val_loss": round(_val_loss(model, val, torch), 4),
+            }
+        )
+        _write_csv(args.loss_csv, rows)
+    model.eval()
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=0,
+        eos_token_id=1,
+        pad_token_id=0,
+        max_new_tokens=MAX_TARGET_TOKENS,
+        num_beams=1,
+        do_sample=False,
+    )
+    model.save_pretrained(str(args.out))
+    save_tokenizer(tokenizer, args.out)
+    wall = time.perf_counter() - start
+    summary = {
+        "command": "impressions train " + " ".join(argv),
+        "steps": step,
+        "stopped_by": stopped,
+        "wall_time_s": round(wall, 1),
+        "parameters": n_params,
+        "n_train": args.n_train,
+        "seed": args.seed,
+        "final_val_loss": rows[-1]["val_loss"],
+        "threads": args.threads,
+        "torch": torch.__version__,
+    }
+    (args.out / "training_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    log.info("done: %s", summary)
+    print(json.dumps(summary), file=sys.stdout)
+    return 0
+
+
+def _val_loss(model, val, torch) -> float:  # noqa: ANN001
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(val), 64):
+            idx = list(range(i, min(i + 64, len(val))))
+            input_ids, attention, labels = _collate(val, idx, torch)
+            loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss
+            n = int((labels != -100).sum())
+            total += loss.item() * n
+            count += n
+    model.train()
+    return total / max(1, count)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(
+            fh, fieldnames=["step", "elapsed_s", "lr", "train_loss", "val_loss"]
+        )
+        writer.writeheader()
+        writer.writerows(rows)

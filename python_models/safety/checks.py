@@ -1,0 +1,368 @@
+"""Deterministic safety checks: is the impression grounded in the findings and the patient?
+
+Each check reads the parsed findings and impression (``mentions.parse``) and returns warnings
+``{code, severity, message, spans}``. Messages are fixed vocabulary plus counts and never quote
+report text, so a warning can be logged or shown anywhere without carrying PHI; ``spans`` are
+character offsets that let a client highlight the words itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from python_models import exams
+from python_models.safety import lexicons as lx
+from python_models.safety.mentions import Mention, Parsed, lower_same_length, parse
+
+MAX_SPANS = 50  # per warning: enough to highlight, bounded for huge reports
+BLOCK = "block"
+WARN = "warn"
+
+# code -> (severity, message template); "{n}" is a count, never report text.
+CODES: dict[str, tuple[str, str]] = {
+    "LAT_CONTRA": (BLOCK, "laterality of {n} impression item(s) contradicts the findings"),
+    "LAT_DROP": (WARN, "{n} impression item(s) omit the side stated in the findings"),
+    "NUM_MISMATCH": (BLOCK, "{n} measurement(s) in the impression do not match the findings"),
+    "NEG_FLIP": (BLOCK, "{n} impression item(s) reverse a negation in the findings"),
+    "CRIT_MISS": (BLOCK, "{n} critical finding(s) in the findings are absent from the impression"),
+    "UNGROUNDED": (WARN, "{n} impression finding(s) are not mentioned in the findings"),
+    "SEX_MISMATCH": (WARN, "{n} organ mention(s) are inconsistent with the recorded patient sex"),
+    "EXAM_MISMATCH": (WARN, "{n} body part mention(s) lie outside the examined region"),
+    "FOLLOWUP_MISSING": (WARN, "{n} finding(s) warrant a follow-up recommendation; none given"),
+    "COMPARE_NO_PRIOR": (WARN, "{n} comparison term(s) used but no prior study is available"),
+}
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What is known about the exam and patient; every field is optional."""
+
+    exam: str | None = None
+    patient_sex: str | None = None
+    patient_age: float | int | str | None = None
+    comparison: str | None = None  # None = unknown; "" or "None" = no prior study
+
+
+Span = dict[str, object]
+
+
+def _span(source: str, start: int, end: int) -> Span:
+    return {"source": source, "start": start, "end": end}
+
+
+def _imp(m: Mention) -> Span:
+    return _span("impression", m.start, m.end)
+
+
+def _fnd(m: Mention) -> Span:
+    return _span("findings", m.start, m.end)
+
+
+def _affirmed(parsed: Parsed, kinds: Iterable[str] = ("finding",)) -> list[Mention]:
+    return [m for m in parsed.mentions if m.kind in kinds and not m.negated]
+
+
+def _related(head: str) -> set[str]:
+    """``head`` plus the heads an impression may use for it, in either direction."""
+    out = {head} | set(lx.INFERRED_FROM.get(head, ()))
+    out |= {key for key, values in lx.INFERRED_FROM.items() if head in values}
+    return out
+
+
+def _sides_by_head(mentions: Iterable[Mention]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for m in mentions:
+        out.setdefault(m.head, set()).update(m.side_set)
+    return out
+
+
+def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """LAT_CONTRA: an impression side the findings never give that item; LAT_DROP: side lost."""
+    kinds = ("finding", "anatomy")
+    # The exam name is evidence too ("Right upper quadrant ultrasound", "... LOWER EXTREMITY LEFT").
+    f_sides = _sides_by_head(_affirmed(f, kinds) + _affirmed(parse(ctx.exam or ""), kinds))
+    contra: list[Span] = []
+    dropped: list[Span] = []
+    imp_heads_with_side = {m.head for m in _affirmed(i, kinds) if m.side_set}
+    f_unsided = {m.head for m in _affirmed(f) if not m.side_set}
+    exam_side = _exam_side(ctx.exam)
+    for m in _affirmed(i, kinds):
+        # The head's own sides; a related head's ("pneumonia" for "consolidation") only when
+        # the findings never give the head itself a side.
+        heads = {m.head} if m.kind == "anatomy" or f_sides.get(m.head) else _related(m.head)
+        known = set().union(*(f_sides.get(h, set()) for h in heads))
+        if m.side_set:
+            if known and m.side_set - known:
+                contra.append(_imp(m))
+        elif (
+            m.kind == "finding"
+            and m.head not in imp_heads_with_side
+            and f_sides.get(m.head)
+            and m.head not in f_unsided
+        ):
+            dropped.append(_imp(m))
+            imp_heads_with_side.add(m.head)
+    if exam_side:  # a one-sided exam: every side in the impression must be that side
+        flagged = {(s["start"], s["end"]) for s in contra}
+        for m in i.mentions:
+            if m.side_set - exam_side and (m.start, m.end) not in flagged:
+                contra.append(_imp(m))
+    return {"LAT_CONTRA": contra, "LAT_DROP": dropped}
+
+
+_EXAM_SIDE_RE = re.compile(r"\b(left|right|bilateral|both)\b", re.I)
+
+
+def _exam_side(exam: str | None) -> frozenset[str]:
+    """{"left"} or {"right"} for a one-sided limb exam ("US VENOUS DUPLEX LEFT"), else empty.
+
+    Only limb exams: a "right upper quadrant" ultrasound still shows the left hepatic lobe.
+    """
+    if "extremity" not in exam_regions(exam):
+        return frozenset()
+    sides = {m.group(1).lower() for m in _EXAM_SIDE_RE.finditer(exam or "")}
+    return frozenset(sides) if len(sides) == 1 and sides <= {"left", "right"} else frozenset()
+
+
+def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """NUM_MISMATCH: an impression length (in mm) that no findings length equals."""
+    known = {round(m.mm, 1) for m in f.measurements}
+    bad = [
+        _span("impression", m.start, m.end) for m in i.measurements if round(m.mm, 1) not in known
+    ]
+    return {"NUM_MISMATCH": bad}
+
+
+def _same_place(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two mentions may describe the same thing: a side unknown on either, or sides overlap."""
+    return not a or not b or bool(a & b)
+
+
+def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """NEG_FLIP: the impression negates what the findings affirm, or the reverse.
+
+    Sides matter: "no DVT on the right" does not contradict "DVT on the left".
+    """
+    by_head: dict[str, list[Mention]] = {}
+    for x in f.findings():
+        by_head.setdefault(x.head, []).append(x)
+    bad = []
+    for m in i.findings():
+        mentions = by_head.get(m.head, [])
+        same = [x for x in mentions if _same_place(m.side_set, x.side_set)]
+        if same:
+            flipped = not any(x.negated == m.negated for x in same)
+        else:  # only other sides: still a flip if the findings deny it everywhere
+            flipped = bool(mentions) and not m.negated and all(x.negated for x in mentions)
+        if flipped:
+            bad.append(_imp(m))
+    return {"NEG_FLIP": bad}
+
+
+_NON_URGENT = r"old|remote|healed|sequelae?|postoperative|post-?surgical|expected|calcified"
+_NOT_ACUTE_RE = re.compile(rf"\b(?:{_NON_URGENT})\b[\w\s,-]{{0,30}}$")
+# "chronic" makes an infarct non-urgent, but not a subdural hematoma (still reported).
+_NOT_ACUTE_INFARCT_RE = re.compile(rf"\b(?:{_NON_URGENT}|chronic|lacunar)\b[\w\s,-]{{0,30}}$")
+_ETT_MALPOSITION_RE = re.compile(
+    r"\b(?:mainstem|bronchus|esophag\w*|too (?:low|high)|malposition\w*)"
+)
+
+
+def is_urgent(parsed: Parsed, m: Mention) -> bool:
+    """False when a qualifier right before the mention makes it non-urgent ("old infarct")."""
+    seg_start = parsed.segments[m.segment][0]
+    before = lower_same_length(parsed.text[max(seg_start, m.start - 40) : m.start])
+    pattern = _NOT_ACUTE_INFARCT_RE if m.head == "infarct" else _NOT_ACUTE_RE
+    return not pattern.search(before)
+
+
+def _ett_malposition(parsed: Parsed) -> Span | None:
+    """A segment placing the endotracheal tube in a bronchus or the esophagus."""
+    for m in parsed.findings():
+        if m.head == "endotracheal tube":
+            s0, s1 = parsed.segments[m.segment]
+            if _ETT_MALPOSITION_RE.search(lower_same_length(parsed.text[s0:s1])):
+                return _fnd(m)
+    return None
+
+
+def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """CRIT_MISS: an acute critical finding present in the findings, absent from the impression."""
+    imp_pos = {m.head for m in _affirmed(i)}
+    missing: dict[str, Span] = {}
+    for m in _affirmed(f):
+        if m.head in lx.CRITICAL and m.head not in missing and is_urgent(f, m):
+            covering = {m.head} | {g for g, heads in lx.CRITICAL_GENERIC.items() if m.head in heads}
+            if not (covering & imp_pos):
+                missing[m.head] = _fnd(m)
+    ett = _ett_malposition(f)
+    if ett is not None and _ett_malposition(i) is None:
+        missing["endotracheal tube malposition"] = ett
+    return {"CRIT_MISS": list(missing.values())}
+
+
+def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """UNGROUNDED: the impression states a finding the findings never mention at all."""
+    f_any = {m.head for m in f.findings()}
+    bad = [_imp(m) for m in _affirmed(i) if not (_related(m.head) & f_any)]
+    return {"UNGROUNDED": bad}
+
+
+_SEX = {"m": "male", "male": "male", "man": "male", "boy": "male",
+        "f": "female", "female": "female", "woman": "female", "girl": "female"}  # fmt: skip
+
+
+def check_sex(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """SEX_MISMATCH: an organ of the other anatomical sex is described (both sections)."""
+    sex = _SEX.get((ctx.patient_sex or "").strip().lower())
+    if sex is None:
+        return {"SEX_MISMATCH": []}
+    wrong = lx.FEMALE_ONLY if sex == "male" else lx.MALE_ONLY
+    female_heads = {"ectopic pregnancy"}
+    bad: list[Span] = []
+    for source, parsed in (("impression", i), ("findings", f)):
+        for m in parsed.mentions:
+            if (m.kind == "anatomy" and m.head in wrong) or (
+                sex == "male" and m.kind == "finding" and m.head in female_heads
+            ):
+                bad.append(_span(source, m.start, m.end))
+    return {"SEX_MISMATCH": bad}
+
+
+def exam_regions(exam: str | None) -> set[str]:
+    """Every region an exam covers ("CT chest abdomen pelvis" -> chest and abdomen)."""
+    if not exam:
+        return set()
+    words = re.findall(r"[a-z]+", exam.lower())
+    pieces = [exam, *words, *(" ".join(p) for p in zip(words, words[1:], strict=False))]
+    return {r for r in map(exams.region_of, pieces) if r}
+
+
+def check_exam(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """EXAM_MISMATCH: the impression describes a body part the exam did not image."""
+    regions = exam_regions(ctx.exam)
+    if not regions:
+        return {"EXAM_MISMATCH": []}
+    allowed = set().union(*(lx.REGION_ALLOWS.get(r, {r}) for r in regions)) | regions
+    bad = []
+    for m in i.mentions:
+        region = lx.ANATOMY_REGION.get(m.head) if m.kind == "anatomy" else None
+        if m.kind == "finding":
+            region = lx.FINDING_REGION.get(m.head)
+        if region and region not in allowed:
+            bad.append(_imp(m))
+    return {"EXAM_MISMATCH": bad}
+
+
+_RECOMMEND_RE = re.compile(
+    "|".join(re.escape(w) for w in lx.RECOMMENDATION_WORDS) + r"|\bct\b[^.]*\bmonths?\b"
+)
+_NOT_SOLID_RE = re.compile(
+    r"\b(?:calcified|ground[\s-]?glass|subsolid|part[\s-]?solid|benign|granuloma)"
+)
+_LUNG_RE = re.compile(r"\b(?:lung|lobe|lingula|pulmonary|perifissural|pleural|subpleural)")
+
+
+def _age(ctx: CheckContext) -> float | None:
+    try:
+        return float(str(ctx.patient_age).strip().rstrip("yY").strip())
+    except (TypeError, ValueError):
+        return None
+
+
+# A nodule compared with a prior is already under follow-up: Fleischner covers incidental ones.
+_FOLLOWED_RE = re.compile(
+    r"\b(?:stable|unchanged|increased|decreased|previously|prior|larger|smaller|interval)\b"
+)
+
+
+def check_followup(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """FOLLOWUP_MISSING: an incidental solid lung nodule >= 6 mm (Fleischner 2017, adults >= 35
+    or age unknown) with no recommendation in the impression."""
+    if _RECOMMEND_RE.search(lower_same_length(i.text)):
+        return {"FOLLOWUP_MISSING": []}
+    age = _age(ctx)
+    chest_exam = "chest" in exam_regions(ctx.exam)
+    bad: list[Span] = []
+    for source, parsed in (("findings", f), ("impression", i)):
+        sizes_by_segment: dict[int, list[float]] = {}
+        for x in parsed.measurements:
+            sizes_by_segment.setdefault(x.segment, []).append(x.mm)
+        for m in _affirmed(parsed):
+            sizes = sizes_by_segment.get(m.segment)
+            if not sizes or m.head != "nodule":
+                continue
+            s0, s1 = parsed.segments[m.segment]
+            seg_text = lower_same_length(parsed.text[s0:s1])
+            if (
+                max(sizes) >= 6.0
+                and (age is None or age >= 35)
+                and not _NOT_SOLID_RE.search(seg_text)
+                and not _FOLLOWED_RE.search(seg_text)
+                and (chest_exam or bool(_LUNG_RE.search(seg_text)))
+            ):
+                bad.append(_span(source, m.start, m.end))
+        if bad:
+            break  # one section is enough to show the gap
+    return {"FOLLOWUP_MISSING": bad}
+
+
+_COMPARE_RE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in lx.COMPARISON_WORDS) + r")(?![\w-])"
+)
+
+
+def no_prior(comparison: str | None) -> bool:
+    """True when the COMPARISON field says there is no prior study (None = unknown)."""
+    if comparison is None:
+        return False
+    value = " ".join(comparison.lower().split()).rstrip(".")
+    return value in lx.NO_PRIOR_VALUES or value.startswith(("none", "no prior", "not available"))
+
+
+def check_comparison(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """COMPARE_NO_PRIOR: "stable"/"unchanged"/"increased" with no prior study to compare."""
+    if not no_prior(ctx.comparison):
+        return {"COMPARE_NO_PRIOR": []}
+    low = lower_same_length(i.text)
+    return {
+        "COMPARE_NO_PRIOR": [
+            _span("impression", m.start(), m.end()) for m in _COMPARE_RE.finditer(low)
+        ]
+    }
+
+
+CHECKS: tuple[Callable[[Parsed, Parsed, CheckContext], dict[str, list[Span]]], ...] = (
+    check_laterality,
+    check_numbers,
+    check_negation,
+    check_critical,
+    check_grounding,
+    check_sex,
+    check_exam,
+    check_followup,
+    check_comparison,
+)
+
+
+def run_checks(findings: str, impression: str, context: CheckContext | None = None) -> list[dict]:
+    """Run every check; one warning per code that fired, block-severity codes first."""
+    ctx = context or CheckContext()
+    f, i = parse(findings or ""), parse(impression or "")
+    spans_by_code: dict[str, list[Span]] = {}
+    for check in CHECKS:
+        for code, spans in check(f, i, ctx).items():
+            if spans:
+                spans_by_code.setdefault(code, []).extend(spans)
+    warnings = []
+    for code, (severity, template) in CODES.items():
+        spans = spans_by_code.get(code)
+        if spans:
+            message = template.format(n=len(spans))
+            warnings.append(
+                {"code": code, "severity": severity, "message": message, "spans": spans[:MAX_SPANS]}
+            )
+    warnings.sort(key=lambda w: w["severity"] != BLOCK)
+    return warnings

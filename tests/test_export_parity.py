@@ -1,0 +1,165 @@
+"""Export a tiny random T5 and check the ONNX engine against PyTorch `generate`, token for token.
+
+The tiny model's eos is re-pointed at a token it emits often, so in one padded batch some rows
+stop early and some run to max_new_tokens: parity then covers eos handling and padding too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+from export.export_cmd import export_bundle, manifest_matches, source_hash
+from export.onnx_export import GRAPH_INPUTS, GRAPH_OUTPUT
+from export.tiny_model import build_tiny_t5, synthetic_text
+from python_models.engines import load_engine
+
+MAX_NEW = 24
+# Different lengths on purpose: the batch is padded and the mask matters.
+TEXTS = synthetic_text(6, seed=11) + ["No pneumothorax.", "EXAM: XR chest."]
+
+
+def _encode(tokenizer_dir: Path, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    encoded = tokenizer(texts, padding=True, return_tensors="np")
+    return encoded["input_ids"], encoded["attention_mask"]
+
+
+def _hf_greedy(checkpoint: Path, ids: np.ndarray, mask: np.ndarray, eos: int) -> list[list[int]]:
+    """Reference: plain transformers greedy generate, cut at the first eos."""
+    import torch
+    from transformers import AutoModelForSeq2SeqLM
+
+    model = AutoModelForSeq2SeqLM.from_pretrained(checkpoint).eval()
+    with torch.inference_mode():
+        out = model.generate(
+            input_ids=torch.as_tensor(ids),
+            attention_mask=torch.as_tensor(mask),
+            max_new_tokens=MAX_NEW,
+            do_sample=False,
+            num_beams=1,
+        )
+    rows = []
+    for row in out[:, 1:].tolist():
+        rows.append(row[: row.index(eos)] if eos in row else row)
+    return rows
+
+
+def _repoint_eos(checkpoint: Path, ids: np.ndarray, mask: np.ndarray) -> int:
+    """Make a token that some (not all) rows emit the eos, in config and generation config."""
+    generated = _hf_greedy(checkpoint, ids, mask, eos=-1)
+    counts = Counter(t for row in generated for t in set(row[2:MAX_NEW]))
+    eos = next(t for t, n in counts.most_common() if 0 < n < len(generated) and t > 2)
+    for name in ("config.json", "generation_config.json"):
+        path = checkpoint / name
+        data = json.loads(path.read_text())
+        data["eos_token_id"] = eos
+        path.write_text(json.dumps(data))
+    return eos
+
+
+def build_tiny_bundle(root: Path, precisions: tuple[str, ...] = ("fp32", "int8")) -> Path:
+    """Tiny checkpoint under root/ckpt exported into root/repo; returns the repository."""
+    checkpoint = build_tiny_t5(root / "ckpt")
+    ids, mask = _encode(checkpoint, TEXTS)
+    _repoint_eos(checkpoint, ids, mask)
+    export_bundle(checkpoint, root / "repo", list(precisions), max_new_tokens=MAX_NEW, check=False)
+    return root / "repo"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_bundle(tmp_path_factory.mktemp("export"))
+
+
+@pytest.fixture(scope="module")
+def bundle(exported: Path) -> Path:
+    return exported / "generator" / "1"
+
+
+@pytest.fixture(scope="module")
+def batch(bundle: Path) -> tuple[np.ndarray, np.ndarray]:
+    return _encode(bundle / "tokenizer", TEXTS)
+
+
+def test_onnx_fp32_equals_pytorch_greedy(bundle: Path, batch) -> None:
+    ids, mask = batch
+    assert len(set(mask.sum(axis=1).tolist())) > 3  # really different lengths
+    eos = json.loads((bundle / "generation_config.json").read_text())["eos_token_id"]
+    expected = _hf_greedy(bundle.parent.parent.parent / "ckpt", ids, mask, eos)
+    engine = load_engine("onnxruntime", bundle, precision="fp32", num_threads=1)
+    assert engine.generate(ids, mask, MAX_NEW) == expected
+    lengths = {len(row) for row in expected}
+    assert min(lengths) < MAX_NEW and MAX_NEW in lengths  # early eos and full-length rows
+
+
+def test_torch_engine_matches_onnx(bundle: Path, batch) -> None:
+    ids, mask = batch
+    onnx_out = load_engine("onnxruntime", bundle, num_threads=1).generate(ids, mask, MAX_NEW)
+    assert load_engine("torch", bundle, num_threads=1).generate(ids, mask, MAX_NEW) == onnx_out
+
+
+def test_int8_runs_and_returns_valid_ids(bundle: Path, batch) -> None:
+    ids, mask = batch
+    settings = json.loads((bundle / "generation_config.json").read_text())
+    out = load_engine("onnxruntime", bundle, precision="int8", num_threads=1).generate(
+        ids, mask, MAX_NEW
+    )
+    assert len(out) == len(ids)
+    for row in out:
+        assert len(row) <= MAX_NEW
+        assert all(0 <= t < settings["vocab_size"] for t in row)
+        assert settings["eos_token_id"] not in row
+
+
+def test_min_new_tokens_fixes_the_length(bundle: Path, batch) -> None:
+    ids, mask = batch
+    engine = load_engine("onnxruntime", bundle, num_threads=1)
+    out = engine.generate(ids, mask, 10, min_new_tokens=10)
+    assert [len(row) for row in out] == [10] * len(ids)
+    assert load_engine("torch", bundle).generate(ids, mask, 10, min_new_tokens=10) == out
+
+
+def test_graph_io_is_named(bundle: Path) -> None:
+    for name in ("model.onnx", "model.int8.onnx"):
+        graph = onnx.load(str(bundle / name), load_external_data=False).graph
+        assert [i.name for i in graph.input] == [n for n, _, _ in GRAPH_INPUTS]
+        assert [o.name for o in graph.output] == [GRAPH_OUTPUT]
+
+
+def test_bundle_layout_and_manifest(exported: Path, bundle: Path) -> None:
+    for model in ("generator", "preprocess", "postprocess"):
+        config = json.loads(
+            (exported / model / "1" / "tokenizer" / "tokenizer_config.json").read_text()
+        )
+        assert config["tokenizer_class"] == "PreTrainedTokenizerFast"
+    assert (bundle / "hf" / "config.json").exists()
+    manifest = json.loads((bundle / "export_manifest.json").read_text())
+    checkpoint = exported.parent / "ckpt"
+    assert manifest["source"]["sha256"] == source_hash(checkpoint)
+    assert set(manifest["precisions"]) == {"fp32", "int8"}
+    options = {"max_new_tokens": MAX_NEW}
+    assert manifest_matches(bundle, source_hash(checkpoint), ["fp32", "int8"], options)
+    assert not manifest_matches(bundle, "0" * 64, ["fp32"], options)
+    assert not manifest_matches(bundle, source_hash(checkpoint), ["fp32"], {"max_new_tokens": 8})
+
+
+def test_if_missing_skips_only_an_up_to_date_bundle(tmp_path: Path) -> None:
+    repo = build_tiny_bundle(tmp_path, precisions=("fp32",))
+    model = repo / "generator" / "1" / "model.onnx"
+    before = model.stat().st_mtime_ns
+    again = {"if_missing": True, "check": False, "max_new_tokens": MAX_NEW}
+    export_bundle(tmp_path / "ckpt", repo, ["fp32"], **again)
+    assert model.stat().st_mtime_ns == before
+    # A changed checkpoint (here: its generation config) is exported again.
+    (tmp_path / "ckpt" / "generation_config.json").write_text('{"max_new_tokens": 5}')
+    export_bundle(tmp_path / "ckpt", repo, ["fp32"], **again)
+    assert model.stat().st_mtime_ns != before
+    assert not (repo / "generator" / "1" / "model.int8.onnx").exists()

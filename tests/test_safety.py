@@ -1,0 +1,173 @@
+"""Each safety code fires on the error it names and stays quiet on the correct impression."""
+
+from __future__ import annotations
+
+import pytest
+
+from python_models.safety import CODES, CheckContext, run_checks
+
+FINDINGS = (
+    "Lungs: There is a 7 mm solid nodule in the right lower lobe. Small left pleural effusion. "
+    "No pneumothorax. Heart size is normal.\n"
+    "Upper abdomen: 1.2 x 0.8 cm cyst in the liver."
+)
+GOOD = (
+    "1. 7 mm right lower lobe nodule; recommend CT in 6-12 months.\n"
+    "2. Small left pleural effusion.\n"
+    "3. No pneumothorax."
+)
+CTX = CheckContext(exam="CT chest", patient_sex="F", patient_age="61", comparison="None")
+
+
+def codes(findings: str, impression: str, ctx: CheckContext = CTX) -> set[str]:
+    return {w["code"] for w in run_checks(findings, impression, ctx)}
+
+
+def test_correct_impression_is_clean() -> None:
+    assert run_checks(FINDINGS, GOOD, CTX) == []
+
+
+@pytest.mark.parametrize(
+    ("impression", "code"),
+    [
+        (GOOD.replace("right lower", "left lower"), "LAT_CONTRA"),
+        (GOOD.replace("left pleural", "right pleural"), "LAT_CONTRA"),
+        (GOOD.replace("Small left pleural effusion", "Small pleural effusion"), "LAT_DROP"),
+        (GOOD.replace("7 mm", "7 cm"), "NUM_MISMATCH"),
+        (GOOD.replace("7 mm", "9 mm"), "NUM_MISMATCH"),
+        (GOOD.replace("No pneumothorax", "Pneumothorax"), "NEG_FLIP"),
+        (GOOD.replace("Small left pleural effusion", "No pleural effusion"), "NEG_FLIP"),
+        (GOOD + "\n4. Right hilar lymphadenopathy.", "UNGROUNDED"),
+        (GOOD + "\n4. Prostate is normal.", "SEX_MISMATCH"),
+        (GOOD + "\n4. Normal brain.", "EXAM_MISMATCH"),
+        (GOOD.replace("; recommend CT in 6-12 months", ""), "FOLLOWUP_MISSING"),
+        (GOOD.replace("Small left", "Stable small left"), "COMPARE_NO_PRIOR"),
+    ],
+)
+def test_each_code_fires_on_its_error(impression: str, code: str) -> None:
+    assert code in CODES
+    found = codes(FINDINGS, impression)
+    assert code in found
+    block_codes = {c for c, (severity, _) in CODES.items() if severity == "block"}
+    # An injected error must not drag unrelated blocking codes along.
+    assert found & block_codes <= {code}
+
+
+def test_critical_finding_missing_from_impression() -> None:
+    findings = FINDINGS.replace("No pneumothorax", "Small right apical pneumothorax")
+    assert "CRIT_MISS" in codes(findings, GOOD.replace("3. No pneumothorax.", ""))
+    assert "CRIT_MISS" not in codes(
+        findings, GOOD.replace("No pneumothorax", "Small right pneumothorax")
+    )
+    # A chronic qualifier makes an infarct non-urgent: no CRIT_MISS for an old infarct.
+    old = "Old left occipital infarct. No hemorrhage."
+    assert "CRIT_MISS" not in codes(old, "No acute intracranial abnormality.", CheckContext())
+    acute = "Acute left occipital infarct. No hemorrhage."
+    assert "CRIT_MISS" in codes(acute, "No acute intracranial abnormality.", CheckContext())
+
+
+def test_critical_synonyms_count_as_mentioned() -> None:
+    findings = "Free intraperitoneal air under the diaphragm."
+    assert codes(findings, "Pneumoperitoneum.", CheckContext()) == set()
+    assert "CRIT_MISS" in codes(findings, "No acute abnormality.", CheckContext())
+
+
+def test_negation_scope_over_a_list() -> None:
+    findings = "No pneumothorax or pleural effusion. Mild cardiomegaly."
+    assert (
+        codes(findings, "No pneumothorax or effusion. Mild cardiomegaly.", CheckContext()) == set()
+    )
+    flipped = codes(
+        findings, "No pneumothorax. Pleural effusion. Mild cardiomegaly.", CheckContext()
+    )
+    assert "NEG_FLIP" in flipped
+
+
+def test_measurements_compare_across_units() -> None:
+    findings = "1.2 x 0.8 cm right renal cyst."
+    assert codes(findings, "12 x 8 mm right renal cyst.", CheckContext()) == set()
+    assert "NUM_MISMATCH" in codes(findings, "12 x 8 cm right renal cyst.", CheckContext())
+
+
+def test_context_gates_the_patient_checks() -> None:
+    impression = GOOD + "\n4. Normal uterus."
+    assert "SEX_MISMATCH" in codes(FINDINGS, impression, CheckContext(patient_sex="male"))
+    assert "SEX_MISMATCH" not in codes(FINDINGS, impression, CheckContext(patient_sex="F"))
+    assert "SEX_MISMATCH" not in codes(FINDINGS, impression, CheckContext())
+    # Multi-region exam: the abdomen is in scope for "CT chest abdomen pelvis".
+    liver = GOOD + "\n4. Hepatic steatosis."
+    assert "EXAM_MISMATCH" in codes(FINDINGS, liver, CheckContext(exam="CT head"))
+    assert "EXAM_MISMATCH" not in codes(
+        FINDINGS, liver, CheckContext(exam="CT chest abdomen pelvis")
+    )
+    stable = GOOD.replace("Small left", "Stable small left")
+    assert "COMPARE_NO_PRIOR" not in codes(FINDINGS, stable, CheckContext(comparison="CT 2024"))
+    assert "COMPARE_NO_PRIOR" not in codes(FINDINGS, stable, CheckContext(comparison=None))
+    # Fleischner does not apply under 35.
+    no_rec = GOOD.replace("; recommend CT in 6-12 months", "")
+    assert "FOLLOWUP_MISSING" not in codes(FINDINGS, no_rec, CheckContext(patient_age="20"))
+
+
+def test_warning_shape_and_no_text_echo() -> None:
+    sentinel = "Zebulon"
+    findings = f"{sentinel} left pneumothorax 2.3 cm."
+    impression = f"{sentinel} right pneumothorax 2.3 mm."
+    warnings = run_checks(findings, impression, CheckContext())
+    assert {w["code"] for w in warnings} == {"LAT_CONTRA", "NUM_MISMATCH"}
+    for w in warnings:
+        assert set(w) == {"code", "severity", "message", "spans"}
+        assert w["severity"] == CODES[w["code"]][0]
+        for word in ("pneumothorax", sentinel, "2.3", "right", "left"):
+            assert word.lower() not in w["message"].lower()
+        for span in w["spans"]:
+            text = impression if span["source"] == "impression" else findings
+            assert 0 <= span["start"] < span["end"] <= len(text)
+    lat = next(w for w in warnings if w["code"] == "LAT_CONTRA")
+    start, end = lat["spans"][0]["start"], lat["spans"][0]["end"]
+    assert impression[start:end] == "pneumothorax"
+    assert [w["severity"] for w in warnings] == sorted(
+        (w["severity"] for w in warnings), key=lambda s: s != "block"
+    )
+
+
+def test_empty_inputs_do_not_raise() -> None:
+    assert run_checks("", "", CheckContext()) == []
+    assert run_checks("No pneumothorax.", "", None) == []
+
+
+def test_report_check_reads_sections_and_context() -> None:
+    from python_models.safety.report_check import ReportCheckRequest, check_report
+
+    report = f"EXAM: CT chest\nCOMPARISON: None.\nFINDINGS:\n{FINDINGS}\nIMPRESSION:\n{GOOD}"
+    assert check_report(ReportCheckRequest(report.encode(), patient_sex=b"F")) == []
+    stable = report.replace("Small left pleural effusion.", "Stable left pleural effusion.")
+    male = ReportCheckRequest(stable + "\n4. Uterus normal.", patient_sex=b"M")
+    assert {w["code"] for w in check_report(male)} == {
+        "SEX_MISMATCH",
+        "EXAM_MISMATCH",
+        "COMPARE_NO_PRIOR",
+    }
+    # Without a COMPARISON header the prior is unknown, so "stable" is not flagged.
+    no_header = stable.replace("COMPARISON: None.\n", "")
+    assert check_report(ReportCheckRequest(no_header)) == []
+
+
+@pytest.mark.parametrize(
+    ("report", "fragment"),
+    [
+        (None, "required"),
+        (b"   ", "empty"),
+        (b"Lungs clear.", "FINDINGS, IMPRESSION"),
+        (b"FINDINGS: Lungs clear.\nIMPRESSION:", "IMPRESSION"),
+        (b"FINDINGS: a\nIMPRESSION: " + b"b" * 2000, "limit is 1000"),
+        (b"FINDINGS: \xff\nIMPRESSION: b", "UTF-8"),
+    ],
+)
+def test_report_check_rejects_with_safe_messages(report: bytes | None, fragment: str) -> None:
+    from python_models.request_fields import InvalidRequest
+    from python_models.safety.report_check import ReportCheckRequest, check_report
+
+    with pytest.raises(InvalidRequest) as info:
+        check_report(ReportCheckRequest(report), max_report_bytes=1000)
+    assert fragment in str(info.value)
+    assert "Lungs" not in str(info.value)

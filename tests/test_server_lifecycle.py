@@ -1,0 +1,76 @@
+"""Server lifecycle on a dedicated tritonserver: a dead Python stub is noticed and answered with
+an error (never a hang), the server recovers, and shared-memory regions are cleaned at stop
+(server#7230, Triton QA's L0 checks)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tritonclient.utils import InferenceServerException
+
+from tests.conftest import require_artifacts, start_server
+from tests.triton_calls import summarize
+
+pytestmark = pytest.mark.integration
+
+SHM = Path("/dev/shm")
+
+
+def _shm_regions() -> set[str]:
+    return {p.name for p in SHM.glob("*")} if SHM.exists() else set()
+
+
+def _stub_pids(server_pid: int, model: str) -> list[int]:
+    """PIDs of the Python backend stubs of ``model`` started by this server."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
+    pids = []
+    for line in out.splitlines()[1:]:
+        pid, ppid, args = line.split(None, 2)
+        if (
+            int(ppid) == server_pid
+            and "triton_python_backend_stub" in args
+            and (f"/{model}/" in args)
+        ):
+            pids.append(int(pid))
+    return pids
+
+
+def test_killed_stub_gives_errors_not_hangs_and_shm_is_cleaned(tmp_path: Path) -> None:
+    require_artifacts()
+    before = _shm_regions()
+    server = start_server("lifecycle", f"sqlite:///{tmp_path / 'styles.sqlite'}")
+    try:
+        assert summarize("grpc", server, ["No pneumothorax."]).impression[0]
+        assert server._process is not None
+        stubs = _stub_pids(server._process.pid, "postprocess")
+        assert stubs, "no postprocess stub found"
+        for pid in stubs:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(1)
+        outcomes: list[Any] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                outcomes.append(summarize("grpc", server, ["No pneumothorax."]))
+            except InferenceServerException as exc:
+                outcomes.append(exc)
+            assert time.monotonic() - started < 60, "a request hung after the stub died"
+            if not isinstance(outcomes[-1], Exception):
+                break
+            time.sleep(1)
+        errors = [o for o in outcomes if isinstance(o, Exception)]
+        for error in errors:
+            assert "stub" in str(error).lower() or "unhealthy" in str(error).lower(), str(error)
+        assert not isinstance(outcomes[-1], Exception), "server never recovered from a dead stub"
+        assert server.is_running()
+    finally:
+        server.stop()
+    leaked = {n for n in _shm_regions() - before if "triton_python_backend" in n}
+    assert not leaked, f"shared-memory regions left behind: {sorted(leaked)}"
