@@ -28,6 +28,8 @@ from export.corpus_catalog import FINDINGS
 DEFAULT_CHECKPOINT = Path("export/checkpoints/demo")
 DEFAULT_REPOSITORY = Path("model_repository")
 FALLBACK_REPOSITORY = Path("build/eval_repository")
+PRECISIONS = ["fp32", "int8"]
+OPTIONS = {"max_new_tokens": None}  # what `impressions export` records without --max-new-tokens
 CARD_START, CARD_END = "<!-- eval:start -->", "<!-- eval:end -->"
 
 _MEAS_RE = re.compile(r"\b\d+(?:\.\d+)?(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)\b", re.I)
@@ -281,14 +283,14 @@ def find_bundle(
         return None, f"export module unavailable ({type(exc).__name__})"
     src = source_hash(checkpoint)
     bundle = repository / "generator" / "1"
-    if bundle.exists() and manifest_matches(bundle, src, ["fp32", "int8"]):
+    if bundle.exists() and manifest_matches(bundle, src, PRECISIONS, OPTIONS):
         return bundle, f"bundle {bundle}"
     fallback = FALLBACK_REPOSITORY / "generator" / "1"
-    if fallback.exists() and manifest_matches(fallback, src, ["fp32", "int8"]):
+    if fallback.exists() and manifest_matches(fallback, src, PRECISIONS, OPTIONS):
         return fallback, f"bundle {fallback}"
     if not export_missing:
         return None, "no exported bundle matches this checkpoint (run `impressions export`)"
-    bundle = export_bundle(checkpoint, FALLBACK_REPOSITORY, ["fp32", "int8"], if_missing=True)
+    bundle = export_bundle(checkpoint, FALLBACK_REPOSITORY, PRECISIONS, if_missing=True)
     return bundle, f"exported to {bundle}"
 
 

@@ -70,11 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _lr_factor(step: int, warmup: int, total: int) -> float:
-    """Linear warm-up then cosine decay to 5% of the peak."""
+def _lr_factor(step: int, warmup: int, total: int, time_fraction: float = 0.0) -> float:
+    """Linear warm-up then cosine decay to 5% of the peak. Progress is the larger of the step
+    and the wall-time fractions, so a run cut by its time budget still ends annealed."""
     if step < warmup:
         return (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    progress = min(1.0, max((step - warmup) / max(1, total - warmup), time_fraction))
     return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -166,9 +167,7 @@ def main(argv: list[str]) -> int:
     n_params = sum(p.numel() for p in model.parameters())
     log.info("model: %.2fM parameters", n_params / 1e6)
     optim = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: _lr_factor(s, args.warmup, args.steps)
-    )
+    budget_s = args.max_minutes * 60
 
     args.loss_csv.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
@@ -180,11 +179,15 @@ def main(argv: list[str]) -> int:
         for idx in _batches(train, args.batch_size, rng):
             input_ids, attention, labels = _collate(train, idx, torch)
             loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss
+            lr = args.lr * _lr_factor(
+                step, args.warmup, args.steps, (time.perf_counter() - start) / budget_s
+            )
+            for group in optim.param_groups:
+                group["lr"] = lr
             optim.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optim.step()
-            sched.step()
             step += 1
             window.append(loss.item())
             row: dict[str, Any] | None = None
@@ -192,7 +195,7 @@ def main(argv: list[str]) -> int:
                 row = {
                     "step": step,
                     "elapsed_s": round(time.perf_counter() - start, 1),
-                    "lr": f"{sched.get_last_lr()[0]:.6f}",
+                    "lr": f"{lr:.6f}",
                     "train_loss": round(sum(window) / len(window), 4),
                     "val_loss": "",
                 }
@@ -201,7 +204,7 @@ def main(argv: list[str]) -> int:
                 row = row or {
                     "step": step,
                     "elapsed_s": round(time.perf_counter() - start, 1),
-                    "lr": f"{sched.get_last_lr()[0]:.6f}",
+                    "lr": f"{lr:.6f}",
                     "train_loss": "",
                 }
                 row["val_loss"] = round(_val_loss(model, val, torch), 4)
@@ -222,7 +225,7 @@ def main(argv: list[str]) -> int:
             {
                 "step": step,
                 "elapsed_s": round(time.perf_counter() - start, 1),
-                "lr": f"{sched.get_last_lr()[0]:.6f}",
+                "lr": f"{lr:.6f}",
                 "train_loss": "",
                 "val_loss": round(_val_loss(model, val, torch), 4),
             }

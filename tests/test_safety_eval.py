@@ -17,7 +17,6 @@ from python_models.safety.evaluate import (
     main,
 )
 
-
 N, SEED = 400, 11
 
 

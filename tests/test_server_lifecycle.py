@@ -1,6 +1,7 @@
 """Server lifecycle on a dedicated tritonserver: a dead Python stub is noticed and answered with
-an error (never a hang), the server recovers, and shared-memory regions are cleaned at stop
-(server#7230, Triton QA's L0 checks)."""
+a clear error (never a hang) while the rest of the server keeps serving, and shared-memory
+regions are cleaned at stop (server#7230, Triton QA's L0 checks). Triton 2.51 does not restart a
+dead stub: the operator's liveness probe must restart the server (README, Operations)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tritonclient.utils import InferenceServerException
 
 from tests.conftest import require_artifacts, start_server
-from tests.triton_calls import summarize
+from tests.triton_calls import infer, summarize
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,9 @@ def _shm_regions() -> set[str]:
 
 def _stub_pids(server_pid: int, model: str) -> list[int]:
     """PIDs of the Python backend stubs of ``model`` started by this server."""
-    out = subprocess.run(["ps", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True
+    ).stdout
     pids = []
     for line in out.splitlines()[1:]:
         pid, ppid, args = line.split(None, 2)
@@ -53,23 +55,21 @@ def test_killed_stub_gives_errors_not_hangs_and_shm_is_cleaned(tmp_path: Path) -
         for pid in stubs:
             os.kill(pid, signal.SIGKILL)
         time.sleep(1)
-        outcomes: list[Any] = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        for _ in range(3):
             started = time.monotonic()
-            try:
-                outcomes.append(summarize("grpc", server, ["No pneumothorax."]))
-            except InferenceServerException as exc:
-                outcomes.append(exc)
-            assert time.monotonic() - started < 60, "a request hung after the stub died"
-            if not isinstance(outcomes[-1], Exception):
-                break
-            time.sleep(1)
-        errors = [o for o in outcomes if isinstance(o, Exception)]
-        for error in errors:
-            assert "stub" in str(error).lower() or "unhealthy" in str(error).lower(), str(error)
-        assert not isinstance(outcomes[-1], Exception), "server never recovered from a dead stub"
+            with pytest.raises(InferenceServerException) as info:
+                summarize("grpc", server, ["No pneumothorax."])
+            assert time.monotonic() - started < 30, "a request hung after the stub died"
+            assert "stub" in str(info.value).lower(), str(info.value)
+        # the server itself stays up and the other models keep answering
         assert server.is_running()
+        warnings = infer(
+            "grpc",
+            server,
+            "report_check",
+            report_text=["FINDINGS: No pneumothorax.\nIMPRESSION: No pneumothorax."],
+        )
+        assert warnings.as_numpy("warnings").shape == (1, 1)
     finally:
         server.stop()
     leaked = {n for n in _shm_regions() - before if "triton_python_backend" in n}
