@@ -70,33 +70,20 @@ SPLITS = ("train", "val", "test")
 SIDE_RE = re.compile(r"\b(left|right|bilateral)\b")
 _N_FINDINGS = ((0, 0.22), (1, 0.34), (2, 0.26), (3, 0.13), (4, 0.05))
 _INDICATIONS = {
-    "XR": (
-        "Cough.",
-        "Shortness of breath.",
-        "Fever and cough.",
-        "Chest pain.",
-        "Line placement.",
-        "Follow-up.",
-    ),
-    "CT": (
-        "Abdominal pain.",
-        "Headache.",
-        "Fall with head strike.",
-        "Shortness of breath.",
-        "Chest pain.",
-        "Follow-up of known findings.",
-        "Weight loss.",
-        "Former smoker.",
-    ),
-    "MR": ("Headache.", "Dizziness.", "Low back pain.", "Radiculopathy.", "Numbness."),
-    "US": (
-        "Right upper quadrant pain.",
-        "Flank pain.",
-        "Pelvic pain.",
-        "Leg swelling.",
-        "Abnormal liver enzymes.",
-        "Hematuria.",
-    ),
+    "xr_chest": ("Cough.", "Shortness of breath.", "Fever and cough.", "Chest pain."),
+    "xr_chest_portable": ("Line placement.", "Intubated patient.", "Hypoxia.", "Follow-up."),
+    "ct_chest_wo": ("Pulmonary nodule follow-up.", "Former smoker.", "Chronic cough."),
+    "ct_chest_w": ("Weight loss.", "Chest pain.", "Abnormal chest radiograph."),
+    "ct_pe": ("Shortness of breath.", "Pleuritic chest pain.", "Tachycardia and hypoxia."),
+    "ct_head": ("Headache.", "Fall with head strike.", "Altered mental status.", "Dizziness."),
+    "ct_abd": ("Abdominal pain.", "Right lower quadrant pain.", "Fever.", "Weight loss."),
+    "mr_brain": ("Headache.", "Dizziness.", "Numbness.", "Visual disturbance."),
+    "mr_lspine": ("Low back pain.", "Radiculopathy.", "Leg numbness."),
+    "us_ruq": ("Right upper quadrant pain.", "Abnormal liver enzymes.", "Nausea."),
+    "us_renal": ("Flank pain.", "Hematuria.", "Elevated creatinine."),
+    "us_pelvis": ("Pelvic pain.", "Abnormal uterine bleeding.", "Pelvic pressure."),
+    "us_pelvis_male": ("Urinary frequency.", "Hematuria."),
+    "us_venous": ("Leg swelling.", "Leg pain.", "Calf tenderness."),
 }
 
 
@@ -153,7 +140,7 @@ def _make_case(index: int, seed: int, split: str) -> dict[str, Any]:
         "exam_key": exam.key,
         "modality": exam.modality,
         "patient": {"sex": sex, "age": age},
-        "indication": rng.choice(_INDICATIONS[exam.modality]),
+        "indication": rng.choice(_INDICATIONS[exam.key]),
         "prior": prior,
         "findings_text": findings_text,
         "impression": number_items(items),
