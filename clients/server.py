@@ -152,10 +152,12 @@ class TritonServer:
         if not os.environ.get("TRITONSERVER"):
             cmd.append(f"--backend-directory={prepare_backend_dir()}")
         if self.restricted_api_key:
+            # Triton 2.51 spells the gRPC flag --grpc-restricted-protocol (newer releases accept
+            # --grpc-restricted-api as well); the HTTP flag is --http-restricted-api.
             key = f"impressions-admin={self.restricted_api_key}"
             cmd += [
                 f"--http-restricted-api=model-repository,logging,trace:{key}",
-                f"--grpc-restricted-api=model-repository,logging,trace:{key}",
+                f"--grpc-restricted-protocol=model-repository,logging,trace:{key}",
             ]
         return cmd + self.extra_args
 
