@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from python_models.exams import modality_of
+from python_models.request_fields import InvalidRequest
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,41 @@ class Finished:
 
 def _warning(code: str, severity: str, message: str) -> Warning_:
     return {"code": code, "severity": severity, "message": message}
+
+
+_CONTEXT_TEXT_KEYS = ("radiologist_id", "exam", "patient_sex", "findings", "comparison")
+
+
+def validate_context(context: Any) -> dict[str, Any]:
+    """Check the JSON context preprocess produced (or a direct caller sent) before using it.
+
+    Messages name keys and types only: the values are patient text.
+    """
+    if not isinstance(context, dict):
+        raise InvalidRequest("CONTEXT must be a JSON object")
+    for key in _CONTEXT_TEXT_KEYS:
+        if context.get(key) is not None and not isinstance(context[key], str):
+            raise InvalidRequest(f"CONTEXT.{key} must be a string or null")
+    age = context.get("patient_age")
+    if age is not None and (not isinstance(age, int) or isinstance(age, bool)):
+        raise InvalidRequest("CONTEXT.patient_age must be an integer or null")
+    warnings = context.get("warnings", [])
+    if not isinstance(warnings, list) or not all(
+        isinstance(w, dict)
+        and isinstance(w.get("code"), str)
+        and isinstance(w.get("severity"), str)
+        for w in warnings
+    ):
+        raise InvalidRequest("CONTEXT.warnings must be a list of {code, severity, message}")
+    return context
+
+
+def validate_ids(ids: Sequence[int], vocab_size: int) -> list[int]:
+    """Generated ids must index the tokenizer's vocabulary (a direct caller may send any)."""
+    values = [int(i) for i in ids]
+    if values and (min(values) < 0 or max(values) >= vocab_size):
+        raise InvalidRequest(f"OUTPUT_IDS must lie in [0, {vocab_size})")
+    return values
 
 
 class Postprocessor:

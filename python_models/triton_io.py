@@ -54,7 +54,7 @@ def parse_json(raw: Any, name: str) -> Any:
         raise InvalidRequest(f"{name} is required")
     try:
         return json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise InvalidRequest(f"{name} is not valid JSON") from None
 
 

@@ -96,9 +96,18 @@ def test_long_report_is_truncated_with_warning(protocol: str, triton_server: Any
     assert "INPUT_TRUNCATED" in [w["code"] for w in answer.warnings[0]]
 
 
+def model_counter(server: Any, metric: str, model: str) -> float:
+    """One Prometheus counter of one model from the server's /metrics."""
+    with urllib.request.urlopen(server.metrics_url, timeout=10) as resp:
+        body = resp.read().decode()
+    prefix = f'{metric}{{model="{model}",version="1"}} '
+    return sum(float(line[len(prefix) :]) for line in body.splitlines() if line.startswith(prefix))
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_concurrent_requests_one_bad(protocol: str, triton_server: Any) -> None:
     """Requests batched together: the bad one fails alone, every other one is answered."""
+    execs_before = model_counter(triton_server, "nv_inference_exec_count", "generator")
     reports = [f"{n} mm nodule in the left lower lobe. No pneumothorax." for n in range(3, 11)]
     reports.insert(3, "")
     results: dict[int, Any] = {}
@@ -137,6 +146,9 @@ def test_concurrent_requests_one_bad(protocol: str, triton_server: Any) -> None:
     assert "report_text is empty" in str(results[3])
     good = [results[i] for i in range(len(reports)) if i != 3]
     assert all(not isinstance(r, Exception) and r.impression[0] for r in good)
+    # they really shared batches: fewer generator executions than requests that reached it
+    execs = model_counter(triton_server, "nv_inference_exec_count", "generator") - execs_before
+    assert 1 <= execs < len(good)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

@@ -46,12 +46,18 @@ def _stubs(server_pid: int, model: str) -> list[tuple[int, str]]:
 
 def test_killed_stub_gives_errors_not_hangs_and_shm_is_cleaned(tmp_path: Path) -> None:
     require_artifacts()
-    before = _shm_regions()
     stubs: list[tuple[int, str]] = []
+    ours: set[str] = set()
     server = start_server("lifecycle", f"sqlite:///{tmp_path / 'styles.sqlite'}")
     try:
         assert summarize("grpc", server, ["No pneumothorax."]).impression[0]
         assert server._process is not None
+        ours = {
+            region
+            for model in ("preprocess", "generator", "postprocess", "report_check")
+            for _, region in _stubs(server._process.pid, model)
+        }
+        assert ours, "no stub shared-memory regions found"
         stubs = _stubs(server._process.pid, "postprocess")
         assert stubs, "no postprocess stub found"
         for pid, _ in stubs:
@@ -77,5 +83,5 @@ def test_killed_stub_gives_errors_not_hangs_and_shm_is_cleaned(tmp_path: Path) -
     # Triton 2.51 cannot unlink the region of a SIGKILLed stub (README, Operations); every
     # other region this server made must be gone.
     killed = {region for _, region in stubs}
-    leaked = {n for n in _shm_regions() - before - killed if "triton_python_backend" in n}
+    leaked = (ours - killed) & _shm_regions()
     assert not leaked, f"shared-memory regions left behind: {sorted(leaked)}"

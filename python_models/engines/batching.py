@@ -23,9 +23,16 @@ class RequestRows:
 
 
 def check_request(
-    input_ids: np.ndarray | None, attention_mask: np.ndarray | None, vocab_size: int
+    input_ids: np.ndarray | None,
+    attention_mask: np.ndarray | None,
+    vocab_size: int,
+    max_input_tokens: int | None = None,
 ) -> RequestRows:
-    """Validate one request's tensors; raises InvalidRequest with a shape-only message."""
+    """Validate one request's tensors; raises InvalidRequest with a shape-only message.
+
+    ``max_input_tokens`` bounds L: attention memory grows with L squared, so one oversized
+    direct request must not be able to exhaust the stub for everyone in its batch.
+    """
     if input_ids is None or attention_mask is None:
         raise InvalidRequest("INPUT_IDS and ATTENTION_MASK are required")
     if input_ids.ndim != 2 or input_ids.shape != attention_mask.shape:
@@ -35,6 +42,10 @@ def check_request(
         )
     if input_ids.shape[0] == 0 or input_ids.shape[1] == 0:
         raise InvalidRequest(f"INPUT_IDS is empty: shape {list(input_ids.shape)}")
+    if max_input_tokens is not None and input_ids.shape[1] > max_input_tokens:
+        raise InvalidRequest(
+            f"INPUT_IDS has {input_ids.shape[1]} tokens per row; the limit is {max_input_tokens}"
+        )
     if input_ids.min() < 0 or input_ids.max() >= vocab_size:
         raise InvalidRequest(f"INPUT_IDS must lie in [0, {vocab_size})")
     if not np.isin(attention_mask, (0, 1)).all():

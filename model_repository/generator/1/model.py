@@ -43,6 +43,7 @@ class TritonPythonModel:
         precision = parameter(config, "precision", str, "fp32", choices=PRECISIONS)
         max_new_tokens = parameter(config, "max_new_tokens", int, 0, minimum=0)
         num_threads = parameter(config, "num_threads", int, 0, minimum=0)
+        self.max_input_tokens = parameter(config, "max_input_tokens", int, 512, minimum=8)
         device = "gpu" if args.get("model_instance_kind") == "GPU" else "cpu"
         started = time.perf_counter()
         self.engine = load_engine(
@@ -74,10 +75,13 @@ class TritonPythonModel:
                         _input(request, "INPUT_IDS"),
                         _input(request, "ATTENTION_MASK"),
                         self.settings.vocab_size,
+                        self.max_input_tokens,
                     )
                 )
             except InvalidRequest as exc:
                 checked.append(exc)
+            except Exception as exc:  # noqa: BLE001 - never let one request fail the batch
+                checked.append(InvalidRequest(f"request could not be read: {type(exc).__name__}"))
         good = [c for c in checked if isinstance(c, RequestRows)]
         outputs: list = []
         rows = width = 0

@@ -18,7 +18,7 @@ except ImportError:  # not pip-installed: fall back to the checkout that holds t
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from python_models.model_config import parameter, resolve_in_version
-from python_models.postprocess import Finished, Postprocessor
+from python_models.postprocess import Finished, Postprocessor, validate_context, validate_ids
 from python_models.request_fields import InvalidRequest
 from python_models.safety import CheckContext, run_checks
 from python_models.style import StyleService
@@ -57,58 +57,83 @@ class TritonPythonModel:
             args, parameter(config, "tokenizer_dir", str, "tokenizer")
         )
         store_url = parameter(config, "style_store_url", str, "") or None
-        self.postprocessor = Postprocessor(
-            load_tokenizer(tokenizer_dir), StyleService(store_url), _checks
-        )
+        tokenizer = load_tokenizer(tokenizer_dir)
+        self.vocab_size = len(tokenizer)
+        self.postprocessor = Postprocessor(tokenizer, StyleService(store_url), _checks)
         self.logger = pb_utils.Logger
 
     def _unpack(self, request) -> list[tuple[list[int], dict]] | InvalidRequest:
         try:
             ids = id_rows(_input(request, "OUTPUT_IDS"), "OUTPUT_IDS")
             contexts = [
-                parse_json(raw, "CONTEXT")
+                validate_context(parse_json(raw, "CONTEXT"))
                 for raw in string_rows(_input(request, "CONTEXT"), "CONTEXT", len(ids))
             ]
-            if not all(isinstance(c, dict) for c in contexts):
-                raise InvalidRequest("CONTEXT must hold JSON objects")
-            return [(row.tolist(), ctx) for row, ctx in zip(ids, contexts, strict=True)]
+            return [
+                (validate_ids(row.tolist(), self.vocab_size), ctx)
+                for row, ctx in zip(ids, contexts, strict=True)
+            ]
         except InvalidRequest as exc:
             return exc
+        except Exception as exc:  # noqa: BLE001 - a malformed request fails alone
+            return InvalidRequest(f"request could not be read: {type(exc).__name__}")
+
+    def _finish(self, unpacked: list) -> list[list[Finished] | Exception]:
+        """Finish every valid request in one batch; if the batch fails, isolate per request."""
+        flat = [row for rows in unpacked if isinstance(rows, list) for row in rows]
+        try:
+            finished = iter(self.postprocessor.finish(flat) if flat else [])
+            return [
+                rows if isinstance(rows, Exception) else [next(finished) for _ in rows]
+                for rows in unpacked
+            ]
+        except Exception as exc:  # noqa: BLE001
+            self.logger.log_error(f"postprocess batch failed: {type(exc).__name__}; isolating")
+        results: list[list[Finished] | Exception] = []
+        for rows in unpacked:
+            if isinstance(rows, Exception):
+                results.append(rows)
+                continue
+            try:
+                results.append(self.postprocessor.finish(rows))
+            except Exception as exc:  # noqa: BLE001
+                results.append(RuntimeError(f"postprocess failed: {type(exc).__name__}"))
+        return results
 
     def execute(self, requests):
         started = time.perf_counter()
-        unpacked = [self._unpack(r) for r in requests]
-        flat = [row for rows in unpacked if isinstance(rows, list) for row in rows]
-        finished = iter(self.postprocessor.finish(flat) if flat else [])
+        results = self._finish([self._unpack(r) for r in requests])
         responses, codes = [], []
-        for rows in unpacked:
-            if isinstance(rows, InvalidRequest):
+        for result in results:
+            if isinstance(result, Exception):
+                code = (
+                    pb_utils.TritonError.INVALID_ARG
+                    if isinstance(result, InvalidRequest)
+                    else pb_utils.TritonError.INTERNAL
+                )
                 responses.append(
                     pb_utils.InferenceResponse(
                         error=pb_utils.TritonError(
-                            request_error_message([(0, str(rows))], 1),
-                            pb_utils.TritonError.INVALID_ARG,
+                            request_error_message([(0, str(result))], 1), code
                         )
                     )
                 )
                 continue
-            results: list[Finished] = [next(finished) for _ in rows]
-            codes += [w.get("code", "?") for r in results for w in r.warnings]
+            codes += [w["code"] for r in result for w in r.warnings]
             responses.append(
                 pb_utils.InferenceResponse(
                     output_tensors=[
+                        pb_utils.Tensor("IMPRESSION", bytes_tensor([r.impression for r in result])),
                         pb_utils.Tensor(
-                            "IMPRESSION", bytes_tensor([r.impression for r in results])
-                        ),
-                        pb_utils.Tensor(
-                            "WARNINGS", bytes_tensor([json.dumps(r.warnings) for r in results])
+                            "WARNINGS", bytes_tensor([json.dumps(r.warnings) for r in result])
                         ),
                     ]
                 )
             )
+        known = sorted({c for c in codes if c.isupper() and len(c) <= 32})
         self.logger.log_verbose(
-            f"postprocess requests={len(requests)} rows={len(flat)} "
-            f"warning_codes={sorted(set(codes))} ms={(time.perf_counter() - started) * 1000:.1f}"
+            f"postprocess requests={len(requests)} warning_codes={known} "
+            f"ms={(time.perf_counter() - started) * 1000:.1f}"
         )
         return responses
 

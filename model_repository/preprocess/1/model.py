@@ -75,8 +75,16 @@ class TritonPythonModel:
                 per_request.append(_rows(request))
             except InvalidRequest as exc:
                 per_request.append(exc)
+            except Exception as exc:  # noqa: BLE001 - a malformed request fails alone
+                per_request.append(
+                    InvalidRequest(f"request could not be read: {type(exc).__name__}")
+                )
         flat = [row for rows in per_request if isinstance(rows, list) for row in rows]
-        prepared = iter(self.preprocessor.prepare(flat) if flat else [])
+        try:
+            prepared = iter(self.preprocessor.prepare(flat) if flat else [])
+        except Exception as exc:  # noqa: BLE001 - isolate: prepare each request on its own
+            self.logger.log_error(f"preprocess batch failed: {type(exc).__name__}; isolating")
+            prepared = iter(self._prepare_isolated(per_request))
         responses, failed = [], 0
         for rows in per_request:
             if isinstance(rows, InvalidRequest):
@@ -112,6 +120,21 @@ class TritonPythonModel:
             f"ms={(time.perf_counter() - started) * 1000:.1f}"
         )
         return responses
+
+    def _prepare_isolated(self, per_request: list) -> list:
+        """Prepare request by request so an unexpected failure stays with its request."""
+        out: list = []
+        for rows in per_request:
+            if isinstance(rows, InvalidRequest):
+                continue
+            try:
+                out += self.preprocessor.prepare(rows)
+            except Exception as exc:  # noqa: BLE001
+                out += [
+                    InvalidRequest(f"report could not be prepared: {type(exc).__name__}")
+                    for _ in rows
+                ]
+        return out
 
     def finalize(self) -> None:
         self.preprocessor = None

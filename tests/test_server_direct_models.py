@@ -1,0 +1,115 @@
+"""Composing models called directly (as a client may): malformed requests get a clear error
+alone, and the well-formed requests batched with them are still answered."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import numpy as np
+import pytest
+import tritonclient.grpc as grpcclient
+from tritonclient.utils import InferenceServerException
+
+pytestmark = pytest.mark.integration
+
+
+def _tensor(name: str, array: np.ndarray, dtype: str) -> grpcclient.InferInput:
+    tensor = grpcclient.InferInput(name, list(array.shape), dtype)
+    tensor.set_data_from_numpy(array)
+    return tensor
+
+
+def _ids(rows: list[list[int]]) -> np.ndarray:
+    return np.array(rows, dtype=np.int64)
+
+
+def _context(value: Any) -> np.ndarray:
+    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return np.array([[raw]], dtype=np.object_)
+
+
+def _send_together(server: Any, model: str, requests: list[list[Any]]) -> list[Any]:
+    """Send all requests at once (so the dynamic batcher groups them); result or exception."""
+    client = grpcclient.InferenceServerClient(server.grpc_url)
+    results: dict[int, Any] = {}
+    done = threading.Event()
+
+    def callback(index: int, result: Any, error: Any) -> None:
+        results[index] = error if error is not None else result
+        if len(results) == len(requests):
+            done.set()
+
+    try:
+        for index, inputs in enumerate(requests):
+            client.async_infer(
+                model, inputs, callback=lambda result, error, i=index: callback(i, result, error)
+            )
+        assert done.wait(120), f"only {len(results)} of {len(requests)} answered"
+    finally:
+        client.close()
+    return [results[i] for i in range(len(requests))]
+
+
+def test_generator_rejects_bad_requests_alone(triton_server: Any) -> None:
+    good = [
+        _tensor("INPUT_IDS", _ids([[5, 6, 7, 1]]), "INT64"),
+        _tensor("ATTENTION_MASK", _ids([[1, 1, 1, 1]]), "INT64"),
+    ]
+    out_of_vocab = [
+        _tensor("INPUT_IDS", _ids([[5, 10**9, 1]]), "INT64"),
+        _tensor("ATTENTION_MASK", _ids([[1, 1, 1]]), "INT64"),
+    ]
+    too_long = [
+        _tensor("INPUT_IDS", _ids([[5] * 4000]), "INT64"),
+        _tensor("ATTENTION_MASK", _ids([[1] * 4000]), "INT64"),
+    ]
+    mismatched = [
+        _tensor("INPUT_IDS", _ids([[5, 6, 1]]), "INT64"),
+        _tensor("ATTENTION_MASK", _ids([[1, 1]]), "INT64"),
+    ]
+    results = _send_together(
+        triton_server, "generator", [good, out_of_vocab, too_long, mismatched, good]
+    )
+    assert results[0].as_numpy("OUTPUT_IDS").shape[0] == 1
+    assert results[4].as_numpy("OUTPUT_IDS").tolist() == results[0].as_numpy("OUTPUT_IDS").tolist()
+    for result, expected in zip(
+        results[1:4], ["must lie in", "the limit is", "same shape"], strict=True
+    ):
+        assert isinstance(result, InferenceServerException), result
+        assert expected in str(result)
+
+
+def test_postprocess_rejects_bad_requests_alone(triton_server: Any) -> None:
+    context = {"findings": "No pneumothorax.", "exam": "XR chest", "warnings": []}
+    good = [
+        _tensor("OUTPUT_IDS", _ids([[5, 6, 7]]), "INT64"),
+        _tensor("CONTEXT", _context(context), "BYTES"),
+    ]
+    bad_ids = [
+        _tensor("OUTPUT_IDS", _ids([[5, 2**40]]), "INT64"),
+        _tensor("CONTEXT", _context(context), "BYTES"),
+    ]
+    bad_json = [
+        _tensor("OUTPUT_IDS", _ids([[5]]), "INT64"),
+        _tensor("CONTEXT", _context(b"[" * 100000), "BYTES"),
+    ]
+    bad_warnings = [
+        _tensor("OUTPUT_IDS", _ids([[5]]), "INT64"),
+        _tensor("CONTEXT", _context({**context, "warnings": 5}), "BYTES"),
+    ]
+    bad_type = [
+        _tensor("OUTPUT_IDS", _ids([[5]]), "INT64"),
+        _tensor("CONTEXT", _context({**context, "findings": ["x"]}), "BYTES"),
+    ]
+    results = _send_together(
+        triton_server, "postprocess", [good, bad_ids, bad_json, bad_warnings, bad_type, good]
+    )
+    for index in (0, 5):
+        assert results[index].as_numpy("IMPRESSION").shape == (1, 1)
+        json.loads(results[index].as_numpy("WARNINGS")[0, 0])
+    expected = ["OUTPUT_IDS must lie in", "not valid JSON", "CONTEXT.warnings", "CONTEXT.findings"]
+    for result, message in zip(results[1:5], expected, strict=True):
+        assert isinstance(result, InferenceServerException), result
+        assert message in str(result)
