@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from clients.server import DEFAULT_REPOSITORY, ServerError, TritonServer
+from clients.server import DEFAULT_REPOSITORY, PROJECT_ROOT, ServerError, TritonServer
 
 EXAMPLE_REPORT = (
     "EXAM: CT chest without contrast. FINDINGS: 7 mm solid nodule in the right upper lobe. "
@@ -57,7 +57,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--http-port", type=int, default=8000)
     parser.add_argument("--grpc-port", type=int, default=8001)
     parser.add_argument("--metrics-port", type=int, default=8002)
-    parser.add_argument("--log-file", type=Path, default=Path("build/tritonserver.log"))
+    parser.add_argument(
+        "--log-file", type=Path, default=PROJECT_ROOT / "build" / "tritonserver.log"
+    )
     parser.add_argument("--ready-timeout", type=float, default=300)
     parser.add_argument(
         "--restricted-api-key",
