@@ -24,8 +24,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from clients.stats import LatencySummary
+
+if TYPE_CHECKING:
+    from python_models.engines.base import Engine, GenerationSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REPOSITORY = PROJECT_ROOT / "model_repository"
@@ -58,16 +64,18 @@ class Row:
     p95_ms: float
     throughput: float  # requests (reports) per second at concurrency 8
 
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values), q))
+    @classmethod
+    def measured(cls, name: str, tokens: str, latencies_ms: list[float], throughput: float) -> Row:
+        """A row from batch-1 latencies (clients.stats, as every client tool summarises them)."""
+        latency = LatencySummary.of(latencies_ms)
+        return cls(name, tokens, latency.p50_ms, latency.p95_ms, throughput)
 
 
 def time_calls(fn: Callable[[], object], iterations: int, warmup: int) -> list[float]:
     """Wall-clock milliseconds of `iterations` calls after `warmup` untimed ones."""
     for _ in range(warmup):
         fn()
-    times = []
+    times: list[float] = []
     for _ in range(iterations):
         started = time.perf_counter()
         fn()
@@ -88,6 +96,7 @@ def prepared_ids(tokenizer_dir: Path) -> list[list[int]]:
 
 
 def pad(rows: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Right-padded ids and attention mask, as the generator model builds them."""
     width = max(len(r) for r in rows)
     ids = np.full((len(rows), width), pad_id, dtype=np.int64)
     mask = np.zeros_like(ids)
@@ -96,7 +105,15 @@ def pad(rows: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
     return ids, mask
 
 
-def bench_engine(engine, rows, pad_id, new_tokens, fixed, iterations, warmup) -> tuple:
+def bench_engine(
+    engine: Engine,
+    rows: list[list[int]],
+    pad_id: int,
+    new_tokens: int,
+    fixed: bool,
+    iterations: int,
+    warmup: int,
+) -> tuple[list[float], float]:
     """(batch-1 latencies over the reports in turn, batch-8 throughput)."""
     minimum = new_tokens if fixed else 0
     singles = [pad([r], pad_id) for r in rows]
@@ -116,11 +133,13 @@ def bench_engine(engine, rows, pad_id, new_tokens, fixed, iterations, warmup) ->
     return latencies, len(batch_ids) / (statistics.median(batch_times) / 1000)
 
 
-def bench_ensemble(grpc_url: str, iterations: int, warmup: int, concurrency: int = 8) -> tuple:
+def bench_ensemble(
+    grpc_url: str, iterations: int, warmup: int, concurrency: int = 8
+) -> tuple[list[float], float]:
     """Batch-1 latency over gRPC, then `concurrency` threads for throughput."""
     import tritonclient.grpc as grpcclient
 
-    def make_call():
+    def make_call() -> Callable[[], None]:
         client = grpcclient.InferenceServerClient(grpc_url)
         counter = iter(range(10**9))
 
@@ -139,7 +158,7 @@ def bench_ensemble(grpc_url: str, iterations: int, warmup: int, concurrency: int
     per_thread = max(2, iterations // 2)
     errors: list[BaseException] = []
 
-    def worker(call) -> None:
+    def worker(call: Callable[[], None]) -> None:
         try:
             for _ in range(per_thread):
                 call()
@@ -159,6 +178,7 @@ def bench_ensemble(grpc_url: str, iterations: int, warmup: int, concurrency: int
 
 
 def environment(bundle: Path, argv: list[str]) -> list[str]:
+    """Header lines that make a pasted table reproducible: command, checkpoint, versions."""
     import json
 
     import onnxruntime
@@ -181,6 +201,7 @@ def environment(bundle: Path, argv: list[str]) -> list[str]:
 
 
 def render(rows: list[Row], overhead: float | None, header: list[str]) -> str:
+    """The table; ratios are against the first row (HF eager) at batch 1."""
     base = rows[0].median_ms
     lines = header + [""]
     lines.append(
@@ -219,8 +240,8 @@ def main(argv: list[str]) -> int:
     engines = [("HF eager generate (torch)", "torch", "fp32")]
     engines += [(f"ONNX Runtime in-process {p}", "onnxruntime", p) for p in ("fp32", "int8")]
     rows: list[Row] = []
-    reference_ms = None
-    settings = None
+    reference_ms: float | None = None
+    settings: GenerationSettings | None = None
     for label, name, precision in engines:
         if (
             name == "onnxruntime"
@@ -234,9 +255,7 @@ def main(argv: list[str]) -> int:
         lat, thr = bench_engine(
             engine, ids, settings.pad_token_id, args.new_tokens, True, args.iterations, args.warmup
         )
-        rows.append(
-            Row(label, f"{args.new_tokens} fixed", statistics.median(lat), percentile(lat, 95), thr)
-        )
+        rows.append(Row.measured(label, f"{args.new_tokens} fixed", lat, thr))
         if name == "onnxruntime" and precision == "fp32" and not args.no_server:
             lat, thr = bench_engine(
                 engine,
@@ -247,36 +266,26 @@ def main(argv: list[str]) -> int:
                 args.iterations,
                 args.warmup,
             )
-            reference_ms = statistics.median(lat)
-            rows.append(
-                Row(
-                    "  same, as served (stop at eos)",
-                    f"<={settings.max_new_tokens}",
-                    reference_ms,
-                    percentile(lat, 95),
-                    thr,
-                )
+            served = Row.measured(
+                "  same, as served (stop at eos)", f"<={settings.max_new_tokens}", lat, thr
             )
+            reference_ms = served.median_ms
+            rows.append(served)
         del engine
-    overhead = None
+    overhead: float | None = None
     if not args.no_server:
         lat, thr = run_ensemble(args)
-        rows.append(
-            Row(
-                "impression ensemble, gRPC (fp32)",
-                f"<={settings.max_new_tokens}",
-                statistics.median(lat),
-                percentile(lat, 95),
-                thr,
-            )
-        )
+        tokens = f"<={settings.max_new_tokens}" if settings else "as served"
+        ensemble = Row.measured("impression ensemble, gRPC (fp32)", tokens, lat, thr)
+        rows.append(ensemble)
         if reference_ms:
-            overhead = statistics.median(lat) / reference_ms - 1
+            overhead = ensemble.median_ms / reference_ms - 1
     print(render(rows, overhead, environment(bundle, argv)))
     return 0
 
 
-def run_ensemble(args: argparse.Namespace) -> tuple:
+def run_ensemble(args: argparse.Namespace) -> tuple[list[float], float]:
+    """Bench the ensemble on --grpc-url, or on a server started here for the run."""
     if args.grpc_url:
         return bench_ensemble(args.grpc_url, args.iterations, args.warmup)
     from clients.server import TritonServer, free_port

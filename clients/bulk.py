@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import random
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from clients.bulk_io import InputFileError, OutputWriter, Record, read_records, resume_output
 from clients.client import (
@@ -30,6 +29,10 @@ from clients.client import (
     ServerUnreachableError,
     error_record,
 )
+from clients.stats import LatencySummary
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 EXIT_OK, EXIT_FAILED_RECORDS, EXIT_INPUT, EXIT_SERVER = 0, 1, 2, 3
 
@@ -56,19 +59,13 @@ class RetryPolicy:
         return ceiling * (0.5 + 0.5 * rng.random())
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
-    return ordered[rank - 1]
-
-
 @dataclass
 class BulkStats:
+    """Counts of one run; `failed_earlier` are skipped ids whose output line carries an error."""
+
     total: int = 0
     skipped: int = 0
+    failed_earlier: int = 0
     done: int = 0
     failed: int = 0
     retried: int = 0
@@ -80,11 +77,18 @@ class BulkStats:
         """Records finished (answered or failed) per second of this run."""
         return (self.done + self.failed) / self.wall_s if self.wall_s > 0 else 0.0
 
+    @property
+    def errors_in_output(self) -> int:
+        """Records of this input whose output line carries an error, from this or earlier runs."""
+        return self.failed + self.failed_earlier
+
     def table(self) -> str:
-        p50, p95, p99 = (percentile(self.latencies_ms, q) for q in (50, 95, 99))
+        latency = LatencySummary.of(self.latencies_ms)
+        p50, p95, p99 = latency.p50_ms, latency.p95_ms, latency.p99_ms
         rows = [
             ("records in input", f"{self.total}"),
             ("skipped (already in output)", f"{self.skipped}"),
+            ("  of which with errors", f"{self.failed_earlier}"),
             ("done", f"{self.done}"),
             ("failed (written with error)", f"{self.failed}"),
             ("retries", f"{self.retried}"),
@@ -118,7 +122,7 @@ class BulkRunner:
         self.progress = progress
         self.rng = random.Random(seed)
         self.stats = BulkStats()
-        self._bar = None
+        self._bar: tqdm | None = None
 
     async def run(self, records: Iterable[Record], count: int) -> BulkStats:
         """Process every record; returns the stats (also on abort, via self.stats)."""
@@ -213,10 +217,19 @@ class BulkRunner:
             )
 
 
+@dataclass(frozen=True)
+class BulkPlan:
+    """What a run has to do after reading the input and resuming the output."""
+
+    records: list[Record]  # every record of the input
+    todo: list[Record]  # those with no line in the output yet
+    failed_earlier: int  # input records whose existing output line carries an error
+
+
 def plan(
     input_path: Path, output_path: Path, *, fmt: str | None = None, retry_failed: bool = False
-) -> tuple[list[Record], list[Record]]:
-    """(all records, records still to run) after reading the input and resuming the output."""
+) -> BulkPlan:
+    """Read the input and resume the output: which records still need a request."""
     records = read_records(input_path, fmt)
     state = resume_output(output_path, retry_failed=retry_failed)
     if state.torn_bytes:
@@ -225,7 +238,11 @@ def plan(
             file=sys.stderr,
         )
     written = state.done_ids | state.failed_ids
-    return records, [r for r in records if r.id not in written]
+    return BulkPlan(
+        records=records,
+        todo=[r for r in records if r.id not in written],
+        failed_earlier=sum(1 for r in records if r.id in state.failed_ids),
+    )
 
 
 async def run_bulk(
@@ -283,17 +300,19 @@ async def _run_cli(args: argparse.Namespace, todo: list[Record], stats: BulkStat
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
-        records, todo = plan(
-            args.input, args.output, fmt=args.format, retry_failed=args.retry_failed
-        )
+        work = plan(args.input, args.output, fmt=args.format, retry_failed=args.retry_failed)
     except (InputFileError, OSError) as exc:
         print(f"impressions bulk: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    stats = BulkStats(total=len(records), skipped=len(records) - len(todo))
+    stats = BulkStats(
+        total=len(work.records),
+        skipped=len(work.records) - len(work.todo),
+        failed_earlier=work.failed_earlier,
+    )
     code = EXIT_OK
     try:
-        if todo:
-            asyncio.run(_run_cli(args, todo, stats))
+        if work.todo:
+            asyncio.run(_run_cli(args, work.todo, stats))
     except BulkAborted as exc:
         print(
             f"impressions bulk: stopped: {exc}; re-run the same command to resume", file=sys.stderr
@@ -303,10 +322,10 @@ def main(argv: list[str]) -> int:
         print("impressions bulk: interrupted; re-run the same command to resume", file=sys.stderr)
         code = 130
     print(stats.table())
-    if code == EXIT_OK and stats.failed:
+    if code == EXIT_OK and stats.errors_in_output:
         print(
-            f"{stats.failed} records failed; their errors are in {args.output.name} "
-            "(--retry-failed re-runs them)",
+            f"{args.output.name}: {stats.errors_in_output} of {stats.total} records carry an "
+            f"error ({stats.failed} from this run); --retry-failed re-runs them",
             file=sys.stderr,
         )
         code = EXIT_FAILED_RECORDS

@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from clients.bulk import BulkStats, percentile, run_bulk
+from clients.bulk import BulkStats, run_bulk
 from clients.bulk_io import Record
 from clients.client import ImpressionsClient, ImpressionsError, Report
+from clients.stats import LatencySummary
 
 _FALLBACK_FINDINGS = (
     "There is a {n} mm solid nodule in the {side} upper lobe. No pneumothorax. "
@@ -45,7 +46,7 @@ def synthetic_records(n: int, seed: int = 0) -> list[Record]:
         from export.corpus import generate_cases, render_report
     except ImportError:
         return _template_records(n, seed)
-    records = []
+    records: list[Record] = []
     for case in generate_cases(n, seed=seed, split="test"):
         patient = case.get("patient") or {}
         report = Report(
@@ -61,7 +62,7 @@ def synthetic_records(n: int, seed: int = 0) -> list[Record]:
 
 def _template_records(n: int, seed: int) -> list[Record]:
     rng = random.Random(seed)
-    records = []
+    records: list[Record] = []
     for index in range(n):
         pick = rng.randrange(len(_FALLBACK_FINDINGS))
         findings = _FALLBACK_FINDINGS[pick].format(
@@ -128,10 +129,10 @@ def compare(records: list[Record], url: str, concurrency: int, workdir: Path) ->
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, stats in (("naive sequential loop", naive), (f"bulk, {concurrency} in flight", bulk)):
-        p50, p95, p99 = (percentile(stats.latencies_ms, q) for q in (50, 95, 99))
+        latency = LatencySummary.of(stats.latencies_ms)
         lines.append(
-            f"| {name} | {stats.wall_s:.1f} | {stats.throughput:.1f} | {p50:.0f} | {p95:.0f} "
-            f"| {p99:.0f} | {stats.failed} |"
+            f"| {name} | {stats.wall_s:.1f} | {stats.throughput:.1f} | {latency.p50_ms:.0f} "
+            f"| {latency.p95_ms:.0f} | {latency.p99_ms:.0f} | {stats.failed} |"
         )
     speedup = naive.wall_s / bulk.wall_s if bulk.wall_s else float("nan")
     lines += ["", f"speed-up (naive wall / bulk wall): {speedup:.1f}x"]

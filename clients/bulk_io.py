@@ -18,6 +18,8 @@ from typing import Any
 from clients.client import OPTIONAL_INPUTS, Report
 
 MAX_LISTED_PROBLEMS = 10
+OUTPUT_MODE = 0o600  # the output holds impressions (PHI): owner read/write only
+LINE_START = b'{"id":'  # how every line OutputWriter writes starts
 
 
 class InputFileError(ValueError):
@@ -118,7 +120,8 @@ def resume_output(path: Path | str, *, retry_failed: bool = False) -> ResumeStat
     """Read the ids already written; cut a torn last line; with retry_failed, drop error lines.
 
     Only the last line can be torn (every line is written whole, ending in a newline), so any
-    other line that does not parse means the file is not ours: refuse rather than overwrite it.
+    other line that does not parse, or a torn tail that does not start like one of our lines,
+    means the file is not ours: refuse it, and change nothing, before any byte is cut.
     """
     path = Path(path)
     if not path.exists():
@@ -126,9 +129,11 @@ def resume_output(path: Path | str, *, retry_failed: bool = False) -> ResumeStat
     data = path.read_bytes()
     cut = data.rfind(b"\n") + 1
     torn = len(data) - cut
-    if torn:
-        with path.open("r+b") as handle:
-            handle.truncate(cut)
+    tail = data[cut:]
+    if tail and not (tail.startswith(LINE_START) or LINE_START.startswith(tail)):
+        raise InputFileError(
+            f"{path.name}: the last line is not a bulk output line; refusing to append to it"
+        )
     done: set[str] = set()
     failed: set[str] = set()
     kept: list[bytes] = []
@@ -149,28 +154,50 @@ def resume_output(path: Path | str, *, retry_failed: bool = False) -> ResumeStat
         else:
             done.add(record_id)
         kept.append(line)
+    if torn:  # only now that every whole line proved the file is ours
+        with path.open("r+b") as handle:
+            handle.truncate(cut)
     if retry_failed and failed:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(b"".join(line + b"\n" for line in kept))
-        os.replace(tmp, path)
+        _replace_private(path, b"".join(line + b"\n" for line in kept))
         return ResumeState(done, set(), torn)
     return ResumeState(done, failed, torn)
 
 
+def _replace_private(path: Path, data: bytes) -> None:
+    """Atomically replace path with data in a new owner-only file (the output holds PHI)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OUTPUT_MODE)
+    try:
+        os.fchmod(fd, OUTPUT_MODE)  # a stale .tmp keeps its old mode through O_CREAT
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:  # a regular file takes it all at once; loop only for the odd short write
+        written = os.write(fd, view)
+        view = view[written:]
+
+
 class OutputWriter:
-    """Appends one JSON object per line with a single write(2) on an O_APPEND descriptor."""
+    """Appends one JSON object per line with a single write(2) on an O_APPEND descriptor.
+
+    A new file is created owner-only (0o600): it holds impressions, which are PHI. An existing
+    file keeps the mode it has.
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, OUTPUT_MODE)
 
     def write(self, row: dict[str, Any]) -> None:
+        row = {"id": row["id"], **row}  # id first: resume_output recognises torn lines by it
         data = (json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-        view = memoryview(data)
-        while view:  # a regular file takes it all at once; loop only for the odd short write
-            written = os.write(self._fd, view)
-            view = view[written:]
+        _write_all(self._fd, data)
 
     def close(self) -> None:
         if self._fd >= 0:

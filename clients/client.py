@@ -171,7 +171,7 @@ def request_columns(reports: Sequence[Report]) -> dict[str, np.ndarray]:
 
 def build_inputs(module: Any, reports: Sequence[Report]) -> list[Any]:
     """`InferInput`s of `module` (tritonclient.http, .grpc or .grpc.aio) for these reports."""
-    inputs = []
+    inputs: list[Any] = []
     for name, data in request_columns(reports).items():
         tensor = module.InferInput(name, list(data.shape), "BYTES")
         tensor.set_data_from_numpy(data)
@@ -191,7 +191,7 @@ def parse_result(result: Any, expected_rows: int | None = None) -> list[Impressi
             f"response has {len(texts)} impressions and {len(warnings)} warnings "
             f"for {expected_rows} reports"
         )
-    out = []
+    out: list[Impression] = []
     for text, raw in zip(texts, warnings, strict=True):
         try:
             parsed = json.loads(raw)

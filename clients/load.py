@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from clients.load_metrics import ModelTimes, breakdown, scrape
 from clients.server import PROJECT_ROOT, TritonServer, free_port, server_environment
@@ -88,9 +89,9 @@ def write_input_data(path: Path, count: int = 64, seed: int = 11) -> Path:
     """perf_analyzer `--input-data` JSON from synthetic reports (regenerate, then commit)."""
     from clients.bulk_bench import synthetic_records
 
-    entries = []
+    entries: list[dict[str, dict[str, Any]]] = []
     for record in synthetic_records(count, seed):
-        entry = {}
+        entry: dict[str, dict[str, Any]] = {}
         for name in ("report_text", "radiologist_id", "exam", "patient_sex", "patient_age"):
             value = getattr(record.report, name)
             entry[name] = {"content": [value or ""], "shape": [1]}
@@ -226,7 +227,7 @@ def sweep(
     plan: StepPlan,
 ) -> list[StepResult]:
     """Run every step in order; the /metrics deltas cover exactly that step's perf_analyzer."""
-    steps = []
+    steps: list[StepResult] = []
     for concurrency in concurrencies:
         before = scrape(urls.metrics)
         row = run_perf_analyzer(

@@ -44,7 +44,7 @@ def render_chart(steps: Sequence[StepResult], path: Path, title: str) -> Path:
     for index, model in enumerate(models):
         color = _COLORS[index % len(_COLORS)]
         for part in ("queue", "compute"):
-            heights = []
+            heights: list[float] = []
             for step in steps:
                 row = next((m for m in step.models if m.model == model), None)
                 heights.append(0.0 if row is None else getattr(row, f"{part}_ms"))

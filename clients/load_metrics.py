@@ -66,7 +66,7 @@ def breakdown(before: Snapshot, after: Snapshot) -> list[ModelTimes]:
         return after.get((counter, model), 0.0) - before.get((counter, model), 0.0)
 
     models = sorted({model for _, model in after})
-    rows = []
+    rows: list[ModelTimes] = []
     for model in models:
         requests = delta("nv_inference_request_success", model)
         if requests <= 0:

@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 
 from clients import bulk
-from clients.bulk import BulkAborted, BulkRunner, RetryPolicy, percentile, plan, run_bulk
-from clients.bulk_io import InputFileError, OutputWriter, Record, read_records, resume_output
+from clients.bulk import BulkAborted, BulkRunner, RetryPolicy, plan, run_bulk
+from clients.bulk_io import (
+    OUTPUT_MODE,
+    InputFileError,
+    OutputWriter,
+    Record,
+    read_records,
+    resume_output,
+)
 from clients.client import (
     Impression,
     InvalidReportError,
@@ -109,6 +116,44 @@ def test_resume_refuses_a_foreign_file(tmp_path: Path) -> None:
     assert out.read_text("utf-8").startswith("hello world")  # untouched
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        # a foreign first line; the torn-looking tail must not be cut before the refusal
+        b'hello world\n{"id": "a"}\n{"id": "c", "impr',
+        b"name,age",  # one line, no newline: all of it would count as "torn"
+        b'{"id": "a", "error": null}\n{"rows": [1, 2',  # a tail that is not one of our lines
+    ],
+)
+def test_foreign_file_is_refused_byte_for_byte(tmp_path: Path, content: bytes) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(content)
+    with pytest.raises(InputFileError, match="not a bulk output line"):
+        resume_output(out)
+    assert out.read_bytes() == content
+
+
+def test_resume_cuts_a_tail_torn_inside_the_id_key(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b'{"id": "a", "error": null}\n{"i')
+    state = resume_output(out)
+    assert state.done_ids == {"a"} and state.torn_bytes == 3
+    assert out.read_bytes() == b'{"id": "a", "error": null}\n'
+
+
+def test_output_is_private_when_created_and_when_rewritten(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with OutputWriter(out) as writer:
+        writer.write({"impression": "x", "id": "a", "error": None})
+        writer.write({"id": "b", "impression": None, "error": {"type": "ServerBusyError"}})
+    assert out.stat().st_mode & 0o777 == OUTPUT_MODE == 0o600
+    assert out.read_text("utf-8").startswith('{"id":"a",')  # id first, whatever the dict order
+    out.chmod(0o644)  # e.g. written by an older version
+    resume_output(out, retry_failed=True)
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert [json.loads(line)["id"] for line in out.read_text("utf-8").splitlines()] == ["a"]
+
+
 def test_retry_failed_drops_error_lines(tmp_path: Path) -> None:
     out = write_lines(
         tmp_path / "out.jsonl",
@@ -123,8 +168,31 @@ def test_plan_skips_written_ids(tmp_path: Path) -> None:
     rows = [{"id": str(i), "report_text": f"{i} mm nodule."} for i in range(5)]
     source = write_lines(tmp_path / "in.jsonl", rows)
     out = write_lines(tmp_path / "out.jsonl", [{"id": "1", "error": None}, {"id": "3", "error": 1}])
-    records, todo = plan(source, out)
-    assert len(records) == 5 and [r.id for r in todo] == ["0", "2", "4"]
+    work = plan(source, out)
+    assert len(work.records) == 5 and [r.id for r in work.todo] == ["0", "2", "4"]
+    assert work.failed_earlier == 1  # "3" has an error line
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"), [(None, bulk.EXIT_OK), (1, bulk.EXIT_FAILED_RECORDS)]
+)
+def test_rerun_with_nothing_to_do_reports_error_lines_left_in_the_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], error: object, expected: int
+) -> None:
+    rows = [{"id": str(i), "report_text": f"{i} mm nodule."} for i in range(3)]
+    source = write_lines(tmp_path / "in.jsonl", rows)
+    lines = [{"id": "0", "error": None}, {"id": "1", "error": error}, {"id": "2", "error": None}]
+    out = write_lines(tmp_path / "out.jsonl", lines)
+    before = out.read_bytes()
+    # nothing is left to send, so no server is contacted (port 1 would refuse)
+    assert bulk.main([str(source), str(out), "--url", "127.0.0.1:1", "--no-progress"]) == expected
+    printed = capsys.readouterr()
+    assert out.read_bytes() == before
+    assert "skipped (already in output)  3" in printed.out
+    if expected == bulk.EXIT_FAILED_RECORDS:
+        assert "out.jsonl: 1 of 3 records carry an error (0 from this run)" in printed.err
+    else:
+        assert "carry an error" not in printed.err
 
 
 def test_writer_appends_whole_lines(tmp_path: Path) -> None:
@@ -223,12 +291,6 @@ def test_backoff_grows_and_is_capped() -> None:
     assert 0.05 <= delays[0] <= 0.1
     assert 0.2 <= delays[2] <= 0.4
     assert all(0.5 <= d <= 1.0 for d in delays[4:])
-
-
-def test_percentile_nearest_rank() -> None:
-    values = list(range(1, 101))
-    assert (percentile(values, 50), percentile(values, 95), percentile(values, 99)) == (50, 95, 99)
-    assert percentile([], 95) == 0.0 and percentile([7.0], 99) == 7.0
 
 
 def test_bulk_refuses_duplicate_ids_before_any_request(

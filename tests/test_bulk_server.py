@@ -55,9 +55,16 @@ def test_bulk_resume_bad_records_and_all_ids(
     assert all(r["error"] is None and r["impression"].strip() for r in good)
     assert all(isinstance(r["warnings"], list) and r["latency_ms"] > 0 for r in good)
 
-    # nothing left to do: a re-run adds no line; --retry-failed re-runs only the two bad ones
-    assert bulk.main([str(source), str(out), *common]) == bulk.EXIT_OK
+    assert out.stat().st_mode & 0o777 == 0o600  # impressions are PHI
+
+    # nothing left to do: a re-run adds no line, but the two error lines still mean exit 1
+    capsys.readouterr()
+    assert bulk.main([str(source), str(out), *common]) == bulk.EXIT_FAILED_RECORDS
+    assert (
+        f"2 of {len(records)} records carry an error (0 from this run)" in capsys.readouterr().err
+    )
     assert out.read_text(encoding="utf-8") == text
+    # --retry-failed re-runs only the two bad ones
     assert bulk.main([str(source), str(out), *common, "--retry-failed"]) == (
         bulk.EXIT_FAILED_RECORDS
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -152,9 +154,9 @@ def test_error_record_is_json_ready() -> None:
 
 @pytest.mark.parametrize("protocol", ["grpc", "http"])
 def test_summarize_cli_without_server_exits_3(
-    protocol: str, tmp_path: object, capsys: pytest.CaptureFixture[str]
+    protocol: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    report = tmp_path / "report.txt"  # type: ignore[operator]
+    report = tmp_path / "report.txt"
     report.write_text(TEXT, encoding="utf-8")
     url = f"127.0.0.1:{free_port()}"
     code = summarize_cmd.main([str(report), "--url", url, "--protocol", protocol, "--timeout", "5"])
@@ -166,3 +168,47 @@ def test_summarize_cli_without_server_exits_3(
 def test_summarize_cli_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert summarize_cmd.main(["/nonexistent/report.txt"]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+class _FailingClient:
+    """Stands in for ImpressionsClient: every summarize raises the given error."""
+
+    error: ImpressionsError
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __enter__(self) -> _FailingClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def summarize(self, report: Report) -> None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (InvalidReportError("patient_age must be 0..150", "StatusCode.INVALID_ARGUMENT"), 2),
+        (ServerBusyError("Exceeds maximum queue size", "StatusCode.UNAVAILABLE"), 3),
+        (ModelNotReadyError("Request for unknown model", "StatusCode.NOT_FOUND"), 3),
+        (RequestTimeoutError("Deadline Exceeded", "StatusCode.DEADLINE_EXCEEDED"), 3),
+        (ImpressionsError("Stub process is not healthy.", "StatusCode.INTERNAL"), 1),
+    ],
+)
+def test_summarize_cli_exit_codes(
+    error: ImpressionsError,
+    expected: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(TEXT, encoding="utf-8")
+    monkeypatch.setattr(_FailingClient, "error", error, raising=False)
+    monkeypatch.setattr(summarize_cmd, "ImpressionsClient", _FailingClient)
+    assert summarize_cmd.main([str(report)]) == expected
+    err = capsys.readouterr().err
+    assert error.message in err and TEXT not in err

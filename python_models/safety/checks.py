@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from python_models import exams
 from python_models.safety import lexicons as lx
@@ -64,11 +65,13 @@ def _affirmed(parsed: Parsed, kinds: Iterable[str] = ("finding",)) -> list[Menti
     return [m for m in parsed.mentions if m.kind in kinds and not m.negated]
 
 
-def _related(head: str) -> set[str]:
-    """``head`` plus the heads an impression may use for it, in either direction."""
+@lru_cache(maxsize=1024)
+def _related(head: str) -> frozenset[str]:
+    """``head`` plus the heads an impression may use for it, in either direction (cached: it
+    is asked once per impression mention and scans the whole INFERRED_FROM table)."""
     out = {head} | set(lx.INFERRED_FROM.get(head, ()))
     out |= {key for key, values in lx.INFERRED_FROM.items() if head in values}
-    return out
+    return frozenset(out)
 
 
 def _sides_by_head(mentions: Iterable[Mention]) -> dict[str, set[str]]:
@@ -145,17 +148,23 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
 
     Sides matter: "no DVT on the right" does not contradict "DVT on the left".
     """
-    by_head: dict[str, list[Mention]] = {}
+    # Per head, per side set (at most four: none, left, right, both): which polarities the
+    # findings state. Each impression mention then costs O(1), not O(findings).
+    polarities: dict[str, dict[frozenset[str], set[bool]]] = {}
     for x in f.findings():
-        by_head.setdefault(x.head, []).append(x)
+        polarities.setdefault(x.head, {}).setdefault(x.side_set, set()).add(x.negated)
     bad = []
     for m in i.findings():
-        mentions = by_head.get(m.head, [])
-        same = [x for x in mentions if _same_place(m.side_set, x.side_set)]
+        by_sides = polarities.get(m.head, {})
+        same: set[bool] = set()
+        for sides, stated in by_sides.items():
+            if _same_place(m.side_set, sides):
+                same |= stated
         if same:
-            flipped = not any(x.negated == m.negated for x in same)
+            flipped = m.negated not in same
         else:  # only other sides: still a flip if the findings deny it everywhere
-            flipped = bool(mentions) and not m.negated and all(x.negated for x in mentions)
+            every = set().union(*by_sides.values())
+            flipped = bool(by_sides) and not m.negated and every == {True}
         if flipped:
             bad.append(_imp(m))
     return {"NEG_FLIP": bad}
@@ -180,8 +189,10 @@ def is_urgent(parsed: Parsed, m: Mention) -> bool:
 
 def _ett_malposition(parsed: Parsed) -> Span | None:
     """A segment placing the endotracheal tube in a bronchus or the esophagus."""
+    searched: set[int] = set()  # each segment once: many tubes may share one huge segment
     for m in parsed.findings():
-        if m.head == "endotracheal tube":
+        if m.head == "endotracheal tube" and m.segment not in searched:
+            searched.add(m.segment)
             s0, s1 = parsed.segments[m.segment]
             if _ETT_MALPOSITION_RE.search(lower_same_length(parsed.text[s0:s1])):
                 return _fnd(m)
@@ -256,9 +267,26 @@ def check_exam(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]
     return {"EXAM_MISMATCH": bad}
 
 
-_RECOMMEND_RE = re.compile(
-    "|".join(re.escape(w) for w in lx.RECOMMENDATION_WORDS) + r"|\bct\b[^.]*\bmonths?\b"
-)
+_RECOMMEND_RE = re.compile("|".join(re.escape(w) for w in lx.RECOMMENDATION_WORDS))
+_CT_RE = re.compile(r"\bct\b")
+_MONTHS_RE = re.compile(r"\bmonths?\b")
+
+
+def _recommends(low: str) -> bool:
+    """A follow-up recommendation: a recommendation word, or "CT ... months" in one sentence.
+
+    "CT ... months" is found as the first "ct" of each sentence followed by a "month(s)", in
+    one pass; the regex ``ct[^.]*months`` retried from every "ct" is quadratic on long text.
+    """
+    if _RECOMMEND_RE.search(low):
+        return True
+    for piece in low.split("."):
+        ct = _CT_RE.search(piece)
+        if ct and _MONTHS_RE.search(piece, ct.end()):
+            return True
+    return False
+
+
 _NOT_SOLID_RE = re.compile(
     r"\b(?:calcified|ground[\s-]?glass|subsolid|part[\s-]?solid|benign|granuloma)"
 )
@@ -281,7 +309,7 @@ _FOLLOWED_RE = re.compile(
 def check_followup(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     """FOLLOWUP_MISSING: an incidental solid lung nodule >= 6 mm (Fleischner 2017, adults >= 35
     or age unknown) with no recommendation in the impression."""
-    if _RECOMMEND_RE.search(lower_same_length(i.text)):
+    if _recommends(lower_same_length(i.text)):
         return {"FOLLOWUP_MISSING": []}
     age = _age(ctx)
     chest_exam = "chest" in exam_regions(ctx.exam)
@@ -290,19 +318,22 @@ def check_followup(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
         sizes_by_segment: dict[int, list[float]] = {}
         for x in parsed.measurements:
             sizes_by_segment.setdefault(x.segment, []).append(x.mm)
+        qualifies: dict[int, bool] = {}  # per segment: many nodules may share one segment
         for m in _affirmed(parsed):
             sizes = sizes_by_segment.get(m.segment)
             if not sizes or m.head != "nodule":
                 continue
-            s0, s1 = parsed.segments[m.segment]
-            seg_text = lower_same_length(parsed.text[s0:s1])
-            if (
-                max(sizes) >= 6.0
-                and (age is None or age >= 35)
-                and not _NOT_SOLID_RE.search(seg_text)
-                and not _FOLLOWED_RE.search(seg_text)
-                and (chest_exam or bool(_LUNG_RE.search(seg_text)))
-            ):
+            if m.segment not in qualifies:
+                s0, s1 = parsed.segments[m.segment]
+                seg_text = lower_same_length(parsed.text[s0:s1])
+                qualifies[m.segment] = (
+                    max(sizes) >= 6.0
+                    and (age is None or age >= 35)
+                    and not _NOT_SOLID_RE.search(seg_text)
+                    and not _FOLLOWED_RE.search(seg_text)
+                    and (chest_exam or bool(_LUNG_RE.search(seg_text)))
+                )
+            if qualifies[m.segment]:
                 bad.append(_span(source, m.start, m.end))
         if bad:
             break  # one section is enough to show the gap

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from python_models.safety import lexicons as lx
 from python_models.safety.checks import CheckContext, exam_regions, is_urgent, run_checks
 from python_models.safety.mentions import parse
+from python_models.safety.stress import DEFAULT_STRESS_BYTES, format_stress, time_checks
 
 RECALL_TARGET = 0.95
 FP_TARGET = 0.02
@@ -322,6 +323,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--n", type=int, default=1000, help="corpus pairs (default 1000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split", default="test", help="corpus split (default test)")
+    parser.add_argument(
+        "--stress",
+        type=int,
+        nargs="?",
+        const=DEFAULT_STRESS_BYTES,
+        metavar="BYTES",
+        help="also time the checks on adversarial inputs of BYTES each "
+        f"(default {DEFAULT_STRESS_BYTES}: the largest findings postprocess checks)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     pairs = corpus_pairs(args.n, args.seed, args.split)
@@ -329,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print(f"check-eval: {len(pairs)} {args.split} pairs, seed {args.seed}, {elapsed:.1f} s")
     print(format_table(result))
+    if args.stress:
+        print("\nstress: run_checks on adversarial inputs (same text as findings and impression)")
+        print(format_stress(time_checks(args.stress)))
     return 0 if result.meets_targets() else 1
 
 

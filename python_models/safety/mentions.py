@@ -9,7 +9,7 @@ that blocks an impression needs.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -183,30 +183,83 @@ def _measurements(low: str, seg_of) -> list[Measurement]:
     return out
 
 
+class _NextMatch:
+    """``pattern.search(text, pos)`` for non-decreasing ``pos``, scanning each character once.
+
+    The leftmost match at or after ``pos`` does not depend on where an earlier search began, so
+    a cached match that still starts at or after ``pos`` is the answer; a new search is needed
+    only past it, and those searches cover disjoint stretches of the text.
+    """
+
+    def __init__(self, pattern: re.Pattern[str], text: str) -> None:
+        self._pattern, self._text = pattern, text
+        self._found: re.Match[str] | None = None
+        self._exhausted = False
+
+    def at_or_after(self, pos: int) -> re.Match[str] | None:
+        if self._exhausted:
+            return None
+        if self._found is None or self._found.start() < pos:
+            self._found = self._pattern.search(self._text, pos)
+            self._exhausted = self._found is None
+        return self._found
+
+
+def _last_before(positions: list[int], limit: int) -> int:
+    """The largest position <= ``limit`` in sorted ``positions``, or -1."""
+    index = bisect_right(positions, limit) - 1
+    return positions[index] if index >= 0 else -1
+
+
 def _neg_scopes(low: str, seg: tuple[int, int]) -> list[tuple[int, int]]:
     """Character ranges inside one segment that a negation cue covers."""
     s0, s1 = seg
     piece = low[s0:s1]
+    # Pseudo-negations do not overlap one another, so only the last one starting at or before
+    # a position can contain it.
     pseudo = [(m.start(), m.end()) for m in _PSEUDO_NEG_RE.finditer(piece)]
+    pseudo_starts = [a for a, _ in pseudo]
 
     def in_pseudo(pos: int) -> bool:
-        return any(a <= pos < b for a, b in pseudo)
+        index = bisect_right(pseudo_starts, pos) - 1
+        return index >= 0 and pos < pseudo[index][1]
 
     scopes: list[tuple[int, int]] = []
+    scope_end = _NextMatch(_SCOPE_END_RE, piece)
     for cue in _PRE_NEG_RE.finditer(piece):
         if in_pseudo(cue.start()):
             continue
-        end_match = _SCOPE_END_RE.search(piece, cue.end())
+        end_match = scope_end.at_or_after(cue.end())
         end = end_match.start() if end_match else len(piece)
         scopes.append((s0 + cue.end(), s0 + end))
+    # Clause starts for post-negations: every comma, colon and " but " (overlaps included).
+    commas = [i for i, c in enumerate(piece) if c in ",:"]
+    buts = [m.start() for m in re.finditer(r"(?= but )", piece)]
     for cue in _POST_NEG_RE.finditer(piece):
         if in_pseudo(cue.start()) and not cue.group(0).startswith(("is no longer", "no longer")):
             continue
         # Back to the clause start: the last comma/"but" before the cue.
-        head = piece[: cue.start()]
-        cut = max(head.rfind(","), head.rfind(" but "), head.rfind(":"))
+        cut = max(_last_before(commas, cue.start() - 1), _last_before(buts, cue.start() - 5))
         scopes.append((s0 + cut + 1, s0 + cue.start()))
     return scopes
+
+
+def _merged(scopes: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Half-open ranges merged into disjoint, sorted (starts, ends) for bisecting."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in sorted(s for s in scopes if s[0] < s[1]):
+        if ends and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        else:
+            starts.append(a)
+            ends.append(b)
+    return starts, ends
+
+
+def _covered(starts: list[int], ends: list[int], pos: int) -> bool:
+    index = bisect_right(starts, pos) - 1
+    return index >= 0 and pos < ends[index]
 
 
 def parse(text: str) -> Parsed:
@@ -242,9 +295,9 @@ def parse(text: str) -> Parsed:
         by_segment.setdefault(mention.segment, []).append(mention)
     for index, in_seg in by_segment.items():
         seg = segments[index]
-        scopes = _neg_scopes(low, seg)
+        starts, ends = _merged(_neg_scopes(low, seg))
         for mention in in_seg:
-            if mention.kind == "finding" and any(a <= mention.start < b for a, b in scopes):
+            if mention.kind == "finding" and _covered(starts, ends, mention.start):
                 mention.negated = True
         _bind_sides(low, seg, in_seg)
 
@@ -256,49 +309,57 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
 
     An adjective ("left effusion") modifies what follows; a prepositional phrase ("effusion on
     the left", "nodule in the right lower lobe") or "bilaterally" modifies what precedes.
+    Findings come from one regex scan, so they do not overlap: sorted by start they are sorted
+    by end too, and the nearest one before or after a side word is found by bisecting.
     """
     s0, s1 = seg
     findings = [m for m in in_seg if m.kind == "finding"]
+    f_starts = [m.start for m in findings]
+    f_ends = [m.end for m in findings]
+
+    def inside_finding(pos: int) -> bool:
+        index = bisect_right(f_starts, pos) - 1
+        return index >= 0 and pos < findings[index].end
+
     # Anatomy inside a finding phrase ("pleural" in "pleural effusion") never takes a side, so
-    # "left pleural effusion" and "effusion on the left" have the same facts.
-    anatomy = [
-        m
-        for m in in_seg
-        if m.kind == "anatomy" and not any(f.start <= m.start < f.end for f in findings)
-    ]
+    # "left pleural effusion" and "effusion on the left" have the same facts. Anatomy also
+    # comes from one scan: sorted and non-overlapping like the findings.
+    anatomy = [m for m in in_seg if m.kind == "anatomy" and not inside_finding(m.start)]
+    a_starts = [m.start for m in anatomy]
+    a_ends = [m.end for m in anatomy]
     for side_match in _SIDE_RE.finditer(low, s0, s1):
         side = lx.SIDE_WORDS[side_match.group(1)]
         pos, end = side_match.start(), side_match.end()
         pp = _PP_BEFORE_RE.search(low[max(s0, pos - 32) : pos])
-        before = [m for m in findings if m.end <= pos]
-        after = [m for m in findings if m.start >= end]
+        before_index = bisect_right(f_ends, pos) - 1
+        before = findings[before_index] if before_index >= 0 else None
+        after_index = bisect_left(f_starts, end)
+        after = findings[after_index] if after_index < len(findings) else None
         # The anatomy this side word names ("left lower lobe", "right atrium"), if any.
-        immediate = next(
-            (
-                a
-                for a in anatomy
-                if pos <= a.start <= end + 15
-                and not _GAP_BREAK_RE.search(low[end : max(end, a.start)])
-            ),
-            None,
-        )
+        immediate: Mention | None = None
+        for a in anatomy[bisect_left(a_starts, pos) :]:
+            if a.start > end + 15:
+                break
+            if not _GAP_BREAK_RE.search(low[end : max(end, a.start)]):
+                immediate = a
+                break
         target: Mention | None = None
         if side_match.group(1) == "bilaterally" and before:
-            target = before[-1]
-        elif pp and before and _pp_attaches(low, before[-1].end, pos - len(pp.group(0))):
-            target = before[-1]  # "nodule in the right lower lobe"
+            target = before
+        elif pp and before and _pp_attaches(low, before.end, pos - len(pp.group(0))):
+            target = before  # "nodule in the right lower lobe"
         elif after:
-            target = after[0]  # "right lower lobe nodule"
+            target = after  # "right lower lobe nodule"
         elif before and immediate is None:
-            target = before[-1]  # "effusion, left"
+            target = before  # "effusion, left"
         if target is not None:
             target.sides.add(side)
         if immediate is not None:
             immediate.sides.add(side)
         elif target is None:
-            prev_anat = [m for m in anatomy if m.end <= pos]
-            if prev_anat:
-                prev_anat[-1].sides.add(side)
+            prev_index = bisect_right(a_ends, pos) - 1
+            if prev_index >= 0:
+                anatomy[prev_index].sides.add(side)
 
 
 # Between a side word and its anatomy noun only modifiers may stand ("right lower lobe").
@@ -311,8 +372,9 @@ def _pp_attaches(low: str, finding_end: int, prep_start: int) -> bool:
     """Whether a prepositional phrase starting at ``prep_start`` modifies the finding that
     ends at ``finding_end`` ("thrombosis of the left femoral vein"), not a later noun
     ("pacemaker with leads in the right atrium")."""
-    gap = low[finding_end:prep_start]
-    return len(gap) <= 40 and not _PP_BREAK_RE.search(gap)
+    if prep_start - finding_end > 40:  # checked before slicing: the gap may be the whole text
+        return False
+    return not _PP_BREAK_RE.search(low[finding_end:prep_start])
 
 
 def side_sort_key(side: str) -> int:

@@ -20,7 +20,9 @@ from python_models.request_fields import (
 from python_models.safety.checks import CheckContext, run_checks
 from python_models.sections import parse_sections
 
-DEFAULT_MAX_REPORT_BYTES = 1 << 20  # 1 MiB
+# 128 KiB, the same bound as preprocess's report limit: the checks are linear in the text, but a
+# report this model accepts should also be one the ensemble accepts.
+DEFAULT_MAX_REPORT_BYTES = 128 * 1024
 
 
 @dataclass(frozen=True)

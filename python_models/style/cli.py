@@ -13,11 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from python_models.style.profile import (
     DEFAULT_PROFILE,
     ProfileError,
     StyleProfile,
     parse_profile,
+    summarize_errors,
 )
 from python_models.style.store import ENV_VAR, StyleStore
 
@@ -267,6 +270,11 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except ValidationError as exc:  # never print pydantic's own text: it quotes input values
+        print(
+            f"impressions style: invalid style profile:\n{summarize_errors(exc)}", file=sys.stderr
+        )
+        return 1
     except (CliError, ProfileError, ValueError) as exc:
         print(f"impressions style: {exc}", file=sys.stderr)
         return 1

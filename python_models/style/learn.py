@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from python_models.exams import modality_of
 from python_models.sections import parse_sections
 from python_models.style.items import (
@@ -25,7 +27,13 @@ from python_models.style.items import (
     split_recommendations,
     strip_period,
 )
-from python_models.style.profile import StyleOverride, StyleProfile, StyleRules
+from python_models.style.profile import (
+    ProfileError,
+    StyleOverride,
+    StyleProfile,
+    StyleRules,
+    summarize_errors,
+)
 from python_models.style.service import generic_normal
 from python_models.style.synonyms import SYNONYM_GROUPS
 
@@ -48,6 +56,33 @@ LEARNED_FIELDS = (
 )
 
 _SIDE_RE = re.compile(r"\b(right|left|bilateral)\b", re.IGNORECASE)
+
+
+def _validated(
+    radiologist_id: str,
+    base: StyleProfile | None,
+    rules: dict[str, Any],
+    overrides: dict[str, dict[str, Any]],
+) -> StyleProfile:
+    """The learned profile, validated; a ProfileError names the fields and rules, never the
+    learned phrases (pydantic's own error text carries ``input_value``, i.e. report text)."""
+    data = {
+        "radiologist_id": radiologist_id,
+        "display_name": base.display_name if base else None,
+        "rules": rules,
+        "overrides": {m: o for m, o in overrides.items() if o},
+    }
+    try:
+        return StyleProfile(
+            radiologist_id=radiologist_id,
+            display_name=data["display_name"],
+            rules=StyleRules.model_validate(rules),
+            overrides={m: StyleOverride(**o) for m, o in data["overrides"].items()},
+        )
+    except ValidationError as exc:
+        # Locations are relative to the model that failed: give it the data it was given.
+        summary = summarize_errors(exc, {"StyleProfile": data, "StyleRules": rules}.get(exc.title))
+        raise ProfileError("learned style profile is invalid:\n" + summary) from None
 
 
 class LearnError(ValueError):
@@ -284,10 +319,5 @@ def learn_profile(
     for e in per_modality:
         _, modality, name = e.field.split(".")
         overrides.setdefault(modality, {})[name] = e.value
-    profile = StyleProfile(
-        radiologist_id=radiologist_id,
-        display_name=base.display_name if base else None,
-        rules=StyleRules.model_validate(rules),
-        overrides={m: StyleOverride(**o) for m, o in overrides.items() if o},
-    )
+    profile = _validated(radiologist_id, base, rules, overrides)
     return LearnResult(profile, [*evidence, *per_modality, *terms], len(reports), skipped)

@@ -8,6 +8,7 @@ so it is validated once at write time (pydantic) and stored as JSON with a `sche
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal
 
@@ -33,21 +34,30 @@ class ProfileError(ValueError):
     """Profile data failed validation; the message summarises every problem, one per line."""
 
 
+# Validation messages name the field, the entry's position (1-based, in the order written) and
+# the rule broken, never the phrase itself: profiles may hold names or other PHI by mistake, and
+# these messages reach logs and terminals (docs/style.md: "no echo of the values").
+
+
 def _check_phrase_map(value: dict[str, str], what: str) -> dict[str, str]:
-    seen: dict[str, str] = {}
-    for source, target in value.items():
+    seen: dict[str, int] = {}
+    for n, (source, target) in enumerate(value.items(), start=1):
         key = source.strip().lower()
         if not key or not target.strip():
-            raise ValueError(f"{what}: empty phrase")
+            raise ValueError(f"{what}: entry {n} has an empty phrase")
         if key == target.strip().lower():
-            raise ValueError(f"{what}: {source!r} maps to itself")
+            raise ValueError(f"{what}: entry {n} maps a phrase to itself")
         if key in seen:
-            raise ValueError(f"{what}: {source!r} appears twice (case-insensitive)")
-        seen[key] = target
+            raise ValueError(
+                f"{what}: entry {n} repeats the phrase of entry {seen[key]} (case-insensitive)"
+            )
+        seen[key] = n
     targets = {t.strip().lower() for t in value.values()}
-    chained = sorted(k for k in seen if k in targets)
+    chained = sorted(n for k, n in seen.items() if k in targets)
     if chained:
-        raise ValueError(f"{what}: {chained[0]!r} is both replaced and a replacement")
+        raise ValueError(
+            f"{what}: entry {chained[0]} replaces a phrase that is also a replacement (chained)"
+        )
     return {k.strip(): v.strip() for k, v in value.items()}
 
 
@@ -97,11 +107,16 @@ class StyleRules(BaseModel):
     @field_validator("abbreviations_expand", "abbreviations_keep")
     @classmethod
     def _abbreviations(cls, value: dict[str, str], info: Any) -> dict[str, str]:
-        for short, long in value.items():
+        for n, (short, long) in enumerate(value.items(), start=1):
             if " " in short.strip() or len(short.strip()) > 12:
-                raise ValueError(f"{info.field_name}: {short!r} is not an abbreviation")
+                raise ValueError(
+                    f"{info.field_name}: entry {n} is not an abbreviation "
+                    "(one word of at most 12 characters)"
+                )
             if len(long.strip()) <= len(short.strip()):
-                raise ValueError(f"{info.field_name}: full form of {short!r} is not longer")
+                raise ValueError(
+                    f"{info.field_name}: entry {n} has a full form no longer than its abbreviation"
+                )
         return {k.strip(): v.strip() for k, v in value.items()}
 
     @field_validator("banned_phrases")
@@ -111,11 +126,13 @@ class StyleRules(BaseModel):
 
     @model_validator(mode="after")
     def _abbreviations_disjoint(self) -> StyleRules:
-        both = {k.lower() for k in self.abbreviations_expand} & {
-            k.lower() for k in self.abbreviations_keep
-        }
-        if both:
-            raise ValueError(f"abbreviation {sorted(both)[0]!r} is both expanded and kept")
+        kept = {k.lower(): n for n, k in enumerate(self.abbreviations_keep, start=1)}
+        for n, short in enumerate(self.abbreviations_expand, start=1):
+            if short.lower() in kept:
+                raise ValueError(
+                    f"abbreviations_expand entry {n} is also abbreviations_keep entry "
+                    f"{kept[short.lower()]}: an abbreviation is either expanded or kept"
+                )
         return self
 
 
@@ -185,13 +202,58 @@ class StyleProfile(BaseModel):
 DEFAULT_PROFILE = StyleProfile(radiologist_id="default", display_name="Project default style")
 
 
-def summarize_errors(exc: ValidationError) -> str:
-    """One line per problem, `field.path: message`, without echoing the input values."""
+def _model_names() -> frozenset[str]:
+    """Every field name and modality: the parts of an error location that are not user data."""
+    names = {"[key]", *MODALITIES}
+    for model in (StyleProfile, StyleRules, StyleOverride):
+        names.update(model.model_fields)
+    return frozenset(names)
+
+
+_SAFE_LOC_NAMES = _model_names()
+
+
+def _where(loc: tuple[int | str, ...], data: Any) -> str:
+    """An error location with user keys (a phrase-map key, an unknown field name) replaced by
+    their position, ``term_preferences.<entry 2>``, so the path never echoes profile text."""
+    parts = []
+    node = data
+    for part in loc:
+        child = None
+        if isinstance(part, str) and part not in _SAFE_LOC_NAMES:
+            keys = list(node) if isinstance(node, dict) else []
+            position = keys.index(part) + 1 if part in keys else None
+            parts.append(f"<entry {position}>" if position else "<key>")
+        else:
+            parts.append(str(part))
+        if isinstance(node, dict):
+            child = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            child = node[part]
+        node = child
+    return ".".join(parts)
+
+
+def summarize_errors(exc: ValidationError, data: Any = None) -> str:
+    """One line per problem, `field.path: message`, without echoing the input values.
+
+    ``data`` (the validated input, when at hand) turns user keys in a path into positions.
+    """
     lines = []
-    for err in exc.errors(include_url=False, include_input=False):
-        where = ".".join(str(p) for p in err["loc"]) or "profile"
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        where = _where(err["loc"], data) or "profile"
         lines.append(f"{where}: {err['msg']}")
     return "\n".join(lines)
+
+
+def _as_data(data: dict[str, Any] | str | bytes) -> Any:
+    """JSON input as Python data (for error positions); None when it is not valid JSON."""
+    if not isinstance(data, (str, bytes)):
+        return data
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
 
 
 def parse_profile(data: dict[str, Any] | str | bytes) -> StyleProfile:
@@ -201,4 +263,5 @@ def parse_profile(data: dict[str, Any] | str | bytes) -> StyleProfile:
             return StyleProfile.model_validate_json(data)
         return StyleProfile.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError("invalid style profile:\n" + summarize_errors(exc)) from None
+        summary = summarize_errors(exc, _as_data(data))
+        raise ProfileError("invalid style profile:\n" + summary) from None

@@ -2,11 +2,14 @@
 
 All logic lives in `python_models.safety.report_check`; this file only moves tensors and errors.
 Each request is checked on its own: a bad one gets an INVALID_ARG error, the others in the batch
-are answered normally. Logs carry counts, sizes and warning codes, never report text.
+are answered normally. An unexpected exception (a bug) answers only the requests it hit, with an
+INTERNAL error that names the exception type and never its text (which may quote the report).
+Logs carry counts, sizes and warning codes, never report text.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -48,6 +51,18 @@ def _size(row: ReportCheckRequest) -> int:
     return len(raw) if isinstance(raw, (bytes, str)) else 0
 
 
+def _internal_message(exc: BaseException) -> str:
+    """Names the exception type only: its text may quote the report (PHI)."""
+    return f"internal error in report checks ({type(exc).__name__})"
+
+
+def _error(message: str, code=None):
+    """An error response; INVALID_ARG unless ``code`` says otherwise."""
+    if code is None:
+        code = pb_utils.TritonError.INVALID_ARG
+    return pb_utils.InferenceResponse(error=pb_utils.TritonError(message, code))
+
+
 class TritonPythonModel:
     def initialize(self, args: dict[str, str]) -> None:
         config = json.loads(args["model_config"])
@@ -61,8 +76,8 @@ class TritonPythonModel:
         try:
             rows = _rows(request)
         except InvalidRequest as exc:
-            return self._error(str(exc)), 0, True
-        results, errors = [], []
+            return _error(str(exc)), 0, True
+        results, errors, internal = [], [], False
         for i, row in enumerate(rows):
             try:
                 warnings = check_report(row, self.max_report_bytes)
@@ -70,38 +85,43 @@ class TritonPythonModel:
                 errors.append((i, str(exc)))
                 continue
             except Exception as exc:  # a bug must not leak text or kill the batch
-                errors.append((i, f"internal error in report checks ({type(exc).__name__})"))
+                errors.append((i, _internal_message(exc)))
+                internal = True
                 continue
             codes.update(w["code"] for w in warnings)
             results.append(warnings)
         size = sum(_size(r) for r in rows)
         if errors:
-            return self._error(request_error_message(errors, len(rows))), size, True
+            code = pb_utils.TritonError.INTERNAL if internal else pb_utils.TritonError.INVALID_ARG
+            return _error(request_error_message(errors, len(rows)), code), size, True
         response = pb_utils.InferenceResponse(
             output_tensors=[pb_utils.Tensor("warnings", json_tensor(results))]
         )
         return response, size, False
-
-    @staticmethod
-    def _error(message: str):
-        return pb_utils.InferenceResponse(
-            error=pb_utils.TritonError(message, pb_utils.TritonError.INVALID_ARG)
-        )
 
     def execute(self, requests):
         started = time.perf_counter()
         codes: Counter = Counter()
         responses, total_bytes, failed = [], 0, 0
         for request in requests:
-            response, size, error = self._respond(request, codes)
+            try:
+                response, size, error = self._respond(request, codes)
+            except Exception as exc:  # catch-all: answer this request, keep the others
+                response, size, error = (
+                    _error(_internal_message(exc), pb_utils.TritonError.INTERNAL),
+                    0,
+                    True,
+                )
             total_bytes += size
             failed += int(error)
             responses.append(response)
-        self.logger.log_verbose(
-            f"report_check requests={len(requests)} failed_requests={failed} "
-            f"bytes={total_bytes} codes={dict(sorted(codes.items()))} "
-            f"ms={(time.perf_counter() - started) * 1000:.1f}"
-        )
+        # A failed log line must not cost the answers already computed.
+        with contextlib.suppress(Exception):
+            self.logger.log_verbose(
+                f"report_check requests={len(requests)} failed_requests={failed} "
+                f"bytes={total_bytes} codes={dict(sorted(codes.items()))} "
+                f"ms={(time.perf_counter() - started) * 1000:.1f}"
+            )
         return responses
 
     def finalize(self) -> None:
