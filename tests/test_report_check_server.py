@@ -59,7 +59,7 @@ def test_context_inputs_reach_the_checks(protocol: str, triton_server: Any) -> N
         ("", "empty"),
         ("FINDINGS: Small left pleural effusion.", "IMPRESSION"),
         ("IMPRESSION: Small left pleural effusion.", "FINDINGS"),
-        ("FINDINGS: effusion.\nIMPRESSION: " + "x" * (1 << 20), "limit"),
+        ("FINDINGS: effusion.\nIMPRESSION: " + "x" * (128 * 1024), "the limit is 131072"),
         (b"FINDINGS: \xff\xfe\nIMPRESSION: x", "UTF-8"),
     ],
 )
@@ -116,3 +116,14 @@ def test_wrong_type_is_rejected(protocol: str, triton_server: Any) -> None:
             client.infer(MODEL, [tensor])
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_adversarial_report_at_the_limit_is_answered(protocol: str, triton_server: Any) -> None:
+    """128 KiB of repeated negations (quadratic before parsing was bisected) is checked."""
+    header = "EXAM: CT chest\nFINDINGS:\n"
+    body = "No pleural effusion, " * ((128 * 1024 - len(header) - 60) // 21)
+    report = header + body + "\nIMPRESSION:\nSmall left pleural effusion."
+    assert len(report.encode()) <= 128 * 1024
+    (warnings,) = check(protocol, triton_server, [report])
+    assert [w["code"] for w in warnings] == ["NEG_FLIP"]

@@ -196,3 +196,24 @@ def test_example_profiles_never_fall_back_on_the_corpus(tmp_path: Path) -> None:
             assert warnings == [], (path.stem, case["id"])
             changed += styled != case["impression"]
         assert changed > len(cases) // 2, path.stem  # the style visibly applies
+
+
+def test_invalid_learned_profile_is_a_summarised_profile_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pydantic's own error text quotes input values; learn must not let it escape."""
+    from python_models.style.profile import ProfileError
+
+    records = _prior_reports(KNOWN, 20, seed=6)
+    with pytest.raises(ProfileError) as info:
+        learn_profile(records, "Mr Quorbly")
+    message = str(info.value)
+    assert message.startswith("learned style profile is invalid:")
+    assert "radiologist_id" in message and "Quorbly" not in message
+
+    reports = tmp_path / "prior.jsonl"
+    reports.write_text("\n".join(json.dumps(r) for r in records))
+    db = str(tmp_path / "s.sqlite")
+    assert cli.main(["--db", db, "learn", "--radiologist", "Mr Quorbly", str(reports)]) == 1
+    err = capsys.readouterr().err
+    assert "radiologist_id" in err and "Quorbly" not in err and "input_value" not in err

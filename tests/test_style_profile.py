@@ -36,19 +36,19 @@ def test_defaults_are_the_default_style() -> None:
         (_profile(numbering="a."), "rules.numbering"),
         (_profile(max_items=0), "rules.max_items"),
         (_profile(colour="red"), "rules.colour"),
-        (_profile(term_preferences={"effusion": "Effusion"}), "maps to itself"),
-        (_profile(hedging={"likely": "probably", "probably": "possibly"}), "both replaced"),
-        (_profile(abbreviations_expand={"pulmonary embolism": "PE"}), "not an abbreviation"),
+        (_profile(term_preferences={"effusion": "Effusion"}), "entry 1 maps a phrase to itself"),
+        (_profile(hedging={"likely": "probably", "probably": "possibly"}), "entry 2 replaces"),
+        (_profile(abbreviations_expand={"pulmonary embolism": "PE"}), "entry 1 is not an abbrev"),
         (
             _profile(
                 abbreviations_expand={"PE": "pulmonary embolism"},
                 abbreviations_keep={"PE": "pulmonary embolism"},
             ),
-            "both expanded and kept",
+            "abbreviations_expand entry 1 is also abbreviations_keep entry 1",
         ),
         ({"radiologist_id": "dr x; drop table"}, "radiologist_id"),
         ({"radiologist_id": "dr_x", "schema_version": 2}, "schema_version"),
-        ({"radiologist_id": "dr_x", "overrides": {"PET": {}}}, "overrides.PET"),
+        ({"radiologist_id": "dr_x", "overrides": {"PET": {}}}, "overrides.<entry 1>.[key]"),
         ({"radiologist_id": "dr_x", "overrides": {"CT": {"units": "inch"}}}, "overrides.CT.units"),
     ],
 )
@@ -97,3 +97,50 @@ def test_example_profiles_are_valid(path: Path) -> None:
 
 def test_five_example_profiles_ship() -> None:
     assert len(EXAMPLES) >= 5
+
+
+PHI = "Mr Quorbly"  # a name typed into a profile by mistake: must never be echoed
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (_profile(term_preferences={PHI: PHI.lower()}), "term_preferences: entry 1 maps"),
+        (
+            _profile(term_preferences={"nodule": "mass", PHI: "x y", PHI.upper(): "z w"}),
+            "entry 3 repeats the phrase of entry 2",
+        ),
+        (_profile(hedging={"a b": PHI, PHI: "c d"}), "hedging: entry 2 replaces"),
+        (_profile(term_preferences={" ": PHI}), "entry 1 has an empty phrase"),
+        (_profile(abbreviations_expand={PHI: PHI + " long"}), "entry 1 is not an abbreviation"),
+        (_profile(abbreviations_keep={"Quorbly": "Quorb"}), "entry 1 has a full form no longer"),
+        (
+            _profile(
+                abbreviations_expand={"PE": "pulmonary embolism", "Quorbly": "Quorbly Smith"},
+                abbreviations_keep={"quorbly": "Quorbly Smith"},
+            ),
+            "abbreviations_expand entry 2 is also abbreviations_keep entry 1",
+        ),
+        # pydantic's own errors: a phrase-map key in the error path is shown by position
+        (_profile(term_preferences={"nodule": "mass", PHI * 30: "x"}), "preferences.<entry 2>"),
+        (_profile(hedging={PHI: ""}), "hedging.<entry 1>"),
+        (_profile(**{PHI: "x"}), "rules.<entry 1>: Extra inputs"),
+        ({"radiologist_id": "dr_x", "overrides": {PHI: {}}}, "overrides.<entry 1>.[key]"),
+        ({"radiologist_id": PHI}, "radiologist_id: Value error, must be 1-64"),
+        ({"radiologist_id": "dr_x", "display_name": PHI * 20}, "display_name: String should"),
+        (_profile(normal_phrase=PHI * 30), "rules.normal_phrase: String should"),
+    ],
+)
+def test_errors_name_the_position_and_rule_never_the_value(data: dict, expected: str) -> None:
+    for raw in (data, json.dumps(data)):
+        with pytest.raises(ProfileError) as info:
+            parse_profile(raw)
+        message = str(info.value)
+        assert expected in message
+        assert "quorbly" not in message.lower()
+        assert "input_value" not in message
+
+
+def test_a_field_name_typo_is_still_named() -> None:
+    with pytest.raises(ProfileError, match=r"overrides\.CT\.colour: Extra inputs"):
+        parse_profile({"radiologist_id": "dr_x", "overrides": {"CT": {"colour": "red"}}})

@@ -213,14 +213,22 @@ def _model_names() -> frozenset[str]:
 _SAFE_LOC_NAMES = _model_names()
 
 
-def _where(loc: tuple[int | str, ...], data: Any) -> str:
-    """An error location with user keys (a phrase-map key, an unknown field name) replaced by
-    their position, ``term_preferences.<entry 2>``, so the path never echoes profile text."""
+# An unknown field name is shown when it looks like one ("colour": a typo worth naming); any
+# other unknown key (a phrase, a name) is shown only by its position.
+_FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _where(loc: tuple[int | str, ...], data: Any, unknown_field: bool = False) -> str:
+    """An error location with user keys (a phrase-map key, an unknown key) replaced by their
+    position, ``term_preferences.<entry 2>``, so the path never echoes profile text."""
     parts = []
     node = data
-    for part in loc:
+    for index, part in enumerate(loc):
         child = None
-        if isinstance(part, str) and part not in _SAFE_LOC_NAMES:
+        is_last = index == len(loc) - 1
+        if unknown_field and is_last and isinstance(part, str) and _FIELD_NAME_RE.match(part):
+            parts.append(part)
+        elif isinstance(part, str) and part not in _SAFE_LOC_NAMES:
             keys = list(node) if isinstance(node, dict) else []
             position = keys.index(part) + 1 if part in keys else None
             parts.append(f"<entry {position}>" if position else "<key>")
@@ -241,7 +249,7 @@ def summarize_errors(exc: ValidationError, data: Any = None) -> str:
     """
     lines = []
     for err in exc.errors(include_url=False, include_input=False, include_context=False):
-        where = _where(err["loc"], data) or "profile"
+        where = _where(err["loc"], data, err["type"] == "extra_forbidden") or "profile"
         lines.append(f"{where}: {err['msg']}")
     return "\n".join(lines)
 
