@@ -327,7 +327,7 @@ def _sample_devices(rng: random.Random) -> list[dict[str, Any]]:
 
 
 def _public(fact: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in fact.items() if k not in ("loc_adj", "loc_noun", "level")}
+    return {k: v for k, v in fact.items() if k not in ("loc_adj", "loc_noun", "level", "order")}
 
 
 # --------------------------------------------------------------------------- rendering
@@ -375,13 +375,15 @@ def _render_findings(
     if any(f["key"] == "ett_malposition" for f in facts):
         devices = [d for d in devices if d["key"] != "ett"]
     by_organ: dict[str, list[str]] = {}
-    for fact in facts + devices:
+    facts_in: dict[str, list[int]] = {}
+    for i, fact in enumerate(facts + devices):
         if fact["key"] == "ett_malposition" or fact["organ"] == "devices":
             by_organ.setdefault("devices", []).append(_device_sentence(fact, ch))
         else:
             by_organ.setdefault(fact["organ"], []).extend(
                 findings_sentences(FINDINGS[fact["key"]], fact, ch)
             )
+            facts_in.setdefault(fact["organ"], []).append(i)
     kidney = {
         "klen_r": f"{rng.randint(95, 125) / 10:.1f} cm",
         "klen_l": f"{rng.randint(95, 125) / 10:.1f} cm",
@@ -393,6 +395,8 @@ def _render_findings(
     label_mode = rng.choice(("label", "label", "upper", "prose"))
     lines: list[str] = []
     for key in organ_keys:
+        for i in facts_in.get(key, []):
+            facts[i]["order"] = len([f for f in facts if "order" in f])
         organ = ORGANS.get(key)
         sentences = list(by_organ.get(key, []))
         if organ is not None and (not sentences or organ.always):
@@ -469,7 +473,8 @@ def _impression(
             text = ETT_MALPOSITION[1]
         else:
             text = impression_item(spec, fact) + "." + _followup(spec, fact, exam, age)
-        ranked.append(((0 if spec.critical else 1, -spec.rank, i), text))
+        # ties keep the order in which the findings state them (observable by the model)
+        ranked.append(((0 if spec.critical else 1, -spec.rank, fact.get("order", i)), text))
     ranked.sort()
     items = [text for _, text in ranked]
     for fact in devices:

@@ -82,5 +82,5 @@ def fleischner_solid(
     elif rec.low == rec.high:
         text = rec.low
     else:
-        text = f"{rec.low} if low risk; {rec.high[0].lower() + rec.high[1:]} if high risk"
+        text = f"{rec.low} if low risk; {rec.high} if high risk"
     return f"Fleischner 2017: {text}."

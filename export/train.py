@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop early and save when the wall time reaches this",
     )
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--precision",
+        choices=("bf16", "fp32"),
+        default="bf16",
+        help="bf16 autocast (fp32 master weights) is ~2x faster on CPUs with avx512_bf16",
+    )
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--eval-every", type=int, default=300)
     p.add_argument("--loss-csv", type=Path, default=Path("results/train_loss.csv"))
@@ -178,7 +184,8 @@ def main(argv: list[str]) -> int:
     while step < args.steps:
         for idx in _batches(train, args.batch_size, rng):
             input_ids, attention, labels = _collate(train, idx, torch)
-            loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+                loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss
             lr = args.lr * _lr_factor(
                 step, args.warmup, args.steps, (time.perf_counter() - start) / budget_s
             )
@@ -253,6 +260,7 @@ def main(argv: list[str]) -> int:
         "seed": args.seed,
         "final_val_loss": rows[-1]["val_loss"],
         "threads": args.threads,
+        "precision": args.precision,
         "torch": torch.__version__,
     }
     (args.out / "training_summary.json").write_text(json.dumps(summary, indent=2) + "\n")

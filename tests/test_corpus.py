@@ -188,7 +188,10 @@ def test_portable_films_carry_devices(train_cases) -> None:
 def test_fleischner_table() -> None:
     assert fleischner_solid(5, risk="low") == "Fleischner 2017: No routine follow-up."
     assert "Optional CT at 12 months" in fleischner_solid(4, risk="high")
-    assert "6-12 months" in fleischner_solid(7)
+    assert fleischner_solid(7) == (
+        "Fleischner 2017: CT at 6-12 months, then consider CT at 18-24 months if low risk; "
+        "CT at 6-12 months, then CT at 18-24 months if high risk."
+    )
     assert "3-6 months" in fleischner_solid(7, multiple=True)
     assert "PET/CT" in fleischner_solid(9)
     assert "consider" not in fleischner_solid(8, risk="high")
