@@ -51,6 +51,10 @@ Metrics: http://localhost:{metrics_port}/metrics   Stop: Ctrl-C
 """
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="impressions serve", description=__doc__)
     parser.add_argument("--repository", type=Path, default=DEFAULT_REPOSITORY)
@@ -87,7 +91,10 @@ def main(argv: list[str]) -> int:
     )
     print("$ " + " ".join(server.command()), flush=True)
     print(f"(server log: {args.log_file})", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C and SIGTERM both stop the server cleanly, also when this process was started in
+    # the background (where a non-interactive shell leaves SIGINT ignored).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     server.start()
     try:
         server.wait_ready(("impression",), timeout=args.ready_timeout)

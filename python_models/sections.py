@@ -34,12 +34,28 @@ _ALIASES: dict[str, str] = {
     "conclusion": "impression",
     "summary": "impression",
 }
-_HEADER_RE = re.compile(
-    r"^[ \t]*(?P<name>"
-    + "|".join(sorted((re.escape(a) for a in _ALIASES), key=len, reverse=True))
-    + r")[ \t]*(?::|-(?=\s)|$)[ \t]*",
+_NAMES = "|".join(sorted((re.escape(a) for a in _ALIASES), key=len, reverse=True))
+# A header that starts a line: any case, ended by ':' or '-' or the end of the line.
+_LINE_HEADER_RE = re.compile(
+    r"^[ \t]*(?P<name>" + _NAMES + r")[ \t]*(?::|-(?=\s)|$)[ \t]*",
     re.IGNORECASE | re.MULTILINE,
 )
+# A header inside a line ("EXAM: CT chest. FINDINGS: ..." sent as one string): only in capitals
+# and with a colon, so ordinary words ("history: smoker") in the findings are never split.
+_INLINE_HEADER_RE = re.compile(r"(?<=\s)(?P<name>" + _NAMES.upper() + r")[ \t]*:[ \t]*")
+
+
+def _header_matches(text: str) -> list[re.Match[str]]:
+    """Line-start and inline headers in text order, without overlaps."""
+    found = sorted(
+        [*_LINE_HEADER_RE.finditer(text), *_INLINE_HEADER_RE.finditer(text)],
+        key=lambda m: m.start(),
+    )
+    matches: list[re.Match[str]] = []
+    for match in found:
+        if not matches or match.start() >= matches[-1].end():
+            matches.append(match)
+    return matches
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,7 @@ def parse_sections(report_text: str) -> ReportSections:
     into ``exam`` when the exam is otherwise unknown).
     """
     text = report_text.replace("\r\n", "\n").replace("\r", "\n")
-    matches = list(_HEADER_RE.finditer(text))
+    matches = _header_matches(text)
     if not matches:
         return ReportSections(findings=_clean(text))
 

@@ -56,3 +56,19 @@ def test_aliases_and_dash_headers() -> None:
     assert s.indication == "cough"
     assert s.impression == "pneumonia"
     assert s.findings == "RLL opacity"
+
+
+def test_inline_capital_headers_in_a_one_line_report() -> None:
+    s = parse_sections(
+        "EXAM: CT chest without contrast. FINDINGS: 7 mm nodule in the right upper lobe. "
+        "No pneumothorax. IMPRESSION: Right upper lobe nodule."
+    )
+    assert s.exam == "CT chest without contrast."
+    assert s.findings == "7 mm nodule in the right upper lobe. No pneumothorax."
+    assert s.impression == "Right upper lobe nodule."
+
+
+def test_inline_lowercase_words_with_colon_are_not_headers() -> None:
+    s = parse_sections("FINDINGS: Patient history: smoker. Comparison: none available.")
+    assert s.findings == "Patient history: smoker. Comparison: none available."
+    assert s.indication == "" and s.comparison == ""

@@ -108,7 +108,7 @@ def model_counter(server: Any, metric: str, model: str) -> float:
 def test_concurrent_requests_one_bad(protocol: str, triton_server: Any) -> None:
     """Requests batched together: the bad one fails alone, every other one is answered."""
     execs_before = model_counter(triton_server, "nv_inference_exec_count", "generator")
-    reports = [f"{n} mm nodule in the left lower lobe. No pneumothorax." for n in range(3, 11)]
+    reports = [f"{n} mm nodule in the left lower lobe. No pneumothorax." for n in range(3, 27)]
     reports.insert(3, "")
     results: dict[int, Any] = {}
     client = client_for(protocol, triton_server, concurrency=len(reports))
@@ -175,3 +175,12 @@ def test_metrics_endpoint_reports_inference(triton_server: Any) -> None:
         body = resp.read().decode()
     assert 'nv_inference_request_success{model="impression"' in body
     assert 'model="generator"' in body
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_the_printed_serve_example_works(protocol: str, triton_server: Any) -> None:
+    """The one-line report `impressions serve` prints (inline headers) is summarized."""
+    from clients.serve_cmd import EXAMPLE_REPORT
+
+    answer = summarize(protocol, triton_server, [EXAMPLE_REPORT], radiologist_id=["dr_default"])
+    assert answer.impression[0].strip()
