@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-train", type=int, default=40000, help="training cases")
     p.add_argument("--n-val", type=int, default=300, help="validation cases (val split)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--init-from", type=Path, help="continue training this checkpoint (its tokenizer too)"
+    )
     p.add_argument("--vocab-size", type=int, default=DEFAULT_VOCAB)
     p.add_argument("--d-model", type=int, default=256)
     p.add_argument("--d-ff", type=int, default=1024)
@@ -132,8 +135,13 @@ def main(argv: list[str]) -> int:
 
     train_cases = generate_cases(args.n_train, seed=args.seed, split="train")
     val_cases = generate_cases(args.n_val, seed=args.seed, split="val")
-    tok_texts = [source_text(c) for c in train_cases] + [target_text(c) for c in train_cases]
-    tokenizer = train_tokenizer(tok_texts, vocab_size=args.vocab_size)
+    if args.init_from:  # continue training a checkpoint: keep its tokenizer and weights
+        from transformers import PreTrainedTokenizerFast
+
+        tokenizer = PreTrainedTokenizerFast.from_pretrained(str(args.init_from))
+    else:
+        tok_texts = [source_text(c) for c in train_cases] + [target_text(c) for c in train_cases]
+        tokenizer = train_tokenizer(tok_texts, vocab_size=args.vocab_size)
     save_tokenizer(tokenizer, args.out)
     train = _encode(tokenizer, train_cases)
     val = _encode(tokenizer, val_cases)
@@ -169,7 +177,10 @@ def main(argv: list[str]) -> int:
         eos_token_id=1,
         decoder_start_token_id=0,
     )
-    model = T5ForConditionalGeneration(config)
+    if args.init_from:
+        model = T5ForConditionalGeneration.from_pretrained(str(args.init_from))
+    else:
+        model = T5ForConditionalGeneration(config)
     n_params = sum(p.numel() for p in model.parameters())
     log.info("model: %.2fM parameters", n_params / 1e6)
     optim = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
