@@ -36,7 +36,7 @@ lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 bench: artifacts
-	$(BIN)/impressions bench
+	$(BIN)/impressions bench --iterations 40
 
 eval: artifacts
 	$(BIN)/impressions eval
