@@ -13,11 +13,17 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from python_models.request_fields import InvalidRequest, RequestContext, decode_text, parse_context
+from python_models.request_fields import (
+    DEFAULT_MAX_REPORT_BYTES,
+    InvalidRequest,
+    RequestContext,
+    decode_report_text,
+    decode_text,
+    parse_context,
+)
 from python_models.sections import parse_sections
 
 DEFAULT_MAX_INPUT_TOKENS = 384
-DEFAULT_MAX_REPORT_BYTES = 128 * 1024
 
 
 class Tokenizer(Protocol):
@@ -81,18 +87,7 @@ class Preprocessor:
         self.max_report_bytes = max_report_bytes
 
     def _validate(self, raw: RawReport) -> tuple[str, RequestContext, dict[str, str]]:
-        if raw.report_text is None:
-            raise InvalidRequest("report_text is required")
-        size = len(
-            raw.report_text.encode("utf-8") if isinstance(raw.report_text, str) else raw.report_text
-        )
-        if size > self.max_report_bytes:
-            raise InvalidRequest(
-                f"report_text is {size} bytes; the limit is {self.max_report_bytes} bytes"
-            )
-        text = decode_text(raw.report_text, "report_text") or ""
-        if not text.strip():
-            raise InvalidRequest("report_text is empty")
+        text = decode_report_text(raw.report_text, self.max_report_bytes)
         context = parse_context(
             decode_text(raw.radiologist_id, "radiologist_id"),
             decode_text(raw.exam, "exam"),

@@ -10,6 +10,8 @@ import re
 from dataclasses import asdict, dataclass
 
 MAX_ID_CHARS = 128
+# The largest report any model accepts (preprocess, report_check): far above a real report.
+DEFAULT_MAX_REPORT_BYTES = 128 * 1024
 MAX_EXAM_CHARS = 256
 
 _SEX = {
@@ -58,6 +60,22 @@ def decode_text(raw: bytes | str | None, field: str) -> str | None:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidRequest(f"{field} is not valid UTF-8 (byte {exc.start})") from None
+
+
+def decode_report_text(raw: bytes | str | None, max_bytes: int) -> str:
+    """The report as text: sent, within ``max_bytes`` (checked before decoding), UTF-8, not blank.
+
+    One rule for every model that takes `report_text` (preprocess, report_check).
+    """
+    if raw is None:
+        raise InvalidRequest("report_text is required")
+    size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
+    if size > max_bytes:
+        raise InvalidRequest(f"report_text is {size} bytes; the limit is {max_bytes} bytes")
+    text = decode_text(raw, "report_text") or ""
+    if not text.strip():
+        raise InvalidRequest("report_text is empty")
+    return text
 
 
 def parse_patient_sex(value: str | None) -> str | None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from python_models.request_fields import (
+    DEFAULT_MAX_REPORT_BYTES,
     MAX_EXAM_CHARS,
     InvalidRequest,
+    decode_report_text,
     decode_text,
     parse_exam,
     parse_patient_age,
@@ -20,9 +22,8 @@ from python_models.request_fields import (
 from python_models.safety.checks import CheckContext, run_checks
 from python_models.sections import parse_sections
 
-# 128 KiB, the same bound as preprocess's report limit: the checks are linear in the text, but a
-# report this model accepts should also be one the ensemble accepts.
-DEFAULT_MAX_REPORT_BYTES = 128 * 1024
+# DEFAULT_MAX_REPORT_BYTES is shared with preprocess: a report this model accepts should also be
+# one the ensemble accepts.
 
 
 @dataclass(frozen=True)
@@ -43,15 +44,7 @@ def check_report(
     Spans are offsets into the FINDINGS / IMPRESSION section text as ``parse_sections`` returns
     it (runs of spaces collapsed), which a client reproduces with the same function.
     """
-    raw = row.report_text
-    if raw is None:
-        raise InvalidRequest("report_text is required")
-    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8"))
-    if size > max_report_bytes:
-        raise InvalidRequest(f"report_text is {size} bytes; the limit is {max_report_bytes}")
-    text = decode_text(raw, "report_text") or ""
-    if not text.strip():
-        raise InvalidRequest("report_text is empty")
+    text = decode_report_text(row.report_text, max_report_bytes)
     sections = parse_sections(text)
     missing = [
         name.upper()
