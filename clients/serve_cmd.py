@@ -7,21 +7,18 @@ import signal
 import sys
 from pathlib import Path
 
-from clients.server import DEFAULT_REPOSITORY, PROJECT_ROOT, ServerError, TritonServer
+from clients.server import (
+    DEFAULT_REPOSITORY,
+    PROJECT_ROOT,
+    ServerError,
+    TritonServer,
+    missing_artifacts,
+)
 
 EXAMPLE_REPORT = (
     "EXAM: CT chest without contrast. FINDINGS: 7 mm solid nodule in the right upper lobe. "
     "No pneumothorax. No pleural effusion."
 )
-
-
-def _missing_artifacts(repository: Path) -> list[str]:
-    needed = [
-        "generator/1/model.onnx",
-        "preprocess/1/tokenizer/tokenizer.json",
-        "postprocess/1/tokenizer/tokenizer.json",
-    ]
-    return [p for p in needed if not (repository / p).exists()]
 
 
 def example_calls(http_port: int, grpc_port: int, metrics_port: int) -> str:
@@ -73,7 +70,7 @@ def main(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
 
-    missing = _missing_artifacts(args.repository)
+    missing = missing_artifacts(args.repository)
     if missing:
         print(
             f"impressions serve: missing artifacts {missing}; run `make artifacts` "

@@ -26,6 +26,19 @@ DEFAULT_REPOSITORY = PROJECT_ROOT / "model_repository"
 DEFAULT_BACKEND_DIR = PROJECT_ROOT / "build" / "triton_backends"
 
 
+# What `impressions export` must have built before the repository can be served.
+REQUIRED_ARTIFACTS = (
+    "generator/1/model.onnx",
+    "preprocess/1/tokenizer/tokenizer.json",
+    "postprocess/1/tokenizer/tokenizer.json",
+)
+
+
+def missing_artifacts(repository: Path = DEFAULT_REPOSITORY) -> list[str]:
+    """The required artifacts that are not in ``repository`` (empty when it can be served)."""
+    return [path for path in REQUIRED_ARTIFACTS if not (repository / path).exists()]
+
+
 class ServerError(RuntimeError):
     """The server could not be started or did not become ready."""
 

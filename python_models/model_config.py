@@ -49,15 +49,6 @@ def parameter(
     return value
 
 
-def as_bool(raw: str) -> bool:
-    lowered = raw.lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError(raw)
-
-
 def version_path(args: dict[str, str]) -> Path:
     """The model's version folder (where its artifacts live)."""
     return Path(args["model_repository"]) / str(args["model_version"])

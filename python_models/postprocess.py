@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from python_models.exams import modality_of
+from python_models.pipeline_warnings import Warning_, warning
 from python_models.request_fields import InvalidRequest
 
 log = logging.getLogger(__name__)
 
-Warning_ = dict[str, Any]
 ChecksFn = Callable[[str, str, dict[str, Any]], list[Warning_]]
 
 
@@ -35,10 +35,6 @@ class Styler(Protocol):
 class Finished:
     impression: str
     warnings: list[Warning_]
-
-
-def _warning(code: str, severity: str, message: str) -> Warning_:
-    return {"code": code, "severity": severity, "message": message}
 
 
 _CONTEXT_TEXT_KEYS = ("radiologist_id", "exam", "patient_sex", "findings", "comparison")
@@ -92,7 +88,7 @@ class Postprocessor:
         except Exception as exc:  # noqa: BLE001 - one item must not fail the batch
             log.error("style failed: %s", type(exc).__name__)
             return text, [
-                _warning(
+                warning(
                     "STYLE_FALLBACK",
                     "warn",
                     "style could not be applied; default formatting returned",
@@ -105,7 +101,7 @@ class Postprocessor:
         except Exception as exc:  # noqa: BLE001
             log.error("safety checks failed: %s", type(exc).__name__)
             return [
-                _warning(
+                warning(
                     "CHECK_ERROR",
                     "block",
                     "safety checks could not run on this impression; review manually",
@@ -120,7 +116,7 @@ class Postprocessor:
             text = " ".join(text.split())
             if not text:
                 warnings.append(
-                    _warning(
+                    warning(
                         "EMPTY_IMPRESSION",
                         "block",
                         "the model produced no impression; dictate manually",

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from python_models.pipeline_warnings import Warning_, warning
 from python_models.request_fields import (
     DEFAULT_MAX_REPORT_BYTES,
     InvalidRequest,
@@ -119,18 +120,13 @@ class Preprocessor:
             return results
         encoded = self.tokenizer(texts, truncation=False, add_special_tokens=True)["input_ids"]
         for (index, context, sections), ids in zip(pending, encoded, strict=True):
-            warnings: list[dict[str, str]] = []
+            warnings: list[Warning_] = []
             if len(ids) > self.max_input_tokens:
-                warnings.append(
-                    {
-                        "code": "INPUT_TRUNCATED",
-                        "severity": "warn",
-                        "message": (
-                            f"findings were {len(ids)} tokens; only the first "
-                            f"{self.max_input_tokens} were summarized"
-                        ),
-                    }
+                message = (
+                    f"findings were {len(ids)} tokens; only the first "
+                    f"{self.max_input_tokens} were summarized"
                 )
+                warnings.append(warning("INPUT_TRUNCATED", "warn", message))
                 ids = list(ids[: self.max_input_tokens - 1]) + [ids[-1]]
             exam = context.exam or sections["exam"] or None
             results[index] = PreparedReport(

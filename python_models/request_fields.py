@@ -7,7 +7,7 @@ value, because values may be patient data.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 MAX_ID_CHARS = 128
 # The largest report any model accepts (preprocess, report_check): far above a real report.
@@ -45,9 +45,6 @@ class RequestContext:
     exam: str | None = None
     patient_sex: str | None = None
     patient_age: int | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 def decode_text(raw: bytes | str | None, field: str) -> str | None:

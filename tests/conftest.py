@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from clients.server import DEFAULT_REPOSITORY, PROJECT_ROOT, TritonServer, free_port
+from clients.server import (
+    DEFAULT_REPOSITORY,
+    PROJECT_ROOT,
+    TritonServer,
+    free_port,
+    missing_artifacts,
+)
 
 LOG_DIR = PROJECT_ROOT / "build" / "test-logs"
-REQUIRED_ARTIFACTS = (
-    "generator/1/model.onnx",
-    "preprocess/1/tokenizer/tokenizer.json",
-    "postprocess/1/tokenizer/tokenizer.json",
-)
 
 
 @dataclass
@@ -53,7 +54,7 @@ class RunningServer:
 
 
 def require_artifacts(repository: Path = DEFAULT_REPOSITORY) -> None:
-    missing = [p for p in REQUIRED_ARTIFACTS if not (repository / p).exists()]
+    missing = missing_artifacts(repository)
     if missing:
         pytest.fail(
             f"model artifacts missing {missing}: run `make artifacts` (make test does)",

@@ -14,9 +14,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import fields
-from typing import Any
 
 from python_models.facts import Facts, extract_facts
+from python_models.pipeline_warnings import Warning_, warning
 from python_models.style.apply import style_impression
 from python_models.style.items import is_normal
 from python_models.style.profile import DEFAULT_PROFILE, StyleProfile
@@ -24,14 +24,9 @@ from python_models.style.store import StyleStore
 
 log = logging.getLogger(__name__)
 
-Warning_ = dict[str, Any]
 _NO_FACTS = Facts()
 _STORE_RETRY_S = 30.0
 _CACHE_MAX = 4096  # ids, including unknown ones: bounded against clients sending random ids
-
-
-def _warning(code: str, severity: str, message: str) -> Warning_:
-    return {"code": code, "severity": severity, "message": message}
 
 
 def generic_normal(text: str) -> bool:
@@ -109,11 +104,11 @@ class StyleService:
             except Exception as exc:  # noqa: BLE001
                 log.error("style profile lookup failed: %s", type(exc).__name__)
                 return DEFAULT_PROFILE, [
-                    _warning("STYLE_DEFAULT", "warn", "style store unavailable; default style used")
+                    warning("STYLE_DEFAULT", "warn", "style store unavailable; default style used")
                 ]
         if profile is None:
             return DEFAULT_PROFILE, [
-                _warning(
+                warning(
                     "STYLE_DEFAULT",
                     "warn",
                     f"no style profile for radiologist {rid!r}; default style used",
@@ -141,7 +136,7 @@ class StyleService:
             if extract_facts(default) == before:
                 return default, [
                     *warnings,
-                    _warning(
+                    warning(
                         "STYLE_FALLBACK",
                         "warn",
                         f"style {profile.radiologist_id!r} would change {changed}; "
@@ -150,7 +145,7 @@ class StyleService:
                 ]
         return impression, [
             *warnings,
-            _warning(
+            warning(
                 "STYLE_FALLBACK", "warn", f"styling would change {changed}; text left as generated"
             ),
         ]
