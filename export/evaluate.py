@@ -224,14 +224,32 @@ def format_table(rows: list[Scores]) -> str:
 
 
 # --------------------------------------------------------------------------- systems
+def model_sources(findings: list[str], tokenizer: Any) -> tuple[list[str], list[list[str]] | None]:
+    """What the served pipeline feeds the model: placeholders in place of measured values when the
+    tokenizer has them (then also each source's values, for `unmask`), else the text itself."""
+    from python_models.measurement_placeholders import (
+        mask_measurements,
+        tokenizer_uses_placeholders,
+    )
+
+    if not tokenizer_uses_placeholders(tokenizer):
+        return findings, None
+    masked = [mask_measurements(text) for text in findings]
+    return [text for text, _ in masked], [values for _, values in masked]
+
+
 def _generate_batched(
     sources: list[str],
     tokenizer: Any,
     gen: Callable[[Any, Any], list[list[int]]],
     batch_size: int,
+    slot_values: list[list[str]] | None = None,
 ) -> list[str]:
-    """Tokenize, generate in length-sorted batches, decode; returns outputs in input order."""
+    """Tokenize, generate in length-sorted batches, decode (and put measured values back, as
+    postprocess does); returns outputs in input order."""
     import numpy as np
+
+    from python_models.measurement_placeholders import unmask
 
     order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
     outputs: list[str] = [""] * len(sources)
@@ -247,7 +265,8 @@ def _generate_batched(
         ids = gen(enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64))
         texts = tokenizer.batch_decode(ids, skip_special_tokens=True)
         for i, text in zip(idx, texts, strict=True):
-            outputs[i] = " ".join(text.split())
+            text = " ".join(text.split())
+            outputs[i] = unmask(text, slot_values[i])[0] if slot_values is not None else text
     return outputs
 
 
@@ -328,24 +347,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    from export.train import source_text
+    from export.train import plain_source_text
     from python_models.tokenizer_loader import load_tokenizer
 
     cases = generate_cases(args.n, seed=args.seed, split=args.split)
-    sources = [source_text(c) for c in cases]
+    tokenizer = load_tokenizer(args.checkpoint)
+    sources, slot_values = model_sources([plain_source_text(c) for c in cases], tokenizer)
     rows: list[Scores] = []
 
     t0 = time.perf_counter()
     base = [baseline_impression(c["findings_text"]) for c in cases]
     rows.append(score("extractive baseline", cases, base, time.perf_counter() - t0))
 
-    tokenizer = load_tokenizer(args.checkpoint)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     outputs: dict[str, list[str]] = {}
     if "torch" in engines:
         t0 = time.perf_counter()
         gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens)
-        outputs["torch"] = _generate_batched(sources, tokenizer, gen, args.batch_size)
+        outputs["torch"] = _generate_batched(sources, tokenizer, gen, args.batch_size, slot_values)
         rows.append(
             score("model (torch greedy)", cases, outputs["torch"], time.perf_counter() - t0)
         )
@@ -368,7 +387,9 @@ def main(argv: list[str]) -> int:
                 def gen(ids, mask, engine=engine):  # noqa: ANN001
                     return engine.generate(ids, mask, args.max_new_tokens)
 
-                outputs[name] = _generate_batched(sources, tokenizer, gen, args.batch_size)
+                outputs[name] = _generate_batched(
+                    sources, tokenizer, gen, args.batch_size, slot_values
+                )
                 rows.append(
                     score(
                         f"model (ORT {precision})", cases, outputs[name], time.perf_counter() - t0

@@ -1,9 +1,11 @@
 """Train the demo model's tokenizer with the `tokenizers` library (offline, seeded corpus).
 
-Digits are split one per token so a measurement is copied digit by digit and never merged into a
-number-shaped token the model has to spell out; case is kept because laterality and exam names
-are case-sensitive in reports. Special ids follow T5: pad=0 (also the decoder start), eos=1,
-unk=2. The files are saved so transformers 4.x and 5.x load a `PreTrainedTokenizerFast`.
+Digits are split one per token so a number is copied digit by digit and never merged into a
+number-shaped token the model has to spell out (measured values go further: they reach the model as
+``<nK>`` placeholder tokens, added here, see `python_models.measurement_placeholders`); case is
+kept because laterality and exam names are case-sensitive in reports. Special ids follow T5:
+pad=0 (also the decoder start), eos=1, unk=2. The files are saved so transformers 4.x and 5.x
+load a `PreTrainedTokenizerFast`.
 """
 
 from __future__ import annotations
@@ -53,10 +55,20 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = DEFAULT_VOCAB) -> An
         unk_token=UNK,
         model_max_length=MODEL_MAX_LENGTH,
     )
+    add_placeholder_tokens(fast)
     ids = [fast.convert_tokens_to_ids(t) for t in (PAD, EOS, UNK)]
     if ids != [0, 1, 2]:
         raise RuntimeError(f"special token ids must be pad=0, eos=1, unk=2; got {ids}")
     return fast
+
+
+def add_placeholder_tokens(tokenizer: Any) -> int:
+    """Give the tokenizer the measurement placeholders ``<n0>``..: one token each, normal (not
+    special) so decoding keeps them for postprocess to fill in. Returns how many were new."""
+    from python_models.measurement_placeholders import placeholder_tokens
+
+    vocab = tokenizer.get_vocab()
+    return tokenizer.add_tokens([t for t in placeholder_tokens() if t not in vocab])
 
 
 def save_tokenizer(tokenizer: Any, out_dir: str | Path) -> Path:

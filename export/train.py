@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from export.corpus import generate_cases, render_report
-from export.tokenizer_train import DEFAULT_VOCAB, save_tokenizer, train_tokenizer
+from export.tokenizer_train import (
+    DEFAULT_VOCAB,
+    add_placeholder_tokens,
+    save_tokenizer,
+    train_tokenizer,
+)
+from python_models.measurement_placeholders import mask_measurements, mask_target
 
 log = logging.getLogger("impressions.train")
 DEFAULT_OUT = Path("export/checkpoints/demo")
@@ -28,17 +34,29 @@ MAX_SOURCE_TOKENS = 384
 MAX_TARGET_TOKENS = 160
 
 
-def source_text(case: dict[str, Any]) -> str:
-    """The model input of a case, made the way the preprocess model makes it."""
+def plain_source_text(case: dict[str, Any]) -> str:
+    """The normalised FINDINGS of a case, made the way the preprocess model makes them."""
     from python_models.preprocess import model_input_text
     from python_models.sections import parse_sections
 
     return model_input_text(parse_sections(render_report(case)).findings)
 
 
-def target_text(case: dict[str, Any]) -> str:
-    """The training target: the canonical impression on one line ("1. ... 2. ...")."""
+def plain_target_text(case: dict[str, Any]) -> str:
+    """The canonical impression on one line ("1. ... 2. ...")."""
     return " ".join(case["impression"].split())
+
+
+def source_text(case: dict[str, Any]) -> str:
+    """The model input of a case: the findings with measured values as ``<nK>`` placeholders,
+    exactly what preprocess feeds a placeholder-aware model."""
+    return mask_measurements(plain_source_text(case))[0]
+
+
+def target_text(case: dict[str, Any]) -> str:
+    """The training target: the impression with the source's placeholders in place of values."""
+    _, values = mask_measurements(plain_source_text(case))
+    return mask_target(plain_target_text(case), values)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,6 +157,9 @@ def main(argv: list[str]) -> int:
         from transformers import PreTrainedTokenizerFast
 
         tokenizer = PreTrainedTokenizerFast.from_pretrained(str(args.init_from))
+        added = add_placeholder_tokens(tokenizer)  # a checkpoint from before placeholders
+        if added:
+            log.info("added %d placeholder tokens to the tokenizer", added)
     else:
         tok_texts = [source_text(c) for c in train_cases] + [target_text(c) for c in train_cases]
         tokenizer = train_tokenizer(tok_texts, vocab_size=args.vocab_size)
@@ -179,6 +200,8 @@ def main(argv: list[str]) -> int:
     )
     if args.init_from:
         model = T5ForConditionalGeneration.from_pretrained(str(args.init_from))
+        if model.get_input_embeddings().num_embeddings < len(tokenizer):
+            model.resize_token_embeddings(len(tokenizer))
     else:
         model = T5ForConditionalGeneration(config)
     n_params = sum(p.numel() for p in model.parameters())

@@ -1,6 +1,7 @@
 """Generated ids -> styled impression + warnings, one batch at a time.
 
-The whole batch is detokenized in one `batch_decode` call. Styling and safety checks then run
+The whole batch is detokenized in one `batch_decode` call; measurement placeholders (``<nK>``)
+are replaced with the values preprocess took out of the findings. Styling and safety checks then run
 per item, each guarded: a failure in either degrades that one answer (default style, or a
 blocking CHECK_ERROR warning that asks for a manual review) instead of failing the batch.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from python_models.exams import modality_of
+from python_models.measurement_placeholders import unmask
 from python_models.pipeline_warnings import Warning_, warning
 from python_models.request_fields import InvalidRequest
 
@@ -53,6 +55,11 @@ def validate_context(context: Any) -> dict[str, Any]:
     age = context.get("patient_age")
     if age is not None and (not isinstance(age, int) or isinstance(age, bool)):
         raise InvalidRequest("CONTEXT.patient_age must be an integer or null")
+    values = context.get("measurement_values")
+    if values is not None and (
+        not isinstance(values, list) or not all(isinstance(v, str) for v in values)
+    ):
+        raise InvalidRequest("CONTEXT.measurement_values must be a list of strings")
     warnings = context.get("warnings", [])
     if not isinstance(warnings, list) or not all(
         isinstance(w, dict)
@@ -114,6 +121,18 @@ class Postprocessor:
         for text, (_, context) in zip(texts, batch, strict=True):
             warnings = list(context.get("warnings") or [])
             text = " ".join(text.split())
+            values = context.get("measurement_values")
+            if values is not None:
+                text, unresolved = unmask(text, values)
+                if unresolved:
+                    warnings.append(
+                        warning(
+                            "MEASUREMENT_UNRESOLVED",
+                            "block",
+                            f"{unresolved} measurement(s) in the impression could not be matched "
+                            "to the findings and are shown as [?]; review manually",
+                        )
+                    )
             if not text:
                 warnings.append(
                     warning(

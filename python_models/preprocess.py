@@ -2,8 +2,10 @@
 
 Sections are parsed, the FINDINGS are normalised into the exact text format the model was
 trained on (`model_input_text`, shared with export/train.py), and all valid reports of a batch
-are tokenized in ONE tokenizer call. Each report is validated on its own so one bad report only
-fails itself.
+are tokenized in ONE tokenizer call. For a placeholder-aware tokenizer (the demo model's) measured
+values become ``<nK>`` tokens and travel to postprocess in the context
+(`python_models.measurement_placeholders`). Each report is validated on its own so one bad
+report only fails itself.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from python_models.measurement_placeholders import mask_measurements, tokenizer_uses_placeholders
 from python_models.pipeline_warnings import Warning_, warning
 from python_models.request_fields import (
     DEFAULT_MAX_REPORT_BYTES,
@@ -86,6 +89,7 @@ class Preprocessor:
             tokenizer.model_max_length = 1 << 30
         self.max_input_tokens = max_input_tokens
         self.max_report_bytes = max_report_bytes
+        self.uses_placeholders = tokenizer_uses_placeholders(tokenizer)
 
     def _validate(self, raw: RawReport) -> tuple[str, RequestContext, dict[str, str]]:
         text = decode_report_text(raw.report_text, self.max_report_bytes)
@@ -106,6 +110,7 @@ class Preprocessor:
         """Prepare every report of a batch; invalid ones come back as their InvalidRequest."""
         results: list[PreparedReport | InvalidRequest] = []
         texts: list[str] = []
+        values: list[list[str] | None] = []
         pending: list[tuple[int, RequestContext, dict[str, str]]] = []
         for index, raw in enumerate(batch):
             try:
@@ -114,12 +119,17 @@ class Preprocessor:
                 results.append(exc)
                 continue
             results.append(PreparedReport(input_ids=[]))
+            if self.uses_placeholders:
+                text, measured = mask_measurements(text)
+                values.append(measured)
+            else:
+                values.append(None)
             texts.append(text)
             pending.append((index, context, sections))
         if not texts:
             return results
         encoded = self.tokenizer(texts, truncation=False, add_special_tokens=True)["input_ids"]
-        for (index, context, sections), ids in zip(pending, encoded, strict=True):
+        for (index, context, sections), ids, measured in zip(pending, encoded, values, strict=True):
             warnings: list[Warning_] = []
             if len(ids) > self.max_input_tokens:
                 message = (
@@ -129,7 +139,7 @@ class Preprocessor:
                 warnings.append(warning("INPUT_TRUNCATED", "warn", message))
                 ids = list(ids[: self.max_input_tokens - 1]) + [ids[-1]]
             exam = context.exam or sections["exam"] or None
-            results[index] = PreparedReport(
+            prepared = PreparedReport(
                 input_ids=list(ids),
                 context={
                     "radiologist_id": context.radiologist_id,
@@ -141,4 +151,7 @@ class Preprocessor:
                     "warnings": warnings,
                 },
             )
+            if measured is not None:  # the values postprocess puts back for <n0>, <n1>, ...
+                prepared.context["measurement_values"] = measured
+            results[index] = prepared
         return results

@@ -184,3 +184,29 @@ def test_the_printed_serve_example_works(protocol: str, triton_server: Any) -> N
 
     answer = summarize(protocol, triton_server, [EXAMPLE_REPORT], radiologist_id=["dr_default"])
     assert answer.impression[0].strip()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_measurements_come_back_exactly_as_dictated(protocol: str, triton_server: Any) -> None:
+    """Measured values travel as <nK> placeholders: none may leak, and every measurement in an
+    impression must be one the findings hold (or be flagged MEASUREMENT_UNRESOLVED)."""
+    from export.corpus import generate_cases, render_report
+    from export.evaluate import measurements
+
+    def values(text: str) -> set[str]:
+        return {m.replace(" ", "") for m in measurements(text)}
+
+    cases = [c for c in generate_cases(60, seed=11, split="test") if measurements(c["impression"])]
+    reports = [render_report(c) for c in cases[:8]]
+    answer = summarize(protocol, triton_server, reports)
+    with_values = 0
+    for report, impression, warnings in zip(
+        reports, answer.impression, answer.warnings, strict=True
+    ):
+        assert "<n" not in impression
+        codes = {w["code"] for w in warnings}
+        said = values(impression)
+        with_values += bool(said)
+        if "MEASUREMENT_UNRESOLVED" not in codes:
+            assert said <= values(report)
+    assert with_values >= 4, "the demo model should state most of these measurements"

@@ -1,0 +1,122 @@
+"""Measurement placeholders: masking rules, exact round trips, and the pre/postprocess wiring."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from export.corpus import generate_cases
+from export.tiny_model import build_tokenizer
+from export.tokenizer_train import add_placeholder_tokens
+from export.train import plain_source_text, plain_target_text, source_text, target_text
+from python_models.measurement_placeholders import (
+    PLACEHOLDER_COUNT,
+    UNRESOLVED,
+    mask_measurements,
+    mask_target,
+    tokenizer_uses_placeholders,
+    unmask,
+)
+from python_models.postprocess import Postprocessor, validate_context
+from python_models.preprocess import PreparedReport, Preprocessor, RawReport
+from python_models.request_fields import InvalidRequest
+
+_MEASURED = re.compile(r"\b\d+(?:\.\d+)?(?=(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)\b)")
+
+
+def test_values_are_numbered_by_first_appearance_and_reused() -> None:
+    text = "Kidney 11.6 cm. Stone (8 mm), previously 7mm. Mass 5.1 x 4.1 x 3 cm. Again 8 mm."
+    masked, values = mask_measurements(text)
+    assert values == ["11.6", "8", "7", "5.1", "4.1", "3"]
+    assert masked == (
+        "Kidney <n0> cm. Stone (<n1> mm), previously <n2>mm. "
+        "Mass <n3> x <n4> x <n5> cm. Again <n1> mm."
+    )
+
+
+def test_numbers_that_are_not_measurements_stay_literal() -> None:
+    text = "Grade 1 anterolisthesis at L4-L5. Modic type 2. Fleischner 2017: CT at 3-6 months."
+    assert mask_measurements(text) == (text, [])
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_corpus_round_trips_and_every_reference_value_is_masked(split: str) -> None:
+    for case in generate_cases(300, seed=7, split=split):
+        plain = plain_source_text(case)
+        masked, values = mask_measurements(plain)
+        assert unmask(masked, values) == (plain, 0)
+        assert masked == source_text(case)
+        target = target_text(case)
+        assert not _MEASURED.search(target), "a reference value the findings lack"
+        assert unmask(target, values) == (plain_target_text(case), 0)
+
+
+def test_user_text_cannot_address_a_slot() -> None:
+    masked, values = mask_measurements("Literal <n0> and <n1>. Nodule 6 mm.")
+    assert values == ["6"]
+    assert masked.count("<n0>") == 1 and "<n1>" not in masked
+    assert unmask(masked, values)[0] == "Literal < n0> and < n1>. Nodule 6 mm."
+
+
+def test_values_beyond_the_slot_count_stay_literal() -> None:
+    sizes = [f"{i + 1} mm" for i in range(PLACEHOLDER_COUNT + 3)]
+    masked, values = mask_measurements(". ".join(sizes))
+    assert len(values) == PLACEHOLDER_COUNT
+    assert masked.endswith(f"{PLACEHOLDER_COUNT + 3} mm")
+    assert unmask(masked, values)[0] == ". ".join(sizes)
+
+
+def test_target_masks_only_values_the_source_has() -> None:
+    assert mask_target("1. 8 mm nodule, previously 7 mm. 2. 9 mm cyst.", ["7", "8"]) == (
+        "1. <n1> mm nodule, previously <n0> mm. 2. 9 mm cyst."
+    )
+
+
+def test_unknown_slot_is_shown_and_counted() -> None:
+    assert unmask("<n0> mm and <n5> cm", ["4"]) == (f"4 mm and {UNRESOLVED} cm", 1)
+
+
+@pytest.fixture(scope="module")
+def slot_tokenizer() -> Any:
+    tok = build_tokenizer()
+    assert not tokenizer_uses_placeholders(tok)
+    assert add_placeholder_tokens(tok) == PLACEHOLDER_COUNT
+    assert add_placeholder_tokens(tok) == 0
+    assert tokenizer_uses_placeholders(tok)
+    return tok
+
+
+def test_preprocess_masks_for_a_slot_tokenizer_only(slot_tokenizer: Any) -> None:
+    report = RawReport(b"FINDINGS: Right lower lobe nodule (7 mm). Cyst 2.1 x 1.4 cm.")
+    (with_slots,) = Preprocessor(slot_tokenizer).prepare([report])
+    assert isinstance(with_slots, PreparedReport)
+    assert with_slots.context["measurement_values"] == ["7", "2.1", "1.4"]
+    tokens = slot_tokenizer.convert_ids_to_tokens(with_slots.input_ids)
+    assert {"<n0>", "<n1>", "<n2>"} <= set(tokens)
+    (plain,) = Preprocessor(build_tokenizer()).prepare([report])
+    assert isinstance(plain, PreparedReport) and "measurement_values" not in plain.context
+
+
+class _NoStyle:
+    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
+        return impression, []
+
+
+def test_postprocess_puts_values_back_and_flags_unknown_slots(slot_tokenizer: Any) -> None:
+    post = Postprocessor(slot_tokenizer, _NoStyle(), lambda findings, impression, ctx: [])
+    good = slot_tokenizer("<n1> mm right lower lobe nodule.")["input_ids"]
+    bad = slot_tokenizer("<n9> cm cyst.")["input_ids"]
+    context = {"findings": "x", "measurement_values": ["2.1", "7"], "warnings": []}
+    first, second = post.finish([(good, dict(context)), (bad, dict(context))])
+    assert first.impression == "7 mm right lower lobe nodule." and first.warnings == []
+    assert second.impression == f"{UNRESOLVED} cm cyst."
+    assert [w["code"] for w in second.warnings] == ["MEASUREMENT_UNRESOLVED"]
+    assert second.warnings[0]["severity"] == "block"
+
+
+@pytest.mark.parametrize("values", ["7", [7], [None], {"a": "7"}])
+def test_context_rejects_malformed_values(values: Any) -> None:
+    with pytest.raises(InvalidRequest, match="measurement_values"):
+        validate_context({"measurement_values": values})
