@@ -99,3 +99,23 @@ def test_model_card_table_is_replaced(tmp_path) -> None:
     (tmp_path / "plain.md").write_text("no markers")
     with pytest.raises(ValueError):
         write_card_table(tmp_path / "plain.md", "x")
+
+
+def test_eval_feeds_the_model_what_preprocess_would() -> None:
+    from export.evaluate import _generate_batched, model_sources
+    from export.tiny_model import build_tokenizer
+    from export.tokenizer_train import add_placeholder_tokens
+
+    findings = ["Right lower lobe nodule 7 mm. Cyst 2.1 x 1.4 cm.", "No pneumothorax."]
+    plain = build_tokenizer()
+    assert model_sources(findings, plain) == (findings, None)
+    slots = build_tokenizer()
+    add_placeholder_tokens(slots)
+    sources, values = model_sources(findings, slots)
+    assert sources[0] == "Right lower lobe nodule <n0> mm. Cyst <n1> x <n2> cm."
+    assert values == [["7", "2.1", "1.4"], []]
+
+    def echo(ids, mask):  # noqa: ANN001, ANN202 - "generates" its input, for the unmask path
+        return [[int(i) for i in row if i > 1] for row in ids]
+
+    assert _generate_batched(sources, slots, echo, 2, values) == findings
