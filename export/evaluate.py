@@ -270,8 +270,9 @@ def _generate_batched(
     return outputs
 
 
-def torch_generator(checkpoint: Path, threads: int, max_new_tokens: int):
-    """Greedy HF `generate` on the saved checkpoint (the reference the engines must match)."""
+def torch_generator(checkpoint: Path, threads: int, max_new_tokens: int, num_beams: int = 1):
+    """HF `generate` on the saved checkpoint (the reference the engines must match), with the
+    decoding settings the engines use."""
     import torch
     from transformers import T5ForConditionalGeneration
 
@@ -284,7 +285,8 @@ def torch_generator(checkpoint: Path, threads: int, max_new_tokens: int):
                 input_ids=torch.from_numpy(input_ids),
                 attention_mask=torch.from_numpy(attention_mask),
                 max_new_tokens=max_new_tokens,
-                num_beams=1,
+                num_beams=num_beams,
+                early_stopping=num_beams > 1,
                 do_sample=False,
             )
         return out[:, 1:].tolist()
@@ -313,6 +315,14 @@ def find_bundle(
     return bundle, f"exported to {bundle}"
 
 
+def served_num_beams(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pbtxt") -> int:
+    """The decoding the server uses, so `make eval` scores what `make serve` answers."""
+    match = re.search(
+        r'key:\s*"num_beams"\s*value:\s*\{\s*string_value:\s*"(\d*)"', config.read_text()
+    )
+    return int(match.group(1)) if match and match.group(1) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="impressions eval", description=__doc__)
     p.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -338,6 +348,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-new-tokens", type=int, default=160)
+    p.add_argument(
+        "--num-beams",
+        type=int,
+        default=None,
+        help="1 = greedy; default: the num_beams of model_repository/generator/config.pbtxt",
+    )
     p.add_argument("--json-out", type=Path, help="write the scores as JSON")
     p.add_argument(
         "--model-card", type=Path, help="replace the table between eval markers in this README"
@@ -351,6 +367,7 @@ def main(argv: list[str]) -> int:
     from python_models.tokenizer_loader import load_tokenizer
 
     cases = generate_cases(args.n, seed=args.seed, split=args.split)
+    num_beams = args.num_beams or served_num_beams()
     tokenizer = load_tokenizer(args.checkpoint)
     sources, slot_values = model_sources([plain_source_text(c) for c in cases], tokenizer)
     rows: list[Scores] = []
@@ -363,11 +380,9 @@ def main(argv: list[str]) -> int:
     outputs: dict[str, list[str]] = {}
     if "torch" in engines:
         t0 = time.perf_counter()
-        gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens)
+        gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens, num_beams)
         outputs["torch"] = _generate_batched(sources, tokenizer, gen, args.batch_size, slot_values)
-        rows.append(
-            score("model (torch greedy)", cases, outputs["torch"], time.perf_counter() - t0)
-        )
+        rows.append(score("model (torch)", cases, outputs["torch"], time.perf_counter() - t0))
     onnx = [e for e in engines if e.startswith("onnx-")]
     if onnx:
         bundle, note = find_bundle(args.checkpoint, args.repository, not args.no_export)
@@ -380,7 +395,11 @@ def main(argv: list[str]) -> int:
             for name in onnx:
                 precision = name.split("-", 1)[1]
                 engine = load_engine(
-                    "onnxruntime", bundle, precision=precision, num_threads=args.threads
+                    "onnxruntime",
+                    bundle,
+                    precision=precision,
+                    num_threads=args.threads,
+                    num_beams=num_beams,
                 )
                 t0 = time.perf_counter()
 
@@ -410,7 +429,8 @@ def main(argv: list[str]) -> int:
         same = sum(a == b for a, b in zip(outputs["torch"], outputs["onnx-fp32"], strict=True))
         extra.append(f"ORT fp32 vs torch: identical outputs {same}/{len(cases)}")
     header = (
-        f"{args.split} split, seed {args.seed}, {len(cases)} cases, greedy decoding, "
+        f"{args.split} split, seed {args.seed}, {len(cases)} cases, "
+        f"{'greedy decoding' if num_beams == 1 else f'beam search ({num_beams} beams)'}, "
         f"{args.threads} threads"
     )
     text = "\n".join([header, "", table] + ([""] + extra if extra else []))

@@ -106,6 +106,23 @@ def test_torch_engine_matches_onnx(bundle: Path, batch) -> None:
     assert load_engine("torch", bundle, num_threads=1).generate(ids, mask, MAX_NEW) == onnx_out
 
 
+def test_beam_search_matches_between_engines_and_differs_from_greedy(bundle: Path, batch) -> None:
+    """num_beams is a run-time input of the same ONNX graph; torch (early stopping, length
+    penalty 1) must give the same tokens, and the beams must really search."""
+    ids, mask = batch
+    beams = load_engine("onnxruntime", bundle, num_threads=1, num_beams=3).generate(
+        ids, mask, MAX_NEW
+    )
+    assert (
+        load_engine("torch", bundle, num_threads=1, num_beams=3).generate(ids, mask, MAX_NEW)
+        == beams
+    )
+    greedy = load_engine("onnxruntime", bundle, num_threads=1).generate(ids, mask, MAX_NEW)
+    assert beams != greedy
+    with pytest.raises(ValueError, match="num_beams"):
+        load_engine("onnxruntime", bundle, num_beams=0)
+
+
 def test_int8_runs_and_returns_valid_ids(bundle: Path, batch) -> None:
     ids, mask = batch
     settings = json.loads((bundle / "generation_config.json").read_text())

@@ -19,10 +19,12 @@ ENGINES: dict[str, tuple[str, str]] = {
 }
 PRECISIONS = ("fp32", "int8")
 DEVICES = ("cpu", "gpu")
+MAX_BEAMS = 8
 
 __all__ = [
     "DEVICES",
     "ENGINES",
+    "MAX_BEAMS",
     "PRECISIONS",
     "Engine",
     "EngineError",
@@ -39,8 +41,10 @@ def load_engine(
     precision: str = "fp32",
     device: str = "cpu",
     num_threads: int | None = None,
+    num_beams: int = 1,
 ) -> Engine:
-    """Build the named engine on the generator bundle (model_repository/generator/1)."""
+    """Build the named engine on the generator bundle (model_repository/generator/1).
+    ``num_beams`` 1 is greedy decoding; more is beam search (slower, usually more faithful)."""
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; valid engines: {', '.join(ENGINES)}")
     if precision not in PRECISIONS:
@@ -49,6 +53,14 @@ def load_engine(
         raise ValueError(f"unknown device {device!r}; valid: {', '.join(DEVICES)}")
     if num_threads is not None and num_threads < 1:
         raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+    if not 1 <= num_beams <= MAX_BEAMS:
+        raise ValueError(f"num_beams must be in [1, {MAX_BEAMS}], got {num_beams}")
     module_name, class_name = ENGINES[name]
     engine_cls = getattr(importlib.import_module(module_name), class_name)
-    return engine_cls(Path(bundle_dir), precision=precision, device=device, num_threads=num_threads)
+    return engine_cls(
+        Path(bundle_dir),
+        precision=precision,
+        device=device,
+        num_threads=num_threads,
+        num_beams=num_beams,
+    )

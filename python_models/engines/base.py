@@ -23,7 +23,8 @@ class EngineError(RuntimeError):
 
 
 class Engine(Protocol):
-    """Greedy seq2seq generation over a padded batch."""
+    """Seq2seq generation (greedy, or beam search when built with num_beams > 1) over a
+    padded batch."""
 
     name: str
     settings: GenerationSettings

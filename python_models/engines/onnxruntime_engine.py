@@ -1,5 +1,6 @@
-"""ONNX Runtime engine: the whole greedy decode is one `session.run` of the exported
-BeamSearch-op graph (num_beams=1), so there is no Python work per generated token."""
+"""ONNX Runtime engine: the whole decode is one `session.run` of the exported BeamSearch-op graph
+(num_beams=1 is greedy; more beams are a run-time input of the same graph), so there is no
+Python work per generated token."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class OnnxRuntimeEngine:
         precision: str = "fp32",
         device: str = "cpu",
         num_threads: int | None = None,
+        num_beams: int = 1,
     ) -> None:
         import onnxruntime as ort
 
@@ -62,7 +64,7 @@ class OnnxRuntimeEngine:
         self.session = ort.InferenceSession(str(path), options, providers=self.providers)
         self.precision = precision
         self._fixed = {
-            "num_beams": np.array([1], np.int32),
+            "num_beams": np.array([num_beams], np.int32),
             "num_return_sequences": np.array([1], np.int32),
             "length_penalty": np.array([1.0], np.float32),
             "repetition_penalty": np.array([1.0], np.float32),
@@ -76,7 +78,7 @@ class OnnxRuntimeEngine:
         *,
         min_new_tokens: int = 0,
     ) -> list[list[int]]:
-        """Greedy decode of a padded batch; see base.Engine.generate."""
+        """Decode a padded batch; see base.Engine.generate."""
         input_ids = np.asarray(input_ids)
         attention_mask = np.asarray(attention_mask)
         check_batch(input_ids, attention_mask)

@@ -32,6 +32,7 @@ class TensorRTEngine:
         precision: str = "fp32",
         device: str = "gpu",
         num_threads: int | None = None,
+        num_beams: int = 1,
     ) -> None:
         try:
             import tensorrt  # noqa: F401

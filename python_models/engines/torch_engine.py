@@ -19,7 +19,8 @@ from python_models.engines.base import (
 
 
 class TorchEngine:
-    """transformers AutoModelForSeq2SeqLM.generate(num_beams=1, do_sample=False)."""
+    """transformers AutoModelForSeq2SeqLM.generate(do_sample=False), greedy or beam search
+    (early stopping, length penalty 1: the settings the ONNX graph was exported with)."""
 
     name = "torch"
 
@@ -30,6 +31,7 @@ class TorchEngine:
         precision: str = "fp32",
         device: str = "cpu",
         num_threads: int | None = None,
+        num_beams: int = 1,
     ) -> None:
         import torch
         from transformers import AutoModelForSeq2SeqLM
@@ -47,6 +49,7 @@ class TorchEngine:
         )
         self.model = AutoModelForSeq2SeqLM.from_pretrained(hf_dir).eval().to(self.device)
         self._torch = torch
+        self.num_beams = num_beams
 
     def generate(
         self,
@@ -56,7 +59,7 @@ class TorchEngine:
         *,
         min_new_tokens: int = 0,
     ) -> list[list[int]]:
-        """Greedy decode of a padded batch; see base.Engine.generate."""
+        """Decode a padded batch; see base.Engine.generate."""
         torch = self._torch
         input_ids = np.asarray(input_ids)
         attention_mask = np.asarray(attention_mask)
@@ -71,7 +74,9 @@ class TorchEngine:
                 ),
                 max_new_tokens=new_tokens,
                 min_new_tokens=min(max(int(min_new_tokens), 0), new_tokens),
-                num_beams=1,
+                num_beams=self.num_beams,
+                early_stopping=True if self.num_beams > 1 else False,
+                length_penalty=1.0,
                 do_sample=False,
                 decoder_start_token_id=s.decoder_start_token_id,
                 eos_token_id=s.eos_token_id,

@@ -19,7 +19,7 @@ try:
 except ImportError:  # not pip-installed: fall back to the checkout that holds this repository
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from python_models.engines import ENGINES, PRECISIONS, load_engine
+from python_models.engines import ENGINES, MAX_BEAMS, PRECISIONS, load_engine
 from python_models.engines.batching import RequestRows, check_request, merge, split
 from python_models.model_config import parameter, version_path
 from python_models.request_fields import InvalidRequest
@@ -43,6 +43,7 @@ class TritonPythonModel:
         precision = parameter(config, "precision", str, "fp32", choices=PRECISIONS)
         max_new_tokens = parameter(config, "max_new_tokens", int, 0, minimum=0)
         num_threads = parameter(config, "num_threads", int, 0, minimum=0)
+        num_beams = parameter(config, "num_beams", int, 1, choices=range(1, MAX_BEAMS + 1))
         self.max_input_tokens = parameter(config, "max_input_tokens", int, 512, minimum=8)
         device = "gpu" if args.get("model_instance_kind") == "GPU" else "cpu"
         started = time.perf_counter()
@@ -52,6 +53,7 @@ class TritonPythonModel:
             precision=precision,
             device=device,
             num_threads=num_threads or None,
+            num_beams=num_beams,
         )
         self.settings = self.engine.settings
         self.max_new_tokens = max_new_tokens or self.settings.max_new_tokens
@@ -61,7 +63,8 @@ class TritonPythonModel:
         self.logger = pb_utils.Logger
         self.logger.log_info(
             f"generator engine={engine_name} precision={precision} device={device} "
-            f"max_new_tokens={self.max_new_tokens} threads={num_threads or 'default'} "
+            f"max_new_tokens={self.max_new_tokens} num_beams={num_beams} "
+            f"threads={num_threads or 'default'} "
             f"load_ms={(time.perf_counter() - started) * 1000:.0f}"
         )
 
