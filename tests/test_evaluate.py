@@ -112,8 +112,8 @@ def test_eval_feeds_the_model_what_preprocess_would() -> None:
     slots = build_tokenizer()
     add_placeholder_tokens(slots)
     sources, values = model_sources(findings, slots)
-    assert sources[0] == "Right lower lobe nodule <n0> mm. Cyst <n1> x <n2> cm."
-    assert values == [["7", "2.1", "1.4"], []]
+    assert sources[0] == "Right lower lobe nodule <n0>. Cyst <n1>."
+    assert values == [["7 mm", "2.1 x 1.4 cm"], []]
 
     def echo(ids, mask):  # noqa: ANN001, ANN202 - "generates" its input, for the unmask path
         return [[int(i) for i in row if i > 1] for row in ids]

@@ -26,14 +26,17 @@ from python_models.request_fields import InvalidRequest
 _MEASURED = re.compile(r"\b\d+(?:\.\d+)?(?=(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)\b)")
 
 
-def test_values_are_numbered_by_first_appearance_and_reused() -> None:
+def test_measurements_are_numbered_by_first_appearance_and_reused() -> None:
     text = "Kidney 11.6 cm. Stone (8 mm), previously 7mm. Mass 5.1 x 4.1 x 3 cm. Again 8 mm."
     masked, values = mask_measurements(text)
-    assert values == ["11.6", "8", "7", "5.1", "4.1", "3"]
-    assert masked == (
-        "Kidney <n0> cm. Stone (<n1> mm), previously <n2>mm. "
-        "Mass <n3> x <n4> x <n5> cm. Again <n1> mm."
-    )
+    assert values == ["11.6 cm", "8 mm", "7 mm", "5.1 x 4.1 x 3 cm"]
+    assert masked == "Kidney <n0>. Stone (<n1>), previously <n2>. Mass <n3>. Again <n1>."
+    assert unmask(masked, values)[0] == text.replace("7mm", "7 mm")  # one canonical spelling
+
+
+def test_spellings_of_one_measurement_share_a_slot() -> None:
+    masked, values = mask_measurements("Cyst 2.1X1.4CM, unchanged from 2.1 x 1.4 cm.")
+    assert (masked, values) == ("Cyst <n0>, unchanged from <n0>.", ["2.1 x 1.4 cm"])
 
 
 def test_numbers_that_are_not_measurements_stay_literal() -> None:
@@ -49,13 +52,13 @@ def test_corpus_round_trips_and_every_reference_value_is_masked(split: str) -> N
         assert unmask(masked, values) == (plain, 0)
         assert masked == source_text(case)
         target = target_text(case)
-        assert not _MEASURED.search(target), "a reference value the findings lack"
+        assert not _MEASURED.search(target), "a reference measurement the findings lack"
         assert unmask(target, values) == (plain_target_text(case), 0)
 
 
 def test_user_text_cannot_address_a_slot() -> None:
     masked, values = mask_measurements("Literal <n0> and <n1>. Nodule 6 mm.")
-    assert values == ["6"]
+    assert values == ["6 mm"]
     assert masked.count("<n0>") == 1 and "<n1>" not in masked
     assert unmask(masked, values)[0] == "Literal < n0> and < n1>. Nodule 6 mm."
 
@@ -64,18 +67,30 @@ def test_values_beyond_the_slot_count_stay_literal() -> None:
     sizes = [f"{i + 1} mm" for i in range(PLACEHOLDER_COUNT + 3)]
     masked, values = mask_measurements(". ".join(sizes))
     assert len(values) == PLACEHOLDER_COUNT
-    assert masked.endswith(f"{PLACEHOLDER_COUNT + 3} mm")
+    assert masked.endswith(
+        f"<n{PLACEHOLDER_COUNT - 1}>. {PLACEHOLDER_COUNT + 1} mm. "
+        f"{PLACEHOLDER_COUNT + 2} mm. {PLACEHOLDER_COUNT + 3} mm"
+    )
     assert unmask(masked, values)[0] == ". ".join(sizes)
 
 
 def test_target_masks_only_values_the_source_has() -> None:
-    assert mask_target("1. 8 mm nodule, previously 7 mm. 2. 9 mm cyst.", ["7", "8"]) == (
-        "1. <n1> mm nodule, previously <n0> mm. 2. 9 mm cyst."
+    assert mask_target("1. 8 mm nodule, previously 7 mm. 2. 9 mm cyst.", ["7 mm", "8 mm"]) == (
+        "1. <n1> nodule, previously <n0>. 2. 9 mm cyst."
+    )
+
+
+def test_decoded_space_before_punctuation_is_dropped() -> None:
+    assert unmask(
+        "1. <n0> nodule, previously <n1> . 2. Duct measuring <n0> ;", ["8 mm", "7 mm"]
+    ) == (
+        "1. 8 mm nodule, previously 7 mm. 2. Duct measuring 8 mm;",
+        0,
     )
 
 
 def test_unknown_slot_is_shown_and_counted() -> None:
-    assert unmask("<n0> mm and <n5> cm", ["4"]) == (f"4 mm and {UNRESOLVED} cm", 1)
+    assert unmask("<n0> and <n5>", ["4 mm"]) == (f"4 mm and {UNRESOLVED}", 1)
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +107,9 @@ def test_preprocess_masks_for_a_slot_tokenizer_only(slot_tokenizer: Any) -> None
     report = RawReport(b"FINDINGS: Right lower lobe nodule (7 mm). Cyst 2.1 x 1.4 cm.")
     (with_slots,) = Preprocessor(slot_tokenizer).prepare([report])
     assert isinstance(with_slots, PreparedReport)
-    assert with_slots.context["measurement_values"] == ["7", "2.1", "1.4"]
+    assert with_slots.context["measurement_values"] == ["7 mm", "2.1 x 1.4 cm"]
     tokens = slot_tokenizer.convert_ids_to_tokens(with_slots.input_ids)
-    assert {"<n0>", "<n1>", "<n2>"} <= set(tokens)
+    assert {"<n0>", "<n1>"} <= set(tokens) and "<n2>" not in tokens
     (plain,) = Preprocessor(build_tokenizer()).prepare([report])
     assert isinstance(plain, PreparedReport) and "measurement_values" not in plain.context
 
@@ -106,12 +121,12 @@ class _NoStyle:
 
 def test_postprocess_puts_values_back_and_flags_unknown_slots(slot_tokenizer: Any) -> None:
     post = Postprocessor(slot_tokenizer, _NoStyle(), lambda findings, impression, ctx: [])
-    good = slot_tokenizer("<n1> mm right lower lobe nodule.")["input_ids"]
-    bad = slot_tokenizer("<n9> cm cyst.")["input_ids"]
-    context = {"findings": "x", "measurement_values": ["2.1", "7"], "warnings": []}
+    good = slot_tokenizer("<n1> right lower lobe nodule.")["input_ids"]
+    bad = slot_tokenizer("<n9> cyst.")["input_ids"]
+    context = {"findings": "x", "measurement_values": ["2.1 x 1.4 cm", "7 mm"], "warnings": []}
     first, second = post.finish([(good, dict(context)), (bad, dict(context))])
     assert first.impression == "7 mm right lower lobe nodule." and first.warnings == []
-    assert second.impression == f"{UNRESOLVED} cm cyst."
+    assert second.impression == f"{UNRESOLVED} cyst."
     assert [w["code"] for w in second.warnings] == ["MEASUREMENT_UNRESOLVED"]
     assert second.warnings[0]["severity"] == "block"
 
