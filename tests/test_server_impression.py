@@ -104,9 +104,9 @@ def model_counter(server: Any, metric: str, model: str) -> float:
     return sum(float(line[len(prefix) :]) for line in body.splitlines() if line.startswith(prefix))
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
-def test_concurrent_requests_one_bad(protocol: str, triton_server: Any) -> None:
-    """Requests batched together: the bad one fails alone, every other one is answered."""
+def _burst_with_one_bad(protocol: str, triton_server: Any) -> tuple[int, int]:
+    """Send 24 good reports and one empty one at once; check every answer. Returns (generator
+    executions, good requests) for the batching check."""
     execs_before = model_counter(triton_server, "nv_inference_exec_count", "generator")
     reports = [f"{n} mm nodule in the left lower lobe. No pneumothorax." for n in range(3, 27)]
     reports.insert(3, "")
@@ -146,9 +146,18 @@ def test_concurrent_requests_one_bad(protocol: str, triton_server: Any) -> None:
     assert "report_text is empty" in str(results[3])
     good = [results[i] for i in range(len(reports)) if i != 3]
     assert all(not isinstance(r, Exception) and r.impression[0] for r in good)
-    # they really shared batches: fewer generator executions than requests that reached it
     execs = model_counter(triton_server, "nv_inference_exec_count", "generator") - execs_before
-    assert 1 <= execs < len(good)
+    return execs, len(good)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_concurrent_requests_one_bad(protocol: str, triton_server: Any) -> None:
+    """Requests batched together: the bad one fails alone, every other one is answered."""
+    # Batches form only from requests that queue while the generator is busy (queue delay 0),
+    # so a fast model may serve one burst without coalescing; three bursts must show it.
+    seen = [_burst_with_one_bad(protocol, triton_server) for _ in range(3)]
+    assert all(execs >= 1 for execs, _ in seen)
+    assert any(execs < good for execs, good in seen), f"no burst shared a batch: {seen}"
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
