@@ -224,18 +224,14 @@ def format_table(rows: list[Scores]) -> str:
 
 
 # --------------------------------------------------------------------------- systems
-def model_sources(findings: list[str], tokenizer: Any) -> tuple[list[str], list[list[str]] | None]:
-    """What the served pipeline feeds the model: placeholders in place of measured values when the
-    tokenizer has them (then also each source's values, for `unmask`), else the text itself."""
-    from python_models.measurement_placeholders import (
-        mask_measurements,
-        tokenizer_uses_placeholders,
-    )
+def model_sources(findings: list[str], tokenizer: Any) -> tuple[list[str], list[list[str] | None]]:
+    """What the served pipeline feeds the model (`model_text`, as preprocess does): each source,
+    and its measurements for `unmask` (None when the tokenizer has no placeholders)."""
+    from python_models.measurement_placeholders import model_text, tokenizer_uses_placeholders
 
-    if not tokenizer_uses_placeholders(tokenizer):
-        return findings, None
-    masked = [mask_measurements(text) for text in findings]
-    return [text for text, _ in masked], [values for _, values in masked]
+    uses = tokenizer_uses_placeholders(tokenizer)
+    pairs = [model_text(text, uses) for text in findings]
+    return [text for text, _ in pairs], [values for _, values in pairs]
 
 
 def _generate_batched(
@@ -243,7 +239,7 @@ def _generate_batched(
     tokenizer: Any,
     gen: Callable[[Any, Any], list[list[int]]],
     batch_size: int,
-    slot_values: list[list[str]] | None = None,
+    slot_values: list[list[str] | None] | None = None,
 ) -> list[str]:
     """Tokenize, generate in length-sorted batches, decode (and put measured values back, as
     postprocess does); returns outputs in input order."""
@@ -266,7 +262,8 @@ def _generate_batched(
         texts = tokenizer.batch_decode(ids, skip_special_tokens=True)
         for i, text in zip(idx, texts, strict=True):
             text = " ".join(text.split())
-            outputs[i] = unmask(text, slot_values[i])[0] if slot_values is not None else text
+            values = slot_values[i] if slot_values is not None else None
+            outputs[i] = unmask(text, values)[0] if values is not None else text
     return outputs
 
 
@@ -316,11 +313,14 @@ def find_bundle(
 
 
 def served_num_beams(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pbtxt") -> int:
-    """The decoding the server uses, so `make eval` scores what `make serve` answers."""
-    match = re.search(
-        r'key:\s*"num_beams"\s*value:\s*\{\s*string_value:\s*"(\d*)"', config.read_text()
-    )
-    return int(match.group(1)) if match and match.group(1) else 1
+    """The decoding the server uses, so `make eval` scores what `make serve` answers (the config
+    is read with Triton's own protobuf schema)."""
+    from google.protobuf import text_format
+    from tritonclient.grpc import model_config_pb2
+
+    parsed = text_format.Parse(config.read_text(), model_config_pb2.ModelConfig())
+    raw = parsed.parameters["num_beams"].string_value if "num_beams" in parsed.parameters else ""
+    return int(raw) if raw.strip() else 1
 
 
 def build_parser() -> argparse.ArgumentParser:

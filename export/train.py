@@ -47,16 +47,22 @@ def plain_target_text(case: dict[str, Any]) -> str:
     return " ".join(case["impression"].split())
 
 
+def training_pair(case: dict[str, Any]) -> tuple[str, str]:
+    """(model input, training target): the findings with measurements as ``<nK>`` placeholders,
+    exactly what preprocess feeds a placeholder-aware model, and the impression with the same
+    placeholders. The report is rendered and masked once for both."""
+    source, values = mask_measurements(plain_source_text(case))
+    return source, mask_target(plain_target_text(case), values)
+
+
 def source_text(case: dict[str, Any]) -> str:
-    """The model input of a case: the findings with measured values as ``<nK>`` placeholders,
-    exactly what preprocess feeds a placeholder-aware model."""
-    return mask_measurements(plain_source_text(case))[0]
+    """The model input of a case (see `training_pair`)."""
+    return training_pair(case)[0]
 
 
 def target_text(case: dict[str, Any]) -> str:
-    """The training target: the impression with the source's placeholders in place of values."""
-    _, values = mask_measurements(plain_source_text(case))
-    return mask_target(plain_target_text(case), values)
+    """The training target of a case (see `training_pair`)."""
+    return training_pair(case)[1]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,13 +137,10 @@ def _collate(pairs, idx, torch):  # noqa: ANN001 - torch passed in to keep impor
 
 
 def _encode(tokenizer, cases: list[dict[str, Any]]) -> list[tuple[list[int], list[int]]]:
-    src = tokenizer([source_text(c) for c in cases], truncation=True, max_length=MAX_SOURCE_TOKENS)[
-        "input_ids"
-    ]
-    tgt = tokenizer([target_text(c) for c in cases], truncation=True, max_length=MAX_TARGET_TOKENS)[
-        "input_ids"
-    ]
-    return list(zip(src, tgt, strict=True))
+    pairs = [training_pair(case) for case in cases]
+    src = tokenizer([s for s, _ in pairs], truncation=True, max_length=MAX_SOURCE_TOKENS)
+    tgt = tokenizer([t for _, t in pairs], truncation=True, max_length=MAX_TARGET_TOKENS)
+    return list(zip(src["input_ids"], tgt["input_ids"], strict=True))
 
 
 def main(argv: list[str]) -> int:
@@ -161,7 +164,8 @@ def main(argv: list[str]) -> int:
         if added:
             log.info("added %d placeholder tokens to the tokenizer", added)
     else:
-        tok_texts = [source_text(c) for c in train_cases] + [target_text(c) for c in train_cases]
+        pairs = [training_pair(case) for case in train_cases]
+        tok_texts = [s for s, _ in pairs] + [t for _, t in pairs]
         tokenizer = train_tokenizer(tok_texts, vocab_size=args.vocab_size)
     save_tokenizer(tokenizer, args.out)
     train = _encode(tokenizer, train_cases)

@@ -73,6 +73,12 @@ def mask_measurements(text: str) -> tuple[str, list[str]]:
     return _MEASUREMENT.sub(swap, text), values
 
 
+def model_text(text: str, uses_placeholders: bool) -> tuple[str, list[str] | None]:
+    """What the model sees for ``text``: masked, with its measurements, when the model uses
+    placeholders; the text itself and None otherwise (preprocess and eval share this)."""
+    return mask_measurements(text) if uses_placeholders else (text, None)
+
+
 def mask_target(text: str, values: Sequence[str]) -> str:
     """Mask a training target with the source's slots: only measurements the source holds are
     masked (one the source lacks stays literal, so the model never learns to invent a slot)."""

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from python_models.measurement_placeholders import mask_measurements, tokenizer_uses_placeholders
+from python_models.measurement_placeholders import model_text, tokenizer_uses_placeholders
 from python_models.pipeline_warnings import Warning_, warning
 from python_models.request_fields import (
     DEFAULT_MAX_REPORT_BYTES,
@@ -110,8 +110,7 @@ class Preprocessor:
         """Prepare every report of a batch; invalid ones come back as their InvalidRequest."""
         results: list[PreparedReport | InvalidRequest] = []
         texts: list[str] = []
-        values: list[list[str] | None] = []
-        pending: list[tuple[int, RequestContext, dict[str, str]]] = []
+        pending: list[tuple[int, RequestContext, dict[str, str], list[str] | None]] = []
         for index, raw in enumerate(batch):
             try:
                 text, context, sections = self._validate(raw)
@@ -119,17 +118,13 @@ class Preprocessor:
                 results.append(exc)
                 continue
             results.append(PreparedReport(input_ids=[]))
-            if self.uses_placeholders:
-                text, measured = mask_measurements(text)
-                values.append(measured)
-            else:
-                values.append(None)
+            text, measured = model_text(text, self.uses_placeholders)
             texts.append(text)
-            pending.append((index, context, sections))
+            pending.append((index, context, sections, measured))
         if not texts:
             return results
         encoded = self.tokenizer(texts, truncation=False, add_special_tokens=True)["input_ids"]
-        for (index, context, sections), ids, measured in zip(pending, encoded, values, strict=True):
+        for (index, context, sections, measured), ids in zip(pending, encoded, strict=True):
             warnings: list[Warning_] = []
             if len(ids) > self.max_input_tokens:
                 message = (

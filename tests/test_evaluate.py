@@ -108,7 +108,7 @@ def test_eval_feeds_the_model_what_preprocess_would() -> None:
 
     findings = ["Right lower lobe nodule 7 mm. Cyst 2.1 x 1.4 cm.", "No pneumothorax."]
     plain = build_tokenizer()
-    assert model_sources(findings, plain) == (findings, None)
+    assert model_sources(findings, plain) == (findings, [None, None])
     slots = build_tokenizer()
     add_placeholder_tokens(slots)
     sources, values = model_sources(findings, slots)
@@ -119,3 +119,20 @@ def test_eval_feeds_the_model_what_preprocess_would() -> None:
         return [[int(i) for i in row if i > 1] for row in ids]
 
     assert _generate_batched(sources, slots, echo, 2, values) == findings
+
+
+def test_eval_decodes_as_the_server_is_configured(tmp_path) -> None:
+    from pathlib import Path
+
+    from export.evaluate import served_num_beams
+
+    config = Path(__file__).resolve().parent.parent / "model_repository/generator/config.pbtxt"
+    assert served_num_beams(config) == 1
+    beams = tmp_path / "config.pbtxt"
+    beams.write_text(
+        config.read_text().replace(
+            'key: "num_beams"       value: { string_value: "1" }',
+            'key: "num_beams"       value: { string_value: "4" }',
+        )
+    )
+    assert served_num_beams(beams) == 4

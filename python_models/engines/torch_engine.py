@@ -75,7 +75,7 @@ class TorchEngine:
                 max_new_tokens=new_tokens,
                 min_new_tokens=min(max(int(min_new_tokens), 0), new_tokens),
                 num_beams=self.num_beams,
-                early_stopping=True if self.num_beams > 1 else False,
+                early_stopping=self.num_beams > 1,
                 length_penalty=1.0,
                 do_sample=False,
                 decoder_start_token_id=s.decoder_start_token_id,
