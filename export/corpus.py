@@ -97,17 +97,18 @@ def generate_cases(n: int, seed: int = 0, split: str = "train") -> list[dict[str
     return [_make_case(i, seed, split) for i in range(n)]
 
 
-def render_report(case: dict[str, Any]) -> str:
-    """The full report text of a case with EXAM/INDICATION/COMPARISON/FINDINGS/IMPRESSION."""
+def render_report(case: dict[str, Any], *, impression: bool = True) -> str:
+    """The full report text of a case with EXAM/INDICATION/COMPARISON/FINDINGS/IMPRESSION
+    (without the IMPRESSION: what a client sends to be summarized)."""
     prior = case.get("prior")
     comparison = f"{prior['exam']}, {prior['days_ago']} days earlier." if prior else "None."
-    return (
+    text = (
         f"EXAM: {case['exam']}\n"
         f"INDICATION: {case.get('indication') or 'Not provided.'}\n"
         f"COMPARISON: {comparison}\n"
-        f"FINDINGS:\n{case['findings_text']}\n\n"
-        f"IMPRESSION:\n{case['impression']}\n"
+        f"FINDINGS:\n{case['findings_text']}\n"
     )
+    return f"{text}\nIMPRESSION:\n{case['impression']}\n" if impression else text
 
 
 def number_items(items: list[str]) -> str:
@@ -346,7 +347,9 @@ def _organ_keys(exam: Exam, sex: str, side: str | None, facts: list[dict[str, An
 
 def _normal(organ_key: str, ch: Chooser, kidney: dict[str, str]) -> tuple[str, list[str]]:
     templates = ORGANS[organ_key].normals
-    train = tuple(t for t in templates if not t.startswith("~"))
+    train = tuple(t for t in templates if not t.startswith(("~", "+")))
+    if ch.train:  # train-only variants ("+"): drawn for the train split alone
+        train += tuple(t[1:] for t in templates if t.startswith("+"))
     held = tuple(t[1:] for t in templates if t.startswith("~"))
     text, _, negs = ch.pick(train, held).partition("|")
     return text.format(**kidney), [n.strip() for n in negs.split(",") if n.strip()]

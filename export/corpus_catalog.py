@@ -8,7 +8,8 @@ Conventions
   differ; a single string serves both. Side words (left/right/bilateral) inside it give the fact
   its laterality. ``{side}`` is replaced by the exam side (venous duplex).
 - A normal sentence is ``"text|negated head, negated head"``; a leading ``~`` marks a phrasing
-  family held out for the test split. ``{klen}`` is a kidney length drawn per report.
+  family held out for the test split, a leading ``+`` one drawn for the train split only.
+  ``{klen}`` is a kidney length drawn per report.
 """
 
 from __future__ import annotations
@@ -388,11 +389,14 @@ ORGANS: dict[str, Organ] = {o.key: o for o in (
         "Lungs are clear without focal airspace opacity.|airspace opacity",
         "~The lungs are well expanded and clear.|",
         "~No airspace disease is identified.|airspace disease",
+        "+No focal airspace consolidation is seen.|consolidation",
     )),
     _O("pleura", ("Pleura", "Pleural spaces"), (
         "No pleural effusion or pneumothorax.|pleural effusion, pneumothorax",
         "There is no pleural effusion or pneumothorax.|pleural effusion, pneumothorax",
         "No pneumothorax. No pleural effusion.|pneumothorax, pleural effusion",
+        "+No effusion or pneumothorax is seen.|pleural effusion, pneumothorax",
+        "+Negative for pneumothorax or pleural effusion.|pneumothorax, pleural effusion",
         "~Pleural spaces are clear, without effusion or pneumothorax.|pleural effusion, "
         "pneumothorax",
     )),
@@ -406,6 +410,7 @@ ORGANS: dict[str, Organ] = {o.key: o for o in (
         "No acute osseous abnormality.|fracture",
         "The osseous structures are intact.|",
         "No acute fracture.|fracture",
+        "+No fracture is identified.|fracture",
         "~Visualized bones show no acute abnormality.|fracture",
     )),
     _O("devices", ("Lines and tubes", "Support devices"), (

@@ -31,6 +31,18 @@ FRAMES: dict[str, tuple[str, ...]] = {
 HELD_OUT_FAMILIES = frozenset({"demonstrate", "loc_first"})
 TRAIN_FAMILIES = tuple(f for f in FRAMES if f not in HELD_OUT_FAMILIES)
 
+# Train-split-only variety (never drawn for val/test, so those splits stay as they were): more
+# frames, discourse openers and image references around a finding, so the model learns that the
+# words around a finding carry no meaning and a held-out frame is less foreign to it.
+TRAIN_ONLY_FRAMES: dict[str, tuple[str, ...]] = {
+    "appreciated": ("{A}{np} {be} appreciated.", "{A}{np} {be} visualized."),
+    "evidence": ("There {be} evidence of {a}{np}.", "Findings include {a}{np}."),
+}
+OPENERS = ("Additionally, ", "Also, ", "Of note, ")
+TRAIN_ONLY_FRAME_RATE = 0.3
+OPENER_RATE = 0.12
+IMAGE_REF_RATE = 0.12
+
 # change wording: (train variants, held-out variants); "{prior}" = prior size text
 CHANGE_PREFIX = {
     "new": ("new",),
@@ -78,6 +90,12 @@ class Chooser:
     def __init__(self, rng: random.Random, split: str) -> None:
         self.rng = rng
         self.test = split == "test"
+        self.train = split == "train"
+
+    def train_only(self, rate: float) -> bool:
+        """True at ``rate`` on the train split; never on val/test (and no draw there, so their
+        cases do not change when train-only variety is added)."""
+        return self.train and self.rng.random() < rate
 
     def pick(self, train: tuple[str, ...], held: tuple[str, ...] = ()) -> str:
         if self.test and held and self.rng.random() < 0.5:
@@ -104,6 +122,10 @@ def article(word: str) -> str:
 
 def cap(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
+
+
+def uncap(text: str) -> str:
+    return text[:1].lower() + text[1:] if text else text
 
 
 def join(*parts: str) -> str:
@@ -198,14 +220,31 @@ def findings_sentences(spec: Finding, fact: dict[str, Any], ch: Chooser) -> list
         families = tuple(f for f in families if f != "seen")
 
     family = ch.family(families)
-    frame = rng.choice(FRAMES[family])
+    frames = FRAMES[family]
+    if family in TRAIN_FAMILIES and ch.train_only(TRAIN_ONLY_FRAME_RATE):
+        extra = ("evidence",) if suffix else tuple(TRAIN_ONLY_FRAMES)
+        frames = TRAIN_ONLY_FRAMES[rng.choice(extra)]
+    frame = rng.choice(frames)
     if family == "loc_first":
         np_frame = join(hedge, prefix, bare or "") + suffix
         art = "" if plural or spec.article != "a" else article(np_frame)
         return [frame.format(loc=loc_noun, be="are" if plural else "is", a=art, np=np_frame)]
     art = "" if plural or spec.article != "a" else article(np)
     sentence = frame.format(a=art, A=cap(art), np=np, NP=cap(np), be="are" if plural else "is")
-    return [cap(sentence)]
+    return [_train_only_surroundings(cap(sentence), ch)]
+
+
+def _train_only_surroundings(sentence: str, ch: Chooser) -> str:
+    """Train split only: sometimes a discourse opener ("Of note, ...") or an image reference
+    ("... (series 4, image 52).") around the sentence; neither changes the impression."""
+    if ch.train_only(OPENER_RATE):
+        first = sentence.split(" ", 1)[0]
+        keep_case = first[1:2].isupper() or first[:1].isdigit()
+        sentence = ch.rng.choice(OPENERS) + (sentence if keep_case else uncap(sentence))
+    if ch.train_only(IMAGE_REF_RATE) and sentence.endswith("."):
+        series, image = ch.rng.randint(2, 9), ch.rng.randint(10, 180)
+        sentence = f"{sentence[:-1]} (series {series}, image {image})."
+    return sentence
 
 
 def _split_bilateral(spec: Finding, fact: dict[str, Any], ch: Chooser) -> list[str]:

@@ -30,6 +30,7 @@ DEFAULT_REPOSITORY = Path("model_repository")
 FALLBACK_REPOSITORY = Path("build/eval_repository")
 PRECISIONS = ["fp32", "int8"]
 OPTIONS = {"max_new_tokens": None}  # what `impressions export` records without --max-new-tokens
+MAX_INPUT_TOKENS = 384  # max_input_tokens of model_repository/preprocess/config.pbtxt
 CARD_START, CARD_END = "<!-- eval:start -->", "<!-- eval:end -->"
 
 _MEAS_RE = re.compile(r"\b\d+(?:\.\d+)?(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)\b", re.I)
@@ -224,69 +225,104 @@ def format_table(rows: list[Scores]) -> str:
 
 
 # --------------------------------------------------------------------------- systems
-def model_sources(findings: list[str], tokenizer: Any) -> tuple[list[str], list[list[str] | None]]:
-    """What the served pipeline feeds the model (`model_text`, as preprocess does): each source,
-    and its measurements for `unmask` (None when the tokenizer has no placeholders)."""
-    from python_models.measurement_placeholders import model_text, tokenizer_uses_placeholders
+class _DefaultStyle:
+    """Eval scores the impression before any radiologist's style (a style may not change facts)."""
 
-    uses = tokenizer_uses_placeholders(tokenizer)
-    pairs = [model_text(text, uses) for text in findings]
-    return [text for text, _ in pairs], [values for _, values in pairs]
+    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
+        return impression, []
+
+
+def prepare_cases(cases: list[dict[str, Any]], tokenizer: Any) -> list[Any]:
+    """What the served preprocess makes of each case (input ids and the CONTEXT postprocess
+    reads), for a client that sends the report without its impression plus exam, sex and age."""
+    from export.corpus import render_report
+    from python_models.preprocess import PreparedReport, Preprocessor, RawReport
+
+    raws = [
+        RawReport(
+            render_report(case, impression=False),
+            exam=case["exam"],
+            patient_sex=case["patient"]["sex"],
+            patient_age=str(case["patient"]["age"]),
+        )
+        for case in cases
+    ]
+    prepared = Preprocessor(tokenizer, max_input_tokens=MAX_INPUT_TOKENS).prepare(raws)
+    bad = [
+        c["id"] for c, p in zip(cases, prepared, strict=True) if not isinstance(p, PreparedReport)
+    ]
+    if bad:
+        raise ValueError(f"preprocess rejected {len(bad)} case(s), first {bad[0]}")
+    return prepared
 
 
 def _generate_batched(
-    sources: list[str],
+    prepared: list[Any],
     tokenizer: Any,
-    gen: Callable[[Any, Any], list[list[int]]],
+    gen: Callable[[Any, Any], list[list[list[int]]]],
     batch_size: int,
-    slot_values: list[list[str] | None] | None = None,
 ) -> list[str]:
-    """Tokenize, generate in length-sorted batches, decode (and put measured values back, as
-    postprocess does); returns outputs in input order."""
+    """Generate candidates in length-sorted batches and finish them exactly as the served
+    postprocess does (placeholders written back, the safest candidate kept; default style).
+    Returns impressions in input order."""
     import numpy as np
 
-    from python_models.measurement_placeholders import unmask
+    from python_models.candidates import join_candidates
+    from python_models.postprocess import Postprocessor
+    from python_models.safety import run_checks_for_context
 
-    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
-    outputs: list[str] = [""] * len(sources)
+    post = Postprocessor(tokenizer, _DefaultStyle(), run_checks_for_context)
+    pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
+    order = sorted(range(len(prepared)), key=lambda i: len(prepared[i].input_ids))
+    outputs: list[str] = [""] * len(prepared)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        enc = tokenizer(
-            [sources[i] for i in idx],
-            padding=True,
-            truncation=True,
-            max_length=384,
-            return_tensors="np",
+        width = max(len(prepared[i].input_ids) for i in idx)
+        ids = np.full((len(idx), width), pad, dtype=np.int64)
+        mask = np.zeros((len(idx), width), dtype=np.int64)
+        for row, i in enumerate(idx):
+            tokens = prepared[i].input_ids
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
+        candidates = gen(ids, mask)
+        finished = post.finish(
+            [
+                (join_candidates(rows, eos), prepared[i].context)
+                for i, rows in zip(idx, candidates, strict=True)
+            ]
         )
-        ids = gen(enc["input_ids"].astype(np.int64), enc["attention_mask"].astype(np.int64))
-        texts = tokenizer.batch_decode(ids, skip_special_tokens=True)
-        for i, text in zip(idx, texts, strict=True):
-            text = " ".join(text.split())
-            values = slot_values[i] if slot_values is not None else None
-            outputs[i] = unmask(text, values)[0] if values is not None else text
+        for i, done in zip(idx, finished, strict=True):
+            outputs[i] = done.impression
     return outputs
 
 
-def torch_generator(checkpoint: Path, threads: int, max_new_tokens: int, num_beams: int = 1):
+def torch_generator(
+    checkpoint: Path, threads: int, max_new_tokens: int, decoding: Decoding
+) -> Callable[[Any, Any], list[list[list[int]]]]:
     """HF `generate` on the saved checkpoint (the reference the engines must match), with the
-    decoding settings the engines use."""
+    decoding settings the engines use; the n best beams per row."""
     import torch
     from transformers import T5ForConditionalGeneration
 
+    from python_models.engines import strip_generated
+
     torch.set_num_threads(threads)
     model = T5ForConditionalGeneration.from_pretrained(str(checkpoint)).eval()
+    k = decoding.num_candidates
 
-    def gen(input_ids, attention_mask) -> list[list[int]]:
+    def gen(input_ids, attention_mask) -> list[list[list[int]]]:  # noqa: ANN001
         with torch.no_grad():
             out = model.generate(
                 input_ids=torch.from_numpy(input_ids),
                 attention_mask=torch.from_numpy(attention_mask),
                 max_new_tokens=max_new_tokens,
-                num_beams=num_beams,
-                early_stopping=num_beams > 1,
+                num_beams=decoding.num_beams,
+                num_return_sequences=k,
+                early_stopping=decoding.num_beams > 1,
                 do_sample=False,
             )
-        return out[:, 1:].tolist()
+        rows = strip_generated(out[:, 1:].tolist(), model.generation_config.eos_token_id)
+        return [rows[i : i + k] for i in range(0, len(rows), k)]
 
     return gen
 
@@ -312,15 +348,35 @@ def find_bundle(
     return bundle, f"exported to {bundle}"
 
 
-def served_num_beams(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pbtxt") -> int:
+@dataclass(frozen=True)
+class Decoding:
+    """How the generator decodes: beams, and how many of them postprocess chooses among."""
+
+    num_beams: int = 1
+    num_candidates: int = 1
+
+    def describe(self) -> str:
+        if self.num_beams == 1:
+            return "greedy decoding"
+        text = f"beam search ({self.num_beams} beams)"
+        if self.num_candidates > 1:
+            text += f", safest of {self.num_candidates} candidates"
+        return text
+
+
+def served_decoding(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pbtxt") -> Decoding:
     """The decoding the server uses, so `make eval` scores what `make serve` answers (the config
     is read with Triton's own protobuf schema)."""
     from google.protobuf import text_format
     from tritonclient.grpc import model_config_pb2
 
     parsed = text_format.Parse(config.read_text(), model_config_pb2.ModelConfig())
-    raw = parsed.parameters["num_beams"].string_value if "num_beams" in parsed.parameters else ""
-    return int(raw) if raw.strip() else 1
+
+    def read(key: str) -> int:
+        raw = parsed.parameters[key].string_value if key in parsed.parameters else ""
+        return int(raw) if raw.strip() else 1
+
+    return Decoding(read("num_beams"), read("num_candidates"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -354,6 +410,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="1 = greedy; default: the num_beams of model_repository/generator/config.pbtxt",
     )
+    p.add_argument(
+        "--num-candidates",
+        type=int,
+        default=None,
+        help="beams postprocess chooses among (<= num-beams); default: the served config's",
+    )
     p.add_argument("--json-out", type=Path, help="write the scores as JSON")
     p.add_argument(
         "--model-card", type=Path, help="replace the table between eval markers in this README"
@@ -363,13 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    from export.train import plain_source_text
     from python_models.tokenizer_loader import load_tokenizer
 
     cases = generate_cases(args.n, seed=args.seed, split=args.split)
-    num_beams = args.num_beams or served_num_beams()
+    decoding = _decoding(args)
     tokenizer = load_tokenizer(args.checkpoint)
-    sources, slot_values = model_sources([plain_source_text(c) for c in cases], tokenizer)
+    prepared = prepare_cases(cases, tokenizer)
     rows: list[Scores] = []
 
     t0 = time.perf_counter()
@@ -380,15 +441,15 @@ def main(argv: list[str]) -> int:
     outputs: dict[str, list[str]] = {}
     if "torch" in engines:
         t0 = time.perf_counter()
-        gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens, num_beams)
-        outputs["torch"] = _generate_batched(sources, tokenizer, gen, args.batch_size, slot_values)
+        gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens, decoding)
+        outputs["torch"] = _generate_batched(prepared, tokenizer, gen, args.batch_size)
         rows.append(score("model (torch)", cases, outputs["torch"], time.perf_counter() - t0))
     onnx = [e for e in engines if e.startswith("onnx-")]
     if onnx:
         bundle, note = find_bundle(args.checkpoint, args.repository, not args.no_export)
         print(f"onnx: {note}", file=sys.stderr)
         if bundle is None:
-            print("onnx rows skipped: evaluate with torch greedy only", file=sys.stderr)
+            print("onnx rows skipped: evaluate with torch only", file=sys.stderr)
         else:
             from python_models.engines import load_engine
 
@@ -399,16 +460,15 @@ def main(argv: list[str]) -> int:
                     bundle,
                     precision=precision,
                     num_threads=args.threads,
-                    num_beams=num_beams,
+                    num_beams=decoding.num_beams,
+                    num_candidates=decoding.num_candidates,
                 )
                 t0 = time.perf_counter()
 
                 def gen(ids, mask, engine=engine):  # noqa: ANN001
-                    return engine.generate(ids, mask, args.max_new_tokens)
+                    return engine.generate_candidates(ids, mask, args.max_new_tokens)
 
-                outputs[name] = _generate_batched(
-                    sources, tokenizer, gen, args.batch_size, slot_values
-                )
+                outputs[name] = _generate_batched(prepared, tokenizer, gen, args.batch_size)
                 rows.append(
                     score(
                         f"model (ORT {precision})", cases, outputs[name], time.perf_counter() - t0
@@ -430,7 +490,7 @@ def main(argv: list[str]) -> int:
         extra.append(f"ORT fp32 vs torch: identical outputs {same}/{len(cases)}")
     header = (
         f"{args.split} split, seed {args.seed}, {len(cases)} cases, "
-        f"{'greedy decoding' if num_beams == 1 else f'beam search ({num_beams} beams)'}, "
+        f"{decoding.describe()}, "
         f"{args.threads} threads"
     )
     text = "\n".join([header, "", table] + ([""] + extra if extra else []))
@@ -446,6 +506,16 @@ def main(argv: list[str]) -> int:
     if args.model_card:
         write_card_table(args.model_card, text)
     return 0
+
+
+def _decoding(args: argparse.Namespace) -> Decoding:
+    """The served decoding, with any of it overridden on the command line."""
+    served = served_decoding()
+    beams = args.num_beams or served.num_beams
+    candidates = args.num_candidates or min(served.num_candidates, beams)
+    if not 1 <= candidates <= beams:
+        raise SystemExit(f"--num-candidates must be in [1, {beams}] (the beams), got {candidates}")
+    return Decoding(beams, candidates)
 
 
 def write_card_table(card: Path, text: str) -> None:

@@ -1,9 +1,11 @@
 """Generated ids -> styled impression + warnings, one batch at a time.
 
 The whole batch is detokenized in one `batch_decode` call; measurement placeholders (``<nK>``)
-are replaced with the values preprocess took out of the findings. Styling and safety checks then run
-per item, each guarded: a failure in either degrades that one answer (default style, or a
-blocking CHECK_ERROR warning that asks for a manual review) instead of failing the batch.
+are replaced with the values preprocess took out of the findings. When the generator sent several
+candidates per report (`python_models.candidates`), the one the safety checks object to least is
+kept. Styling and safety checks then run per item, each guarded: a failure in either degrades
+that one answer (default style, or a blocking CHECK_ERROR warning that asks for a manual review)
+instead of failing the batch.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from python_models.candidates import choose_candidate, split_candidates
 from python_models.exams import modality_of
 from python_models.measurement_placeholders import unmask
 from python_models.pipeline_warnings import Warning_, warning
@@ -24,6 +27,9 @@ ChecksFn = Callable[[str, str, dict[str, Any]], list[Warning_]]
 
 
 class Decoder(Protocol):
+    """A transformers tokenizer's decoding side (eos_token_id, when it has one, separates
+    candidates)."""
+
     def batch_decode(self, sequences: Sequence[Sequence[int]], **kwargs: Any) -> list[str]: ...
 
 
@@ -37,6 +43,7 @@ class Styler(Protocol):
 class Finished:
     impression: str
     warnings: list[Warning_]
+    candidate: int = 0  # which of the generator's candidates was kept (0 = the model's best)
 
 
 _CONTEXT_TEXT_KEYS = ("radiologist_id", "exam", "patient_sex", "findings", "comparison")
@@ -115,24 +122,55 @@ class Postprocessor:
                 )
             ]
 
+    def _unmask(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
+        """Decoded text with the dictated measurements written back (and a blocking warning
+        for a placeholder no measurement matches)."""
+        text = " ".join(text.split())
+        values = context.get("measurement_values")
+        if values is None:
+            return text, []
+        text, unresolved = unmask(text, values)
+        if not unresolved:
+            return text, []
+        return text, [
+            warning(
+                "MEASUREMENT_UNRESOLVED",
+                "block",
+                f"{unresolved} measurement(s) in the impression could not be matched "
+                "to the findings and are shown as [?]; review manually",
+            )
+        ]
+
+    def _split(self, ids: Sequence[int]) -> list[Sequence[int]]:
+        eos = getattr(self.tokenizer, "eos_token_id", None)
+        pad = getattr(self.tokenizer, "pad_token_id", None)
+        if eos is None:
+            return [ids]
+        return split_candidates(ids, eos, pad if pad is not None else -1)
+
+    def _candidate_warnings(
+        self, candidate: tuple[str, list[Warning_]], context: dict[str, Any]
+    ) -> list[Warning_]:
+        text, unmask_warnings = candidate
+        if not text:
+            return [warning("EMPTY_IMPRESSION", "block", "no impression")]
+        return unmask_warnings + self._check(text, context)
+
     def finish(self, batch: list[tuple[Sequence[int], dict[str, Any]]]) -> list[Finished]:
-        texts = self.tokenizer.batch_decode([ids for ids, _ in batch], skip_special_tokens=True)
+        pieces = [self._split(ids) for ids, _ in batch]
+        texts = iter(
+            self.tokenizer.batch_decode(
+                [c for candidates in pieces for c in candidates], skip_special_tokens=True
+            )
+        )
         results: list[Finished] = []
-        for text, (_, context) in zip(texts, batch, strict=True):
-            warnings = list(context.get("warnings") or [])
-            text = " ".join(text.split())
-            values = context.get("measurement_values")
-            if values is not None:
-                text, unresolved = unmask(text, values)
-                if unresolved:
-                    warnings.append(
-                        warning(
-                            "MEASUREMENT_UNRESOLVED",
-                            "block",
-                            f"{unresolved} measurement(s) in the impression could not be matched "
-                            "to the findings and are shown as [?]; review manually",
-                        )
-                    )
+        for candidates, (_, context) in zip(pieces, batch, strict=True):
+            decoded = [self._unmask(next(texts), context) for _ in candidates]
+            best = choose_candidate(
+                decoded, lambda candidate, ctx=context: self._candidate_warnings(candidate, ctx)
+            )
+            text, unmask_warnings = decoded[best]
+            warnings = list(context.get("warnings") or []) + unmask_warnings
             if not text:
                 warnings.append(
                     warning(
@@ -141,10 +179,10 @@ class Postprocessor:
                         "the model produced no impression; dictate manually",
                     )
                 )
-                results.append(Finished("", warnings))
+                results.append(Finished("", warnings, best))
                 continue
             styled, style_warnings = self._style(text, context)
             warnings += style_warnings
             warnings += self._check(styled, context)
-            results.append(Finished(styled, warnings))
+            results.append(Finished(styled, warnings, best))
         return results

@@ -102,37 +102,85 @@ def test_model_card_table_is_replaced(tmp_path) -> None:
 
 
 def test_eval_feeds_the_model_what_preprocess_would() -> None:
-    from export.evaluate import _generate_batched, model_sources
+    from export.corpus import generate_cases
+    from export.evaluate import prepare_cases
     from export.tiny_model import build_tokenizer
     from export.tokenizer_train import add_placeholder_tokens
+    from export.train import source_text
+    from python_models.measurement_placeholders import mask_measurements
 
-    findings = ["Right lower lobe nodule 7 mm. Cyst 2.1 x 1.4 cm.", "No pneumothorax."]
-    plain = build_tokenizer()
-    assert model_sources(findings, plain) == (findings, [None, None])
+    cases = generate_cases(6, seed=3, split="test")
     slots = build_tokenizer()
     add_placeholder_tokens(slots)
-    sources, values = model_sources(findings, slots)
-    assert sources[0] == "Right lower lobe nodule <n0>. Cyst <n1>."
-    assert values == [["7 mm", "2.1 x 1.4 cm"], []]
+    prepared = prepare_cases(cases, slots)
+    for case, done in zip(cases, prepared, strict=True):
+        assert done.input_ids == slots(source_text(case))["input_ids"]
+        assert done.context["exam"] == case["exam"]
+        assert done.context["patient_sex"][0].upper() == case["patient"]["sex"]
+        assert done.context["patient_age"] == case["patient"]["age"]
+        assert done.context["findings"].strip() == case["findings_text"].strip()
+        assert case["impression"] not in done.context["findings"]
+        values = mask_measurements(done.context["findings"])[1]
+        assert done.context["measurement_values"] == values
 
-    def echo(ids, mask):  # noqa: ANN001, ANN202 - "generates" its input, for the unmask path
-        return [[int(i) for i in row if i > 1] for row in ids]
 
-    assert _generate_batched(sources, slots, echo, 2, values) == findings
+def _echo_candidates(first: list[int] | None):  # noqa: ANN202
+    """A fake engine: per row, ``first`` (when given) and then the input itself."""
+
+    def gen(ids, mask):  # noqa: ANN001, ANN202
+        rows = []
+        for row in ids:
+            echo = [int(i) for i in row if i > 1]
+            rows.append([first, echo] if first else [echo])
+        return rows
+
+    return gen
+
+
+def test_eval_finishes_candidates_as_postprocess_does() -> None:
+    """Placeholders are written back and, given candidates, the one the safety checks object
+    to least is kept (here: the echo of the findings, over a first candidate the checks flag)."""
+    from export.evaluate import _generate_batched
+    from export.tiny_model import build_tokenizer
+    from export.tokenizer_train import add_placeholder_tokens
+    from python_models.preprocess import PreparedReport
+
+    slots = build_tokenizer()
+    add_placeholder_tokens(slots)
+    findings = "Right lower lobe nodule <n0>. No pneumothorax."
+    context = {
+        "findings": "Right lower lobe nodule 7 mm. No pneumothorax.",
+        "measurement_values": ["7 mm"],
+        "warnings": [],
+    }
+    prepared = [PreparedReport(slots(findings)["input_ids"], dict(context))]
+    echoed = _generate_batched(prepared, slots, _echo_candidates(None), 2)
+    assert echoed == ["Right lower lobe nodule 7 mm. No pneumothorax."]
+    flipped = slots("Left lower lobe nodule <n0>.", add_special_tokens=False)["input_ids"]
+    assert _generate_batched(prepared, slots, _echo_candidates(flipped), 2) == echoed
+    safe_second = slots("Pneumothorax.", add_special_tokens=False)["input_ids"]
+    assert _generate_batched(prepared, slots, _echo_candidates(safe_second), 2) == echoed
 
 
 def test_eval_decodes_as_the_server_is_configured(tmp_path) -> None:
     from pathlib import Path
 
-    from export.evaluate import served_num_beams
+    from export.evaluate import Decoding, served_decoding
 
     config = Path(__file__).resolve().parent.parent / "model_repository/generator/config.pbtxt"
-    assert served_num_beams(config) == 1
-    beams = tmp_path / "config.pbtxt"
-    beams.write_text(
-        config.read_text().replace(
-            'key: "num_beams"       value: { string_value: "1" }',
-            'key: "num_beams"       value: { string_value: "4" }',
+    served = served_decoding(config)
+    text = config.read_text()
+    assert f'key: "num_beams"       value: {{ string_value: "{served.num_beams}" }}' in text
+    other = tmp_path / "config.pbtxt"
+    other.write_text(
+        text.replace(
+            f'key: "num_beams"       value: {{ string_value: "{served.num_beams}" }}',
+            'key: "num_beams"       value: { string_value: "6" }',
+        ).replace(
+            f'key: "num_candidates"  value: {{ string_value: "{served.num_candidates}" }}',
+            'key: "num_candidates"  value: { string_value: "3" }',
         )
     )
-    assert served_num_beams(beams) == 4
+    assert served_decoding(other) == Decoding(6, 3)
+    assert Decoding(1, 1).describe() == "greedy decoding"
+    assert "3 candidates" in Decoding(6, 3).describe()

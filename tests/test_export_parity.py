@@ -123,6 +123,21 @@ def test_beam_search_matches_between_engines_and_differs_from_greedy(bundle: Pat
         load_engine("onnxruntime", bundle, num_beams=0)
 
 
+def test_candidates_match_between_engines_and_start_with_the_best(bundle: Path, batch) -> None:
+    """num_candidates returns the n best beams of the same search, best first, in both
+    engines; the first is what `generate` returns."""
+    ids, mask = batch
+    onnx = load_engine("onnxruntime", bundle, num_threads=1, num_beams=3, num_candidates=3)
+    candidates = onnx.generate_candidates(ids, mask, MAX_NEW)
+    assert [len(rows) for rows in candidates] == [3] * len(ids)
+    assert [rows[0] for rows in candidates] == onnx.generate(ids, mask, MAX_NEW)
+    assert any(len({tuple(r) for r in rows}) > 1 for rows in candidates)
+    torch_engine = load_engine("torch", bundle, num_threads=1, num_beams=3, num_candidates=3)
+    assert torch_engine.generate_candidates(ids, mask, MAX_NEW) == candidates
+    with pytest.raises(ValueError, match="num_candidates"):
+        load_engine("onnxruntime", bundle, num_beams=2, num_candidates=3)
+
+
 def test_int8_runs_and_returns_valid_ids(bundle: Path, batch) -> None:
     ids, mask = batch
     settings = json.loads((bundle / "generation_config.json").read_text())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -113,3 +114,34 @@ def test_postprocess_rejects_bad_requests_alone(triton_server: Any) -> None:
     for result, message in zip(results[1:5], expected, strict=True):
         assert isinstance(result, InferenceServerException), result
         assert message in str(result)
+
+
+def test_generator_sends_the_configured_number_of_candidates(triton_server: Any) -> None:
+    """With num_candidates > 1 one OUTPUT_IDS row holds that many beams, eos-separated, which
+    postprocess splits again (python_models.candidates)."""
+    from export.evaluate import served_decoding
+    from python_models.candidates import split_candidates
+    from python_models.preprocess import PreparedReport, Preprocessor, RawReport
+    from python_models.tokenizer_loader import load_tokenizer
+
+    root = Path(__file__).resolve().parent.parent
+    tokenizer = load_tokenizer(root / "model_repository/preprocess/1/tokenizer")
+    report = RawReport(b"FINDINGS: Small left pleural effusion. No pneumothorax.")
+    (prepared,) = Preprocessor(tokenizer).prepare([report])
+    assert isinstance(prepared, PreparedReport)
+    ids = _ids([prepared.input_ids])
+    (result,) = _send_together(
+        triton_server,
+        "generator",
+        [
+            [
+                _tensor("INPUT_IDS", ids, "INT64"),
+                _tensor("ATTENTION_MASK", np.ones_like(ids), "INT64"),
+            ]
+        ],
+    )
+    (row,) = result.as_numpy("OUTPUT_IDS").tolist()
+    candidates = split_candidates(row, tokenizer.eos_token_id, tokenizer.pad_token_id)
+    expected = served_decoding(root / "model_repository/generator/config.pbtxt").num_candidates
+    assert expected > 1, "the served config sends one candidate: this test needs several"
+    assert len(candidates) == expected and all(candidates)

@@ -42,9 +42,11 @@ def load_engine(
     device: str = "cpu",
     num_threads: int | None = None,
     num_beams: int = 1,
+    num_candidates: int = 1,
 ) -> Engine:
     """Build the named engine on the generator bundle (model_repository/generator/1).
-    ``num_beams`` 1 is greedy decoding; more is beam search (slower, usually more faithful)."""
+    ``num_beams`` 1 is greedy decoding; more is beam search (slower, usually more faithful).
+    ``num_candidates`` (1..num_beams): how many of the best beams `generate_candidates` returns."""
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; valid engines: {', '.join(ENGINES)}")
     if precision not in PRECISIONS:
@@ -55,6 +57,10 @@ def load_engine(
         raise ValueError(f"num_threads must be >= 1, got {num_threads}")
     if not 1 <= num_beams <= MAX_BEAMS:
         raise ValueError(f"num_beams must be in [1, {MAX_BEAMS}], got {num_beams}")
+    if not 1 <= num_candidates <= num_beams:
+        raise ValueError(
+            f"num_candidates must be in [1, num_beams={num_beams}], got {num_candidates}"
+        )
     module_name, class_name = ENGINES[name]
     engine_cls = getattr(importlib.import_module(module_name), class_name)
     return engine_cls(
@@ -63,4 +69,5 @@ def load_engine(
         device=device,
         num_threads=num_threads,
         num_beams=num_beams,
+        num_candidates=num_candidates,
     )

@@ -24,7 +24,7 @@ class EngineError(RuntimeError):
 
 class Engine(Protocol):
     """Seq2seq generation (greedy, or beam search when built with num_beams > 1) over a
-    padded batch."""
+    padded batch; with num_candidates > 1 the n best beams of each row."""
 
     name: str
     settings: GenerationSettings
@@ -42,6 +42,16 @@ class Engine(Protocol):
         min_new_tokens suppresses eos until that many tokens exist (benchmarks use it to
         generate a fixed number of tokens).
         """
+        ...
+
+    def generate_candidates(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        max_new_tokens: int | None = None,
+    ) -> list[list[list[int]]]:
+        """Per row, the engine's ``num_candidates`` best sequences, best first (token lists
+        as in `generate`; `generate` returns the first of them)."""
         ...
 
 

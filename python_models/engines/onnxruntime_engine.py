@@ -45,6 +45,7 @@ class OnnxRuntimeEngine:
         device: str = "cpu",
         num_threads: int | None = None,
         num_beams: int = 1,
+        num_candidates: int = 1,
     ) -> None:
         import onnxruntime as ort
 
@@ -65,7 +66,7 @@ class OnnxRuntimeEngine:
         self.precision = precision
         self._fixed = {
             "num_beams": np.array([num_beams], np.int32),
-            "num_return_sequences": np.array([1], np.int32),
+            "num_return_sequences": np.array([num_candidates], np.int32),
             "length_penalty": np.array([1.0], np.float32),
             "repetition_penalty": np.array([1.0], np.float32),
         }
@@ -79,6 +80,27 @@ class OnnxRuntimeEngine:
         min_new_tokens: int = 0,
     ) -> list[list[int]]:
         """Decode a padded batch; see base.Engine.generate."""
+        return [
+            rows[0]
+            for rows in self._decode(input_ids, attention_mask, max_new_tokens, min_new_tokens)
+        ]
+
+    def generate_candidates(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        max_new_tokens: int | None = None,
+    ) -> list[list[list[int]]]:
+        """The n best beams per row; see base.Engine.generate_candidates."""
+        return self._decode(input_ids, attention_mask, max_new_tokens, 0)
+
+    def _decode(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        max_new_tokens: int | None,
+        min_new_tokens: int,
+    ) -> list[list[list[int]]]:
         input_ids = np.asarray(input_ids)
         attention_mask = np.asarray(attention_mask)
         check_batch(input_ids, attention_mask)
@@ -96,5 +118,6 @@ class OnnxRuntimeEngine:
             "min_length": np.array([min_new + 1 if min_new else 0], np.int32),
             **self._fixed,
         }
-        (sequences,) = self.session.run(None, feeds)
-        return strip_generated(sequences[:, 0, 1:].tolist(), self.settings.eos_token_id)
+        (sequences,) = self.session.run(None, feeds)  # [batch, num_candidates, length]
+        eos = self.settings.eos_token_id
+        return [strip_generated(row[:, 1:].tolist(), eos) for row in sequences]

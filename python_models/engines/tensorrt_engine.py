@@ -33,6 +33,7 @@ class TensorRTEngine:
         device: str = "gpu",
         num_threads: int | None = None,
         num_beams: int = 1,
+        num_candidates: int = 1,
     ) -> None:
         try:
             import tensorrt  # noqa: F401
@@ -51,4 +52,12 @@ class TensorRTEngine:
         *,
         min_new_tokens: int = 0,
     ) -> list[list[int]]:
+        raise EngineError(NOT_INSTALLED)
+
+    def generate_candidates(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        max_new_tokens: int | None = None,
+    ) -> list[list[list[int]]]:
         raise EngineError(NOT_INSTALLED)

@@ -32,6 +32,7 @@ class TorchEngine:
         device: str = "cpu",
         num_threads: int | None = None,
         num_beams: int = 1,
+        num_candidates: int = 1,
     ) -> None:
         import torch
         from transformers import AutoModelForSeq2SeqLM
@@ -50,6 +51,7 @@ class TorchEngine:
         self.model = AutoModelForSeq2SeqLM.from_pretrained(hf_dir).eval().to(self.device)
         self._torch = torch
         self.num_beams = num_beams
+        self.num_candidates = num_candidates
 
     def generate(
         self,
@@ -60,12 +62,34 @@ class TorchEngine:
         min_new_tokens: int = 0,
     ) -> list[list[int]]:
         """Decode a padded batch; see base.Engine.generate."""
+        return [
+            rows[0]
+            for rows in self._decode(input_ids, attention_mask, max_new_tokens, min_new_tokens)
+        ]
+
+    def generate_candidates(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        max_new_tokens: int | None = None,
+    ) -> list[list[list[int]]]:
+        """The n best beams per row; see base.Engine.generate_candidates."""
+        return self._decode(input_ids, attention_mask, max_new_tokens, 0)
+
+    def _decode(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        max_new_tokens: int | None,
+        min_new_tokens: int,
+    ) -> list[list[list[int]]]:
         torch = self._torch
         input_ids = np.asarray(input_ids)
         attention_mask = np.asarray(attention_mask)
         check_batch(input_ids, attention_mask)
         new_tokens = resolve_max_new_tokens(max_new_tokens, self.settings)
         s = self.settings
+        k = self.num_candidates
         with torch.inference_mode():
             out = self.model.generate(
                 input_ids=torch.as_tensor(input_ids, dtype=torch.long, device=self.device),
@@ -75,6 +99,7 @@ class TorchEngine:
                 max_new_tokens=new_tokens,
                 min_new_tokens=min(max(int(min_new_tokens), 0), new_tokens),
                 num_beams=self.num_beams,
+                num_return_sequences=k,
                 early_stopping=self.num_beams > 1,
                 length_penalty=1.0,
                 do_sample=False,
@@ -82,4 +107,5 @@ class TorchEngine:
                 eos_token_id=s.eos_token_id,
                 pad_token_id=s.pad_token_id,
             )
-        return strip_generated(out[:, 1:].cpu().tolist(), s.eos_token_id)
+        rows = strip_generated(out[:, 1:].cpu().tolist(), s.eos_token_id)
+        return [rows[i : i + k] for i in range(0, len(rows), k)]

@@ -9,9 +9,10 @@ character offsets that let a client highlight the words itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from python_models import exams
 from python_models.safety import lexicons as lx
@@ -397,3 +398,20 @@ def run_checks(findings: str, impression: str, context: CheckContext | None = No
             )
     warnings.sort(key=lambda w: w["severity"] != BLOCK)
     return warnings
+
+
+def run_checks_for_context(
+    findings: str, impression: str, context: Mapping[str, Any]
+) -> list[dict]:
+    """`run_checks` with the CheckContext read from the pipeline CONTEXT (what preprocess sends
+    postprocess): the one place both the server and `impressions eval` build it."""
+    return run_checks(
+        findings,
+        impression,
+        CheckContext(
+            exam=context.get("exam"),
+            patient_sex=context.get("patient_sex"),
+            patient_age=context.get("patient_age"),
+            comparison=context.get("comparison"),
+        ),
+    )

@@ -19,6 +19,7 @@ try:
 except ImportError:  # not pip-installed: fall back to the checkout that holds this repository
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
+from python_models.candidates import join_candidates
 from python_models.engines import ENGINES, MAX_BEAMS, PRECISIONS, load_engine
 from python_models.engines.batching import RequestRows, check_request, merge, split
 from python_models.model_config import parameter, version_path
@@ -44,6 +45,9 @@ class TritonPythonModel:
         max_new_tokens = parameter(config, "max_new_tokens", int, 0, minimum=0)
         num_threads = parameter(config, "num_threads", int, 0, minimum=0)
         num_beams = parameter(config, "num_beams", int, 1, choices=range(1, MAX_BEAMS + 1))
+        self.num_candidates = parameter(
+            config, "num_candidates", int, 1, choices=range(1, num_beams + 1)
+        )
         self.max_input_tokens = parameter(config, "max_input_tokens", int, 512, minimum=8)
         device = "gpu" if args.get("model_instance_kind") == "GPU" else "cpu"
         started = time.perf_counter()
@@ -54,6 +58,7 @@ class TritonPythonModel:
             device=device,
             num_threads=num_threads or None,
             num_beams=num_beams,
+            num_candidates=self.num_candidates,
         )
         self.settings = self.engine.settings
         self.max_new_tokens = max_new_tokens or self.settings.max_new_tokens
@@ -64,9 +69,21 @@ class TritonPythonModel:
         self.logger.log_info(
             f"generator engine={engine_name} precision={precision} device={device} "
             f"max_new_tokens={self.max_new_tokens} num_beams={num_beams} "
+            f"num_candidates={self.num_candidates} "
             f"threads={num_threads or 'default'} "
             f"load_ms={(time.perf_counter() - started) * 1000:.0f}"
         )
+
+    def _generate(self, ids, mask) -> list[list[int]]:
+        """One id row per input row: the best sequence, or the n best joined by eos (see
+        python_models.candidates) when num_candidates > 1."""
+        if self.num_candidates == 1:
+            return self.engine.generate(ids, mask, self.max_new_tokens)
+        eos = self.settings.eos_token_id
+        return [
+            join_candidates(candidates, eos)
+            for candidates in self.engine.generate_candidates(ids, mask, self.max_new_tokens)
+        ]
 
     def execute(self, requests):
         started = time.perf_counter()
@@ -92,7 +109,7 @@ class TritonPythonModel:
             ids, mask = merge(good, self.settings.pad_token_id)
             rows, width = ids.shape
             try:
-                generated = self.engine.generate(ids, mask, self.max_new_tokens)
+                generated = self._generate(ids, mask)
                 outputs = split(generated, good, self.settings.pad_token_id, self.output_dtype)
             except Exception as exc:  # the engine failed for the whole batch: answer each
                 self.logger.log_error(f"generator engine error {type(exc).__name__}")

@@ -20,7 +20,7 @@ except ImportError:  # not pip-installed: fall back to the checkout that holds t
 from python_models.model_config import parameter, resolve_in_version
 from python_models.postprocess import Finished, Postprocessor, validate_context, validate_ids
 from python_models.request_fields import InvalidRequest
-from python_models.safety import CheckContext, run_checks
+from python_models.safety import run_checks_for_context
 from python_models.style import StyleService
 from python_models.tokenizer_loader import load_tokenizer
 from python_models.triton_io import (
@@ -37,19 +37,6 @@ def _input(request, name: str):
     return None if tensor is None else tensor.as_numpy()
 
 
-def _checks(findings: str, impression: str, context: dict) -> list[dict]:
-    return run_checks(
-        findings,
-        impression,
-        CheckContext(
-            exam=context.get("exam"),
-            patient_sex=context.get("patient_sex"),
-            patient_age=context.get("patient_age"),
-            comparison=context.get("comparison"),
-        ),
-    )
-
-
 class TritonPythonModel:
     def initialize(self, args: dict[str, str]) -> None:
         config = json.loads(args["model_config"])
@@ -59,7 +46,9 @@ class TritonPythonModel:
         store_url = parameter(config, "style_store_url", str, "") or None
         tokenizer = load_tokenizer(tokenizer_dir)
         self.vocab_size = len(tokenizer)
-        self.postprocessor = Postprocessor(tokenizer, StyleService(store_url), _checks)
+        self.postprocessor = Postprocessor(
+            tokenizer, StyleService(store_url), run_checks_for_context
+        )
         self.logger = pb_utils.Logger
 
     def _unpack(self, request) -> list[tuple[list[int], dict]] | InvalidRequest:
@@ -103,7 +92,7 @@ class TritonPythonModel:
     def execute(self, requests):
         started = time.perf_counter()
         results = self._finish([self._unpack(r) for r in requests])
-        responses, codes = [], []
+        responses, codes, later = [], [], 0
         for result in results:
             if isinstance(result, Exception):
                 code = (
@@ -120,6 +109,7 @@ class TritonPythonModel:
                 )
                 continue
             codes += [w["code"] for r in result for w in r.warnings]
+            later += sum(r.candidate > 0 for r in result)
             responses.append(
                 pb_utils.InferenceResponse(
                     output_tensors=[
@@ -133,6 +123,7 @@ class TritonPythonModel:
         known = sorted({c for c in codes if c.isupper() and len(c) <= 32})
         self.logger.log_verbose(
             f"postprocess requests={len(requests)} warning_codes={known} "
+            f"later_candidate_kept={later} "
             f"ms={(time.perf_counter() - started) * 1000:.1f}"
         )
         return responses
