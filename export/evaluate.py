@@ -261,10 +261,11 @@ def _generate_batched(
     tokenizer: Any,
     gen: Callable[[Any, Any], list[list[list[int]]]],
     batch_size: int,
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Generate candidates in length-sorted batches and finish them exactly as the served
     postprocess does (placeholders written back, the safest candidate kept; default style).
-    Returns impressions in input order."""
+    Returns, in input order, the kept impressions and the model's first candidates finished
+    alone (the same when there is one candidate), so one run shows what the choice adds."""
     import numpy as np
 
     from python_models.candidates import join_candidates
@@ -274,7 +275,8 @@ def _generate_batched(
     post = Postprocessor(tokenizer, _DefaultStyle(), run_checks_for_context)
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     order = sorted(range(len(prepared)), key=lambda i: len(prepared[i].input_ids))
-    outputs: list[str] = [""] * len(prepared)
+    kept: list[str] = [""] * len(prepared)
+    first: list[str] = [""] * len(prepared)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         width = max(len(prepared[i].input_ids) for i in idx)
@@ -285,15 +287,16 @@ def _generate_batched(
             ids[row, : len(tokens)] = tokens
             mask[row, : len(tokens)] = 1
         candidates = gen(ids, mask)
-        finished = post.finish(
-            [
-                (join_candidates(rows, eos), prepared[i].context)
-                for i, rows in zip(idx, candidates, strict=True)
-            ]
-        )
-        for i, done in zip(idx, finished, strict=True):
-            outputs[i] = done.impression
-    return outputs
+        for target, pick in ((kept, slice(None)), (first, slice(0, 1))):
+            finished = post.finish(
+                [
+                    (join_candidates(rows[pick], eos), prepared[i].context)
+                    for i, rows in zip(idx, candidates, strict=True)
+                ]
+            )
+            for i, done in zip(idx, finished, strict=True):
+                target[i] = done.impression
+    return kept, first
 
 
 def torch_generator(
@@ -442,7 +445,7 @@ def main(argv: list[str]) -> int:
     if "torch" in engines:
         t0 = time.perf_counter()
         gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens, decoding)
-        outputs["torch"] = _generate_batched(prepared, tokenizer, gen, args.batch_size)
+        outputs["torch"] = _generate_batched(prepared, tokenizer, gen, args.batch_size)[0]
         rows.append(score("model (torch)", cases, outputs["torch"], time.perf_counter() - t0))
     onnx = [e for e in engines if e.startswith("onnx-")]
     if onnx:
@@ -468,12 +471,11 @@ def main(argv: list[str]) -> int:
                 def gen(ids, mask, engine=engine):  # noqa: ANN001
                     return engine.generate_candidates(ids, mask, args.max_new_tokens)
 
-                outputs[name] = _generate_batched(prepared, tokenizer, gen, args.batch_size)
-                rows.append(
-                    score(
-                        f"model (ORT {precision})", cases, outputs[name], time.perf_counter() - t0
-                    )
-                )
+                outputs[name], first = _generate_batched(prepared, tokenizer, gen, args.batch_size)
+                seconds = time.perf_counter() - t0
+                rows.append(score(f"model (ORT {precision})", cases, outputs[name], seconds))
+                if precision == "fp32" and decoding.num_candidates > 1:
+                    rows.append(score("  same, model's first beam only", cases, first, seconds))
 
     table = format_table(rows)
     extra = []

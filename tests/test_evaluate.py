@@ -154,12 +154,13 @@ def test_eval_finishes_candidates_as_postprocess_does() -> None:
         "warnings": [],
     }
     prepared = [PreparedReport(slots(findings)["input_ids"], dict(context))]
-    echoed = _generate_batched(prepared, slots, _echo_candidates(None), 2)
-    assert echoed == ["Right lower lobe nodule 7 mm. No pneumothorax."]
-    flipped = slots("Left lower lobe nodule <n0>.", add_special_tokens=False)["input_ids"]
-    assert _generate_batched(prepared, slots, _echo_candidates(flipped), 2) == echoed
-    safe_second = slots("Pneumothorax.", add_special_tokens=False)["input_ids"]
-    assert _generate_batched(prepared, slots, _echo_candidates(safe_second), 2) == echoed
+    echoed, first = _generate_batched(prepared, slots, _echo_candidates(None), 2)
+    assert echoed == first == ["Right lower lobe nodule 7 mm. No pneumothorax."]
+    flipped = slots("left lower lobe nodule <n0>.", add_special_tokens=False)["input_ids"]
+    kept, first = _generate_batched(prepared, slots, _echo_candidates(flipped), 2)
+    assert kept == echoed and first == ["left lower lobe nodule 7 mm."]
+    negation_flip = slots("Pneumothorax.", add_special_tokens=False)["input_ids"]
+    assert _generate_batched(prepared, slots, _echo_candidates(negation_flip), 2)[0] == echoed
 
 
 def test_eval_decodes_as_the_server_is_configured(tmp_path) -> None:
