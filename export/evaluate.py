@@ -30,7 +30,6 @@ DEFAULT_REPOSITORY = Path("model_repository")
 FALLBACK_REPOSITORY = Path("build/eval_repository")
 PRECISIONS = ["fp32", "int8"]
 OPTIONS = {"max_new_tokens": None}  # what `impressions export` records without --max-new-tokens
-MAX_INPUT_TOKENS = 384  # max_input_tokens of model_repository/preprocess/config.pbtxt
 CARD_START, CARD_END = "<!-- eval:start -->", "<!-- eval:end -->"
 
 _MEAS_RE = re.compile(r"\b\d+(?:\.\d+)?(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)\b", re.I)
@@ -232,7 +231,9 @@ class _DefaultStyle:
         return impression, []
 
 
-def prepare_cases(cases: list[dict[str, Any]], tokenizer: Any) -> list[Any]:
+def prepare_cases(
+    cases: list[dict[str, Any]], tokenizer: Any, max_input_tokens: int = 384
+) -> list[Any]:
     """What the served preprocess makes of each case (input ids and the CONTEXT postprocess
     reads), for a client that sends the report without its impression plus exam, sex and age."""
     from export.corpus import render_report
@@ -247,7 +248,7 @@ def prepare_cases(cases: list[dict[str, Any]], tokenizer: Any) -> list[Any]:
         )
         for case in cases
     ]
-    prepared = Preprocessor(tokenizer, max_input_tokens=MAX_INPUT_TOKENS).prepare(raws)
+    prepared = Preprocessor(tokenizer, max_input_tokens=max_input_tokens).prepare(raws)
     bad = [
         c["id"] for c, p in zip(cases, prepared, strict=True) if not isinstance(p, PreparedReport)
     ]
@@ -274,6 +275,8 @@ def _generate_batched(
 
     post = Postprocessor(tokenizer, _DefaultStyle(), run_checks_for_context)
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
+    if eos is None:
+        raise ValueError("the tokenizer has no eos token: generated candidates cannot be read")
     order = sorted(range(len(prepared)), key=lambda i: len(prepared[i].input_ids))
     kept: list[str] = [""] * len(prepared)
     first: list[str] = [""] * len(prepared)
@@ -367,19 +370,30 @@ class Decoding:
         return text
 
 
-def served_decoding(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pbtxt") -> Decoding:
-    """The decoding the server uses, so `make eval` scores what `make serve` answers (the config
-    is read with Triton's own protobuf schema)."""
+def _int_parameters(config: Path, defaults: dict[str, int]) -> dict[str, int]:
+    """Integer parameters of a model config, read with Triton's own protobuf schema (empty or
+    absent: the default)."""
     from google.protobuf import text_format
     from tritonclient.grpc import model_config_pb2
 
     parsed = text_format.Parse(config.read_text(), model_config_pb2.ModelConfig())
-
-    def read(key: str) -> int:
+    values = {}
+    for key, default in defaults.items():
         raw = parsed.parameters[key].string_value if key in parsed.parameters else ""
-        return int(raw) if raw.strip() else 1
+        values[key] = int(raw) if raw.strip() else default
+    return values
 
-    return Decoding(read("num_beams"), read("num_candidates"))
+
+def served_decoding(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pbtxt") -> Decoding:
+    """The decoding the server uses, so `make eval` scores what `make serve` answers."""
+    values = _int_parameters(config, {"num_beams": 1, "num_candidates": 1})
+    return Decoding(values["num_beams"], values["num_candidates"])
+
+
+def served_max_input_tokens(repository: Path = DEFAULT_REPOSITORY) -> int:
+    """preprocess's max_input_tokens (what the server truncates the findings to)."""
+    config = repository / "preprocess" / "config.pbtxt"
+    return _int_parameters(config, {"max_input_tokens": 384})["max_input_tokens"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -433,7 +447,7 @@ def main(argv: list[str]) -> int:
     cases = generate_cases(args.n, seed=args.seed, split=args.split)
     decoding = _decoding(args)
     tokenizer = load_tokenizer(args.checkpoint)
-    prepared = prepare_cases(cases, tokenizer)
+    prepared = prepare_cases(cases, tokenizer, served_max_input_tokens(args.repository))
     rows: list[Scores] = []
 
     t0 = time.perf_counter()
@@ -475,7 +489,15 @@ def main(argv: list[str]) -> int:
                 seconds = time.perf_counter() - t0
                 rows.append(score(f"model (ORT {precision})", cases, outputs[name], seconds))
                 if precision == "fp32" and decoding.num_candidates > 1:
-                    rows.append(score("  same, model's first beam only", cases, first, seconds))
+                    rows.append(
+                        score(
+                            "  same, model's first beam only",
+                            cases,
+                            first,
+                            seconds,
+                            "the first of the same candidates (timing shared with the row above)",
+                        )
+                    )
 
     table = format_table(rows)
     extra = []
@@ -512,7 +534,7 @@ def main(argv: list[str]) -> int:
 
 def _decoding(args: argparse.Namespace) -> Decoding:
     """The served decoding, with any of it overridden on the command line."""
-    served = served_decoding()
+    served = served_decoding(args.repository / "generator" / "config.pbtxt")
     beams = args.num_beams or served.num_beams
     candidates = args.num_candidates or min(served.num_candidates, beams)
     if not 1 <= candidates <= beams:

@@ -160,7 +160,7 @@ def generation_config(checkpoint: Path, spec, max_new_tokens: int | None) -> dic
         "pad_token_id": spec.pad_token_id,
         "vocab_size": spec.vocab_size,
         "max_new_tokens": int(max_new_tokens or DEFAULT_MAX_NEW_TOKENS),
-        "decoding": "greedy",
+        "decoding": "BeamSearch op: num_beams, num_return_sequences set at run time",
     }
 
 

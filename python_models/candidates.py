@@ -6,17 +6,23 @@ end), so the [batch, tokens] contract of OUTPUT_IDS stays as it is and a row fro
 generator is simply one candidate. Postprocess (and `impressions eval`) then keeps the first
 candidate with the fewest blocking safety warnings (a contradicted side, a reversed negation, a
 missed critical finding, a measurement the findings lack): a small model's second beam often
-states the side or the critical finding its first beam got wrong. The checks choose among what
-the model wrote; they never write text themselves.
+states the side or the critical finding its first beam got wrong. A later candidate may only
+replace the first when it keeps every finding and measurement of the first that the findings
+support, so a fix can never be bought by silently leaving something out. The checks choose
+among what the model wrote; they never write text themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from python_models.facts import Facts
 
 Warning_ = dict[str, Any]
-T = TypeVar("T")
+MAX_CANDIDATES = 8  # = engines.MAX_BEAMS: more pieces in one row is not a generator's output
 
 
 def join_candidates(candidates: Sequence[Sequence[int]], eos_token_id: int) -> list[int]:
@@ -30,12 +36,10 @@ def join_candidates(candidates: Sequence[Sequence[int]], eos_token_id: int) -> l
 
 
 def split_candidates(row: Sequence[int], eos_token_id: int, pad_token_id: int) -> list[list[int]]:
-    """Inverse of `join_candidates`; trailing padding and empty trailing pieces are dropped.
-
-    A row without eos is one candidate (what a single-output generator returns).
-    """
+    """Inverse of `join_candidates`; trailing padding and empty trailing pieces are dropped
+    (so padding is harmless even where pad == eos). A row without eos is one candidate."""
     ids = [int(t) for t in row]
-    while ids and ids[-1] == pad_token_id and pad_token_id != eos_token_id:
+    while ids and ids[-1] == pad_token_id:
         ids.pop()
     pieces: list[list[int]] = [[]]
     for token in ids:
@@ -43,23 +47,49 @@ def split_candidates(row: Sequence[int], eos_token_id: int, pad_token_id: int) -
             pieces.append([])
         else:
             pieces[-1].append(token)
-    if len(pieces) > 1 and not pieces[-1]:
+    while len(pieces) > 1 and not pieces[-1]:
         pieces.pop()
     return pieces
 
 
+def check_separator(tokenizer_eos: int | None, generator_eos: int) -> None:
+    """Candidates are split on the tokenizer's eos: it must be the id the generator stops at
+    (a user's model could disagree; then several candidates would read as one)."""
+    if tokenizer_eos != generator_eos:
+        raise ValueError(
+            f"num_candidates > 1 needs the tokenizer's eos id ({tokenizer_eos}) to equal the "
+            f"generator's eos_token_id ({generator_eos}); set num_candidates to 1"
+        )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the choice needs to know about one candidate."""
+
+    empty: bool
+    blocking: int  # blocking warnings (checks and unresolved measurements)
+    keeps_first: bool  # states every supported finding and measurement the first one states
+
+
 def blocking_count(warnings: Sequence[Warning_]) -> int:
     """Blocking warnings only: warn-level ones (a missing follow-up, an ungrounded term) would
-    favour candidates that simply say less, which loses findings and their measurements."""
+    favour candidates that simply say less."""
     return sum(1 for w in warnings if w.get("severity") == "block")
 
 
-def choose_candidate(
-    candidates: Sequence[T], warnings_of: Callable[[T], Sequence[Warning_]]
-) -> int:
-    """Index of the first candidate with the fewest blocking warnings: among equally safe
-    candidates the model's own order decides. A single candidate is not checked here."""
-    if len(candidates) <= 1:
-        return 0
-    costs = [blocking_count(warnings_of(candidate)) for candidate in candidates]
-    return min(range(len(candidates)), key=lambda i: (costs[i], i))
+def keeps_supported(first: Facts, candidate: Facts, findings: Facts) -> bool:
+    """Whether ``candidate`` states every finding and measurement of ``first`` that the
+    findings also state (what ``first`` got wrong may go; what it got right may not)."""
+    supported_heads = set(first.findings) & set(findings.findings)
+    if not supported_heads <= set(candidate.findings):
+        return False
+    supported_mm = Counter(first.measurements) & Counter(findings.measurements)
+    return not supported_mm - Counter(candidate.measurements)
+
+
+def choose_candidate(assessed: Sequence[Assessment]) -> int:
+    """Index of the candidate to serve: among the first and the later ones that keep what the
+    first got right, a non-empty one with the fewest blocking warnings; ties keep the model's
+    order (the model's best among the equally safe)."""
+    eligible = [i for i, a in enumerate(assessed) if i == 0 or a.keeps_first]
+    return min(eligible, key=lambda i: (assessed[i].empty, assessed[i].blocking, i))

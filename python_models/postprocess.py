@@ -15,8 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from python_models.candidates import choose_candidate, split_candidates
+from python_models.candidates import (
+    MAX_CANDIDATES,
+    Assessment,
+    blocking_count,
+    choose_candidate,
+    keeps_supported,
+    split_candidates,
+)
 from python_models.exams import modality_of
+from python_models.facts import extract_facts
 from python_models.measurement_placeholders import unmask
 from python_models.pipeline_warnings import Warning_, warning
 from python_models.request_fields import InvalidRequest
@@ -78,11 +86,26 @@ def validate_context(context: Any) -> dict[str, Any]:
     return context
 
 
-def validate_ids(ids: Sequence[int], vocab_size: int) -> list[int]:
-    """Generated ids must index the tokenizer's vocabulary (a direct caller may send any)."""
+def validate_ids(
+    ids: Sequence[int],
+    vocab_size: int,
+    eos_token_id: int | None = None,
+    pad_token_id: int | None = None,
+) -> list[int]:
+    """Generated ids must index the tokenizer's vocabulary and hold at most MAX_CANDIDATES
+    eos-separated candidates (a direct caller may send anything; each candidate costs a decode
+    and a run of the checks)."""
     values = [int(i) for i in ids]
     if values and (min(values) < 0 or max(values) >= vocab_size):
         raise InvalidRequest(f"OUTPUT_IDS must lie in [0, {vocab_size})")
+    if eos_token_id is not None:
+        pad = pad_token_id if pad_token_id is not None else -1
+        count = len(split_candidates(values, eos_token_id, pad))
+        if count > MAX_CANDIDATES:
+            raise InvalidRequest(
+                f"an OUTPUT_IDS row holds {count} eos-separated candidates; "
+                f"at most {MAX_CANDIDATES}"
+            )
     return values
 
 
@@ -148,13 +171,39 @@ class Postprocessor:
             return [ids]
         return split_candidates(ids, eos, pad if pad is not None else -1)
 
-    def _candidate_warnings(
-        self, candidate: tuple[str, list[Warning_]], context: dict[str, Any]
-    ) -> list[Warning_]:
-        text, unmask_warnings = candidate
-        if not text:
-            return [warning("EMPTY_IMPRESSION", "block", "no impression")]
-        return unmask_warnings + self._check(text, context)
+    def _choose(
+        self, decoded: list[tuple[str, list[Warning_]]], context: dict[str, Any]
+    ) -> tuple[int, list[Warning_]]:
+        """Which candidate to serve (python_models.candidates; the first if the choice fails),
+        and a CANDIDATE_REPLACED warning when it is not the model's first."""
+        if len(decoded) <= 1:
+            return 0, []
+        try:
+            findings = extract_facts(context.get("findings") or "")
+            first = extract_facts(decoded[0][0])
+            assessed = [
+                Assessment(
+                    empty=not text,
+                    blocking=blocking_count(warnings + self._check(text, context)) if text else 0,
+                    keeps_first=i == 0
+                    or (bool(text) and keeps_supported(first, extract_facts(text), findings)),
+                )
+                for i, (text, warnings) in enumerate(decoded)
+            ]
+        except Exception as exc:  # noqa: BLE001 - the model's first candidate is still an answer
+            log.error("candidate choice failed: %s", type(exc).__name__)
+            return 0, []
+        best = choose_candidate(assessed)
+        if best == 0:
+            return 0, []
+        return best, [
+            warning(
+                "CANDIDATE_REPLACED",
+                "warn",
+                f"the model's first candidate had {assessed[0].blocking} blocking problem(s); "
+                f"candidate {best + 1} of {len(decoded)}, with {assessed[best].blocking}, is shown",
+            )
+        ]
 
     def finish(self, batch: list[tuple[Sequence[int], dict[str, Any]]]) -> list[Finished]:
         pieces = [self._split(ids) for ids, _ in batch]
@@ -166,11 +215,9 @@ class Postprocessor:
         results: list[Finished] = []
         for candidates, (_, context) in zip(pieces, batch, strict=True):
             decoded = [self._unmask(next(texts), context) for _ in candidates]
-            best = choose_candidate(
-                decoded, lambda candidate, ctx=context: self._candidate_warnings(candidate, ctx)
-            )
+            best, choice_warnings = self._choose(decoded, context)
             text, unmask_warnings = decoded[best]
-            warnings = list(context.get("warnings") or []) + unmask_warnings
+            warnings = list(context.get("warnings") or []) + unmask_warnings + choice_warnings
             if not text:
                 warnings.append(
                     warning(

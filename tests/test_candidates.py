@@ -8,12 +8,18 @@ import pytest
 
 from export.tiny_model import build_tokenizer
 from python_models.candidates import (
+    MAX_CANDIDATES,
+    Assessment,
     blocking_count,
+    check_separator,
     choose_candidate,
     join_candidates,
+    keeps_supported,
     split_candidates,
 )
-from python_models.postprocess import Postprocessor
+from python_models.facts import extract_facts
+from python_models.postprocess import Postprocessor, validate_ids
+from python_models.request_fields import InvalidRequest
 from python_models.safety import run_checks_for_context
 
 EOS, PAD = 1, 0
@@ -35,29 +41,50 @@ def test_a_single_output_row_is_one_candidate() -> None:
     assert split_candidates([], EOS, PAD) == [[]]
 
 
+def test_padding_never_makes_candidates_even_when_pad_is_eos() -> None:
+    assert split_candidates([2, 5, EOS, EOS, EOS], EOS, EOS) == [[2, 5]]
+    assert split_candidates([2, 5, EOS, 6, EOS, EOS], EOS, EOS) == [[2, 5], [6]]
+
+
 def _w(*severities: str) -> list[dict[str, str]]:
     return [{"code": "X", "severity": s} for s in severities]
 
 
+def _a(blocking: int, *, empty: bool = False, keeps: bool = True) -> Assessment:
+    return Assessment(empty=empty, blocking=blocking, keeps_first=keeps)
+
+
 def test_fewest_blocking_warnings_win_and_ties_keep_model_order() -> None:
-    warnings = {"a": _w("block", "block"), "b": _w("warn", "block"), "c": _w("block"), "d": []}
-    assert blocking_count(warnings["b"]) == 1
-    assert choose_candidate(["a", "b", "c"], warnings.__getitem__) == 1
-    assert choose_candidate(["a", "d", "c"], warnings.__getitem__) == 1
-    # warn-level warnings do not count: saying less must not win
-    assert (
-        choose_candidate(
-            ["b", "c"], lambda c: _w("warn", "warn", "block") if c == "b" else _w("block")
-        )
-        == 0
+    assert blocking_count(_w("warn", "block", "warn")) == 1
+    assert choose_candidate([_a(2), _a(1), _a(1)]) == 1
+    assert choose_candidate([_a(2), _a(0), _a(0)]) == 1
+    assert choose_candidate([_a(0), _a(0)]) == 0
+    assert choose_candidate([_a(1)]) == 0
+
+
+def test_a_candidate_that_drops_what_the_first_got_right_cannot_win() -> None:
+    assert choose_candidate([_a(1), _a(0, keeps=False)]) == 0
+    assert choose_candidate([_a(1), _a(0, keeps=False), _a(0)]) == 2
+
+
+def test_an_empty_candidate_wins_only_when_all_are_empty() -> None:
+    assert choose_candidate([_a(3), _a(0, empty=True), _a(3)]) == 0
+    assert choose_candidate([_a(0, empty=True), _a(2)]) == 1
+    assert choose_candidate([_a(0, empty=True), _a(0, empty=True)]) == 0
+
+
+def test_keeps_supported_compares_only_what_the_findings_state() -> None:
+    findings = extract_facts("Small left pleural effusion. 7 mm nodule in the right upper lobe.")
+    first = extract_facts("Small right pleural effusion. 7 mm right upper lobe nodule.")
+    assert keeps_supported(
+        first, extract_facts("Small left pleural effusion. 7 mm nodule."), findings
     )
-
-
-def test_a_single_candidate_is_not_checked() -> None:
-    def fail(_: Any) -> list:
-        raise AssertionError("checked")
-
-    assert choose_candidate(["only"], fail) == 0
+    assert not keeps_supported(first, extract_facts("7 mm right upper lobe nodule."), findings)
+    assert not keeps_supported(first, extract_facts("Left pleural effusion. Nodule."), findings)
+    hallucinated = extract_facts("Pneumothorax. Small left pleural effusion. 7 mm nodule.")
+    assert keeps_supported(
+        hallucinated, extract_facts("Small left pleural effusion. 7 mm nodule."), findings
+    )
 
 
 class _NoStyle:
@@ -85,6 +112,8 @@ def test_postprocess_keeps_the_candidate_the_checks_accept() -> None:
     )
     assert first.impression == "Small left pleural effusion." and first.candidate == 2
     assert not [w for w in first.warnings if w["severity"] == "block"]
+    (replaced,) = [w for w in first.warnings if w["code"] == "CANDIDATE_REPLACED"]
+    assert replaced["severity"] == "warn" and "candidate 3 of 3" in replaced["message"]
     assert second.impression == "Small left pleural effusion." and second.candidate == 0
     # one candidate: kept as it is, and its problem still reported
     assert single.impression == "Small right pleural effusion." and single.candidate == 0
@@ -100,3 +129,33 @@ def test_all_candidates_flagged_keeps_the_models_first() -> None:
     (done,) = post.finish([(join_candidates([a, b], tokenizer.eos_token_id), context)])
     assert done.impression == "Small right pleural effusion." and done.candidate == 0
     assert "LAT_CONTRA" in [w["code"] for w in done.warnings]
+
+
+def test_a_fix_is_never_bought_by_leaving_a_finding_out() -> None:
+    """The review case: the second beam fixes the side by dropping the effusion altogether;
+    the first (flagged) is served, so the radiologist still sees the problem."""
+    tokenizer = build_tokenizer()
+    post = Postprocessor(tokenizer, _NoStyle(), run_checks_for_context)
+    context = {"findings": "Small left pleural effusion. No pneumothorax.", "warnings": []}
+    flipped = tokenizer("Small right pleural effusion. No pneumothorax.", add_special_tokens=False)
+    dropped = tokenizer("No pneumothorax.", add_special_tokens=False)
+    row = join_candidates([flipped["input_ids"], dropped["input_ids"]], tokenizer.eos_token_id)
+    (done,) = post.finish([(row, context)])
+    assert done.candidate == 0 and done.impression.startswith("Small right pleural effusion")
+    assert "LAT_CONTRA" in [w["code"] for w in done.warnings]
+
+
+def test_direct_callers_cannot_send_unbounded_candidates() -> None:
+    many = join_candidates([[5]] * (MAX_CANDIDATES + 1), EOS)
+    with pytest.raises(InvalidRequest, match="candidates"):
+        validate_ids(many, 100, EOS, PAD)
+    assert validate_ids(join_candidates([[5]] * MAX_CANDIDATES, EOS), 100, EOS, PAD)
+    assert validate_ids(many, 100) == many  # a tokenizer without eos: one candidate
+
+
+def test_generator_and_tokenizer_must_agree_on_the_separator() -> None:
+    check_separator(1, 1)
+    with pytest.raises(ValueError, match="num_candidates"):
+        check_separator(None, 1)
+    with pytest.raises(ValueError, match="eos"):
+        check_separator(2, 1)

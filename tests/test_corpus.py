@@ -210,3 +210,33 @@ def test_new_ct_nodule_gets_a_fleischner_recommendation(train_cases) -> None:
             if fact["key"] == "pulmonary_nodule" and fact["change"] == "stable":
                 assert "Fleischner" not in case["impression"], case["id"]
     assert found > 10
+
+
+# sha256 of json.dumps(generate_cases(300, seed=0, split=...), sort_keys=True). Eval numbers are
+# comparable across commits only while these hold: change them only on purpose, and say so.
+SPLIT_FINGERPRINTS = {
+    "val": "e87fd336ef8167e342f0f2ae73b168f871b70bc8364a15c13ec46d5ea1d2b0c5",
+    "test": "69f8a64e43b9cc11f65d013135ae0240680643d3eea7a7238be03d3f5a872b15",
+}
+
+
+@pytest.mark.parametrize("split", sorted(SPLIT_FINGERPRINTS))
+def test_val_and_test_cases_are_unchanged(split: str) -> None:
+    import hashlib
+    import json
+
+    cases = generate_cases(300, seed=0, split=split)
+    digest = hashlib.sha256(json.dumps(cases, sort_keys=True).encode()).hexdigest()
+    assert digest == SPLIT_FINGERPRINTS[split], f"the {split} split changed"
+
+
+def test_train_only_phrasing_never_reaches_val_or_test(train_cases) -> None:
+    from export.corpus_phrasing import OPENERS
+
+    normals = [t[1:].split("|")[0] for o in ORGANS.values() for t in o.normals if t[:1] == "+"]
+    markers = normals + list(OPENERS) + ["(series ", "Findings include", " appreciated."]
+    train_text = "\n".join(c["findings_text"] for c in train_cases)
+    assert all(m in train_text for m in markers), "a train-only variant is never drawn"
+    for split in ("val", "test"):
+        text = "\n".join(c["findings_text"] for c in generate_cases(1500, seed=0, split=split))
+        assert not [m for m in markers if m in text], split

@@ -19,7 +19,7 @@ try:
 except ImportError:  # not pip-installed: fall back to the checkout that holds this repository
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from python_models.candidates import join_candidates
+from python_models.candidates import check_separator, join_candidates
 from python_models.engines import ENGINES, MAX_BEAMS, PRECISIONS, load_engine
 from python_models.engines.batching import RequestRows, check_request, merge, split
 from python_models.model_config import parameter, version_path
@@ -61,6 +61,11 @@ class TritonPythonModel:
             num_candidates=self.num_candidates,
         )
         self.settings = self.engine.settings
+        if self.num_candidates > 1:  # postprocess splits candidates on its tokenizer's eos
+            from python_models.tokenizer_loader import load_tokenizer
+
+            tokenizer = load_tokenizer(version_path(args) / "tokenizer")
+            check_separator(tokenizer.eos_token_id, self.settings.eos_token_id)
         self.max_new_tokens = max_new_tokens or self.settings.max_new_tokens
         self.output_dtype = pb_utils.triton_string_to_numpy(
             pb_utils.get_output_config_by_name(config, "OUTPUT_IDS")["data_type"]

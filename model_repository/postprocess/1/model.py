@@ -46,6 +46,7 @@ class TritonPythonModel:
         store_url = parameter(config, "style_store_url", str, "") or None
         tokenizer = load_tokenizer(tokenizer_dir)
         self.vocab_size = len(tokenizer)
+        self.eos_id, self.pad_id = tokenizer.eos_token_id, tokenizer.pad_token_id
         self.postprocessor = Postprocessor(
             tokenizer, StyleService(store_url), run_checks_for_context
         )
@@ -59,7 +60,7 @@ class TritonPythonModel:
                 for raw in string_rows(_input(request, "CONTEXT"), "CONTEXT", len(ids))
             ]
             return [
-                (validate_ids(row.tolist(), self.vocab_size), ctx)
+                (validate_ids(row.tolist(), self.vocab_size, self.eos_id, self.pad_id), ctx)
                 for row, ctx in zip(ids, contexts, strict=True)
             ]
         except InvalidRequest as exc:
