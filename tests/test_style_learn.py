@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from export.corpus import generate_cases, render_report
 from python_models.facts import extract_facts
+from python_models.sections import parse_sections
 from python_models.style import cli
 from python_models.style.apply import style_impression
 from python_models.style.learn import LEARNED_FIELDS, LearnError, learn_profile
@@ -98,8 +100,18 @@ def test_round_trip_learns_the_style_it_was_written_in(known: StyleProfile) -> N
     records = _prior_reports(known, 400, seed=11)
     result = learn_profile(records, known.radiologist_id)
     assert result.reports_used == 400
+    impressions = " ".join(parse_sections(r["report_text"]).impression.lower() for r in records)
     for modality in MODALITIES:
-        assert _learnable(result.profile, modality) == _learnable(known, modality), modality
+        learned, expected = _learnable(result.profile, modality), _learnable(known, modality)
+        learned_terms = learned.pop("term_preferences")
+        expected_terms = expected.pop("term_preferences")
+        assert learned == expected, modality
+        # every preference written into the reports is learned; a preference beyond them may
+        # only restate the writing (its non-preferred variant never appears in an impression,
+        # e.g. "airspace consolidation" seen in findings, always "consolidation" in impressions)
+        assert learned_terms.items() >= expected_terms.items(), modality
+        for source in set(learned_terms) - set(expected_terms):
+            assert not re.search(rf"\b{re.escape(source)}\b", impressions), source
     assert result.profile.rules.units == "as_written"  # not learnable: left at default
     assert result.profile.rules.hedging == {}
 
