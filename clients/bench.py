@@ -276,25 +276,32 @@ def main(argv: list[str]) -> int:
 def bench_stop_at_eos(
     greedy: Engine, bundle: Path, ids: list[list[int]], args: argparse.Namespace
 ) -> tuple[list[Row], float]:
-    """The fp32 engine stopping at eos: greedy, and decoding as the generator config serves
-    (beams, candidates): the in-process reference for the ensemble. Returns the rows and the
-    as-served median."""
-    from export.evaluate import served_decoding
+    """The fp32 engine stopping at eos: greedy, and as the generator config serves (engine,
+    precision, beams, candidates): the in-process reference for the ensemble. Returns the rows
+    and the as-served median."""
+    from export.evaluate import config_parameters, served_decoding
     from python_models.engines import load_engine
 
     settings = greedy.settings
-    decoding = served_decoding(args.repository / "generator" / "config.pbtxt")
+    config = args.repository / "generator" / "config.pbtxt"
+    decoding = served_decoding(config)
+    served_as = config_parameters(config, {"engine": "onnxruntime", "precision": "fp32"})
     limit = f"<={settings.max_new_tokens}"
     runs = [("  same, greedy (stop at eos)", greedy)]
-    if decoding.num_beams > 1:
+    if decoding.num_beams > 1 or served_as != {"engine": "onnxruntime", "precision": "fp32"}:
         served = load_engine(
-            "onnxruntime",
+            served_as["engine"],
             bundle,
+            precision=served_as["precision"],
             num_threads=args.threads,
             num_beams=decoding.num_beams,
             num_candidates=decoding.num_candidates,
         )
-        label = f"  same, as served: {decoding.num_beams} beams, {decoding.num_candidates} cand."
+        engine = "" if served_as["engine"] == "onnxruntime" else f"{served_as['engine']} "
+        label = (
+            f"  as served: {engine}{served_as['precision']}, "
+            f"{decoding.num_beams} beams, {decoding.num_candidates} cand."
+        )
         runs.append((label, served))
     rows = []
     for label, engine in runs:

@@ -370,8 +370,8 @@ class Decoding:
         return text
 
 
-def _int_parameters(config: Path, defaults: dict[str, int]) -> dict[str, int]:
-    """Integer parameters of a model config, read with Triton's own protobuf schema (empty or
+def config_parameters(config: Path, defaults: dict[str, str]) -> dict[str, str]:
+    """String parameters of a model config, read with Triton's own protobuf schema (empty or
     absent: the default)."""
     from google.protobuf import text_format
     from tritonclient.grpc import model_config_pb2
@@ -380,8 +380,13 @@ def _int_parameters(config: Path, defaults: dict[str, int]) -> dict[str, int]:
     values = {}
     for key, default in defaults.items():
         raw = parsed.parameters[key].string_value if key in parsed.parameters else ""
-        values[key] = int(raw) if raw.strip() else default
+        values[key] = raw.strip() or default
     return values
+
+
+def _int_parameters(config: Path, defaults: dict[str, int]) -> dict[str, int]:
+    raw = config_parameters(config, {key: str(value) for key, value in defaults.items()})
+    return {key: int(value) for key, value in raw.items()}
 
 
 def served_decoding(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pbtxt") -> Decoding:

@@ -183,5 +183,9 @@ def test_eval_decodes_as_the_server_is_configured(tmp_path) -> None:
         )
     )
     assert served_decoding(other) == Decoding(6, 3)
+    from export.evaluate import config_parameters
+
+    engine = config_parameters(config, {"engine": "x", "precision": "x", "max_new_tokens": "7"})
+    assert engine == {"engine": "onnxruntime", "precision": "fp32", "max_new_tokens": "7"}
     assert Decoding(1, 1).describe() == "greedy decoding"
     assert "3 candidates" in Decoding(6, 3).describe()
