@@ -19,9 +19,11 @@ _SEX = {
     "female": "female",
     "w": "female",
     "woman": "female",
+    "girl": "female",
     "m": "male",
     "male": "male",
     "man": "male",
+    "boy": "male",
     "o": "other",
     "other": "other",
     "x": "other",
@@ -73,6 +75,12 @@ def decode_report_text(raw: bytes | str | None, max_bytes: int) -> str:
     if not text.strip():
         raise InvalidRequest("report_text is empty")
     return text
+
+
+def sex_of(value: str | None) -> str | None:
+    """ "female", "male", "other" or None for any spelling this project accepts; None also for
+    an unknown spelling (callers that must reject those use `parse_patient_sex`)."""
+    return _SEX.get((value or "").strip().lower())
 
 
 def parse_patient_sex(value: str | None) -> str | None:

@@ -41,3 +41,18 @@ def test_invalid_utf8_is_a_clear_error() -> None:
     with pytest.raises(InvalidRequest, match="not valid UTF-8"):
         decode_text(b"\xff\xfeabc", "report_text")
     assert decode_text("é".encode(), "report_text") == "é"
+
+
+def test_one_sex_vocabulary_for_requests_and_checks() -> None:
+    """request parsing and the SEX_MISMATCH check read patient_sex with the same table."""
+    from python_models.request_fields import parse_patient_sex, sex_of
+    from python_models.safety import CheckContext, run_checks
+
+    for spelling, sex in [("F", "female"), ("girl", "female"), ("Boy", "male"), ("x", "other")]:
+        assert sex_of(spelling) == parse_patient_sex(spelling) == sex
+    assert sex_of("martian") is None and sex_of(None) is None
+    codes = [
+        w["code"]
+        for w in run_checks("Normal study.", "Enlarged prostate.", CheckContext(patient_sex="girl"))
+    ]
+    assert "SEX_MISMATCH" in codes

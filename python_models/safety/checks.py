@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from python_models import exams
+from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
 from python_models.safety.mentions import Mention, Parsed, lower_same_length, parse
 
@@ -222,14 +223,10 @@ def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[S
     return {"UNGROUNDED": bad}
 
 
-_SEX = {"m": "male", "male": "male", "man": "male", "boy": "male",
-        "f": "female", "female": "female", "woman": "female", "girl": "female"}  # fmt: skip
-
-
 def check_sex(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     """SEX_MISMATCH: an organ of the other anatomical sex is described (both sections)."""
-    sex = _SEX.get((ctx.patient_sex or "").strip().lower())
-    if sex is None:
+    sex = sex_of(ctx.patient_sex)
+    if sex not in ("female", "male"):
         return {"SEX_MISMATCH": []}
     wrong = lx.FEMALE_ONLY if sex == "male" else lx.MALE_ONLY
     female_heads = {"ectopic pregnancy"}

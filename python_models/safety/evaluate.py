@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
 from python_models.safety.checks import CheckContext, exam_regions, is_urgent, run_checks
 from python_models.safety.mentions import parse
@@ -200,13 +201,12 @@ _OTHER_SEX_ORGAN = {
     "male": ("The uterus is enlarged.", "Simple cyst in the left ovary."),
     "female": ("The prostate is enlarged.", "Small right testicular cyst."),
 }
-_SEX_KEY = {"m": "male", "male": "male", "f": "female", "female": "female"}
 
 
 def wrong_sex_organ(pair: Pair, rng: random.Random) -> Pair | None:
     """Add an organ of the other sex to the impression (needs a recorded sex)."""
-    sex = _SEX_KEY.get((pair.context.patient_sex or "").strip().lower())
-    if sex is None:
+    sex = sex_of(pair.context.patient_sex)
+    if sex not in _OTHER_SEX_ORGAN:
         return None
     sentence = rng.choice(_OTHER_SEX_ORGAN[sex])
     return Pair(pair.findings, pair.impression.rstrip() + "\n" + sentence, pair.context)
