@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from clients.stats import LatencySummary
+from python_models.engines.batching import pad_rows
 
 if TYPE_CHECKING:
     from python_models.engines.base import Engine, GenerationSettings
@@ -96,16 +97,6 @@ def prepared_ids(tokenizer_dir: Path) -> list[list[int]]:
     return [p.input_ids for p in prepared]
 
 
-def pad(rows: list[list[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """Right-padded ids and attention mask, as the generator model builds them."""
-    width = max(len(r) for r in rows)
-    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
-    mask = np.zeros_like(ids)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)], mask[i, : len(row)] = row, 1
-    return ids, mask
-
-
 def bench_engine(
     engine: Engine,
     rows: list[list[int]],
@@ -117,7 +108,7 @@ def bench_engine(
 ) -> tuple[list[float], float]:
     """(batch-1 latencies over the reports in turn, batch-8 throughput)."""
     minimum = new_tokens if fixed else 0
-    singles = [pad([r], pad_id) for r in rows]
+    singles = [pad_rows([r], pad_id) for r in rows]
     counter = iter(range(10**9))
 
     def one() -> None:
@@ -125,7 +116,7 @@ def bench_engine(
         engine.generate(ids, mask, new_tokens, min_new_tokens=minimum)
 
     latencies = time_calls(one, iterations, warmup)
-    batch_ids, batch_mask = pad(rows[:8], pad_id)
+    batch_ids, batch_mask = pad_rows(rows[:8], pad_id)
     batch_times = time_calls(
         lambda: engine.generate(batch_ids, batch_mask, new_tokens, min_new_tokens=minimum),
         max(2, iterations // 3),

@@ -267,9 +267,8 @@ def _generate_batched(
     postprocess does (placeholders written back, the safest candidate kept; default style).
     Returns, in input order, the kept impressions and the model's first candidates finished
     alone (the same when there is one candidate), so one run shows what the choice adds."""
-    import numpy as np
-
     from python_models.candidates import join_candidates
+    from python_models.engines.batching import pad_rows
     from python_models.postprocess import Postprocessor
     from python_models.safety import run_checks_for_context
 
@@ -282,14 +281,7 @@ def _generate_batched(
     first: list[str] = [""] * len(prepared)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        width = max(len(prepared[i].input_ids) for i in idx)
-        ids = np.full((len(idx), width), pad, dtype=np.int64)
-        mask = np.zeros((len(idx), width), dtype=np.int64)
-        for row, i in enumerate(idx):
-            tokens = prepared[i].input_ids
-            ids[row, : len(tokens)] = tokens
-            mask[row, : len(tokens)] = 1
-        candidates = gen(ids, mask)
+        candidates = gen(*pad_rows([prepared[i].input_ids for i in idx], pad))
         for target, pick in ((kept, slice(None)), (first, slice(0, 1))):
             finished = post.finish(
                 [

@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from python_models.engines import MAX_BEAMS
 from python_models.facts import Facts
 
 Warning_ = dict[str, Any]
-MAX_CANDIDATES = 8  # = engines.MAX_BEAMS: more pieces in one row is not a generator's output
+MAX_CANDIDATES = MAX_BEAMS  # more pieces in one row is not a generator's output
 
 
 def join_candidates(candidates: Sequence[Sequence[int]], eos_token_id: int) -> list[int]:
@@ -35,11 +36,14 @@ def join_candidates(candidates: Sequence[Sequence[int]], eos_token_id: int) -> l
     return row
 
 
-def split_candidates(row: Sequence[int], eos_token_id: int, pad_token_id: int) -> list[list[int]]:
-    """Inverse of `join_candidates`; trailing padding and empty trailing pieces are dropped
-    (so padding is harmless even where pad == eos). A row without eos is one candidate."""
+def split_candidates(
+    row: Sequence[int], eos_token_id: int, pad_token_id: int | None
+) -> list[list[int]]:
+    """Inverse of `join_candidates`; trailing padding (when the tokenizer has a pad token) and
+    empty trailing pieces are dropped, so padding is harmless even where pad == eos. A row
+    without eos is one candidate."""
     ids = [int(t) for t in row]
-    while ids and ids[-1] == pad_token_id:
+    while ids and pad_token_id is not None and ids[-1] == pad_token_id:
         ids.pop()
     pieces: list[list[int]] = [[]]
     for token in ids:

@@ -99,8 +99,7 @@ def validate_ids(
     if values and (min(values) < 0 or max(values) >= vocab_size):
         raise InvalidRequest(f"OUTPUT_IDS must lie in [0, {vocab_size})")
     if eos_token_id is not None:
-        pad = pad_token_id if pad_token_id is not None else -1
-        count = len(split_candidates(values, eos_token_id, pad))
+        count = len(split_candidates(values, eos_token_id, pad_token_id))
         if count > MAX_CANDIDATES:
             raise InvalidRequest(
                 f"an OUTPUT_IDS row holds {count} eos-separated candidates; "
@@ -169,7 +168,7 @@ class Postprocessor:
         pad = getattr(self.tokenizer, "pad_token_id", None)
         if eos is None:
             return [ids]
-        return split_candidates(ids, eos, pad if pad is not None else -1)
+        return split_candidates(ids, eos, pad)
 
     def _choose(
         self, decoded: list[tuple[str, list[Warning_]]], context: dict[str, Any]

@@ -62,11 +62,13 @@ def require_artifacts(repository: Path = DEFAULT_REPOSITORY) -> None:
         )
 
 
-def start_server(log_name: str, style_db_url: str, **kwargs: object) -> TritonServer:
+def start_server(
+    log_name: str, style_db_url: str, repository: Path = DEFAULT_REPOSITORY, **kwargs: object
+) -> TritonServer:
     """Start a server on free ports and wait until every model is ready."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     server = TritonServer(
-        DEFAULT_REPOSITORY,
+        repository,
         http_port=free_port(),
         grpc_port=free_port(),
         metrics_port=free_port(),

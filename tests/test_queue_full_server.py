@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from clients.client import ImpressionsClient, ImpressionsError, Report, ServerBusyError
-from clients.server import DEFAULT_REPOSITORY, TritonServer, free_port
-from tests.conftest import LOG_DIR, require_artifacts
+from clients.server import DEFAULT_REPOSITORY, TritonServer
+from tests.conftest import require_artifacts, start_server
 
 pytestmark = pytest.mark.integration
 
@@ -35,21 +35,11 @@ def tiny_queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trit
     text = config.read_text()
     assert "max_queue_size: 512" in text
     config.write_text(text.replace("max_queue_size: 512", "max_queue_size: 1"))
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    server = TritonServer(
-        repository,
-        http_port=free_port(),
-        grpc_port=free_port(),
-        metrics_port=free_port(),
-        log_file=LOG_DIR / "tiny-queue.log",
-        env={"IMPRESSIONS_STYLE_DB": f"sqlite:///{repository.parent / 'styles.sqlite'}"},
+    server = start_server(
+        "tiny-queue", f"sqlite:///{repository.parent / 'styles.sqlite'}", repository
     )
-    server.start()
-    try:
-        server.wait_ready(("impression",), timeout=420)
-        yield server
-    finally:
-        server.stop()
+    yield server
+    server.stop()
 
 
 def _burst(url: str, protocol: str) -> tuple[Counter[str], set[tuple[str, Any]]]:

@@ -55,6 +55,43 @@ class Engine(Protocol):
         ...
 
 
+class CandidateDecoder:
+    """`generate` and `generate_candidates` over one `_decode` that returns the n best
+    sequences per row (n = 1 unless built with num_candidates > 1), so engines write only that."""
+
+    def generate(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        max_new_tokens: int | None = None,
+        *,
+        min_new_tokens: int = 0,
+    ) -> list[list[int]]:
+        """Decode a padded batch; see Engine.generate."""
+        return [
+            rows[0]
+            for rows in self._decode(input_ids, attention_mask, max_new_tokens, min_new_tokens)
+        ]
+
+    def generate_candidates(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        max_new_tokens: int | None = None,
+    ) -> list[list[list[int]]]:
+        """The n best beams per row; see Engine.generate_candidates."""
+        return self._decode(input_ids, attention_mask, max_new_tokens, 0)
+
+    def _decode(
+        self,
+        input_ids: np.ndarray,
+        attention_mask: np.ndarray,
+        max_new_tokens: int | None,
+        min_new_tokens: int,
+    ) -> list[list[list[int]]]:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class GenerationSettings:
     """The bundle's generation_config.json, written by `impressions export`."""

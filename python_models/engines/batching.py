@@ -7,6 +7,7 @@ rejected alone, then every good row goes to the engine in ONE call and is split 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +57,18 @@ def check_request(
     ids = [row.astype(np.int64, copy=False) for row in input_ids]
     masks = [row.astype(np.int64, copy=False) for row in attention_mask]
     return RequestRows(ids, masks)
+
+
+def pad_rows(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token rows as one right-padded int64 [N, max L] ids/mask pair, every token attended
+    (how the generator batches preprocess's rows; bench and eval build batches the same way)."""
+    width = max(len(row) for row in rows)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return ids, mask
 
 
 def merge(requests: list[RequestRows], pad_id: int) -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ import numpy as np
 
 from python_models.engines.base import (
     PRECISION_FILES,
+    CandidateDecoder,
     EngineError,
     GenerationSettings,
     check_batch,
@@ -32,7 +33,7 @@ def choose_providers(device: str) -> list[str]:
     return ["CPUExecutionProvider"]
 
 
-class OnnxRuntimeEngine:
+class OnnxRuntimeEngine(CandidateDecoder):
     """Runs model.onnx (fp32) or model.int8.onnx from the generator bundle."""
 
     name = "onnxruntime"
@@ -70,29 +71,6 @@ class OnnxRuntimeEngine:
             "length_penalty": np.array([1.0], np.float32),
             "repetition_penalty": np.array([1.0], np.float32),
         }
-
-    def generate(
-        self,
-        input_ids: np.ndarray,
-        attention_mask: np.ndarray,
-        max_new_tokens: int | None = None,
-        *,
-        min_new_tokens: int = 0,
-    ) -> list[list[int]]:
-        """Decode a padded batch; see base.Engine.generate."""
-        return [
-            rows[0]
-            for rows in self._decode(input_ids, attention_mask, max_new_tokens, min_new_tokens)
-        ]
-
-    def generate_candidates(
-        self,
-        input_ids: np.ndarray,
-        attention_mask: np.ndarray,
-        max_new_tokens: int | None = None,
-    ) -> list[list[list[int]]]:
-        """The n best beams per row; see base.Engine.generate_candidates."""
-        return self._decode(input_ids, attention_mask, max_new_tokens, 0)
 
     def _decode(
         self,

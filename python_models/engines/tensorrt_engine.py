@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from python_models.engines.base import EngineError
+from python_models.engines.base import CandidateDecoder, EngineError
 
 NOT_INSTALLED = "TensorRT is not installed; use engine=onnxruntime"
 
 
-class TensorRTEngine:
+class TensorRTEngine(CandidateDecoder):
     """Fails at construction with a clear message until the TensorRT path is implemented."""
 
     name = "tensorrt"
@@ -44,20 +44,11 @@ class TensorRTEngine:
             "use engine=onnxruntime"
         )
 
-    def generate(
+    def _decode(
         self,
         input_ids: np.ndarray,
         attention_mask: np.ndarray,
-        max_new_tokens: int | None = None,
-        *,
-        min_new_tokens: int = 0,
-    ) -> list[list[int]]:
-        raise EngineError(NOT_INSTALLED)
-
-    def generate_candidates(
-        self,
-        input_ids: np.ndarray,
-        attention_mask: np.ndarray,
-        max_new_tokens: int | None = None,
+        max_new_tokens: int | None,
+        min_new_tokens: int,
     ) -> list[list[list[int]]]:
         raise EngineError(NOT_INSTALLED)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from python_models.engines.base import (
+    CandidateDecoder,
     EngineError,
     GenerationSettings,
     check_batch,
@@ -18,7 +19,7 @@ from python_models.engines.base import (
 )
 
 
-class TorchEngine:
+class TorchEngine(CandidateDecoder):
     """transformers AutoModelForSeq2SeqLM.generate(do_sample=False), greedy or beam search
     (early stopping, length penalty 1: the settings the ONNX graph was exported with)."""
 
@@ -52,29 +53,6 @@ class TorchEngine:
         self._torch = torch
         self.num_beams = num_beams
         self.num_candidates = num_candidates
-
-    def generate(
-        self,
-        input_ids: np.ndarray,
-        attention_mask: np.ndarray,
-        max_new_tokens: int | None = None,
-        *,
-        min_new_tokens: int = 0,
-    ) -> list[list[int]]:
-        """Decode a padded batch; see base.Engine.generate."""
-        return [
-            rows[0]
-            for rows in self._decode(input_ids, attention_mask, max_new_tokens, min_new_tokens)
-        ]
-
-    def generate_candidates(
-        self,
-        input_ids: np.ndarray,
-        attention_mask: np.ndarray,
-        max_new_tokens: int | None = None,
-    ) -> list[list[list[int]]]:
-        """The n best beams per row; see base.Engine.generate_candidates."""
-        return self._decode(input_ids, attention_mask, max_new_tokens, 0)
 
     def _decode(
         self,
