@@ -34,12 +34,41 @@ TRAIN_FAMILIES = tuple(f for f in FRAMES if f not in HELD_OUT_FAMILIES)
 # Train-split-only variety (never drawn for val/test, so those splits stay as they were): more
 # frames, discourse openers and image references around a finding, so the model learns that the
 # words around a finding carry no meaning and a held-out frame is less foreign to it.
+# Stage 6 adds "lead" frames, a subject and a verb drawn apart ("Current imaging reveals ..."), so
+# that what precedes a finding varies far more than any fixed list of frames could, and
+# location-first sentences in two wordings of their own (`LOC_FIRST_TRAIN`).
+LEAD_SUBJECTS = (
+    "The exam",
+    "This examination",
+    "Current imaging",
+    "The scan",
+    "Evaluation",
+    "Today's exam",
+    "Review of the images",
+)
+LEAD_VERBS = (
+    "reveals",
+    "depicts",
+    "displays",
+    "is notable for",
+    "is significant for",
+    "confirms",
+    "redemonstrates",
+)
 TRAIN_ONLY_FRAMES: dict[str, tuple[str, ...]] = {
     "appreciated": ("{A}{np} {be} appreciated.", "{A}{np} {be} visualized."),
     "evidence": ("There {be} evidence of {a}{np}.", "Findings include {a}{np}."),
+    "lead": tuple(f"{s} {v} {{a}}{{np}}." for s in LEAD_SUBJECTS for v in LEAD_VERBS),
 }
+# Frames that end with the finding, so a change suffix ("..., new since the prior study") still
+# ends the sentence.
+TRAIN_ONLY_SUFFIX_FRAMES = ("evidence", "lead")
+LOC_FIRST_TRAIN = ("Within the {loc} {be} {a}{np}.", "Within the {loc}, {a}{np} {be} noted.")
 OPENERS = ("Additionally, ", "Also, ", "Of note, ")
-TRAIN_ONLY_FRAME_RATE = 0.3
+# Findings named after a person keep their capital behind an opener ("Also, Baker cyst ...").
+PROPER_NOUNS = ("Baker", "Modic", "Stanford")
+TRAIN_ONLY_FRAME_RATE = 0.35
+LOC_FIRST_TRAIN_RATE = 0.2
 OPENER_RATE = 0.12
 IMAGE_REF_RATE = 0.12
 
@@ -219,10 +248,13 @@ def findings_sentences(spec: Finding, fact: dict[str, Any], ch: Chooser) -> list
     if suffix:  # "X, which is new is seen" reads badly: keep suffixes at the sentence end
         families = tuple(f for f in families if f != "seen")
 
+    loc_first_allowed = "loc_first" in families
     family = ch.family(families)
     frames = FRAMES[family]
+    if loc_first_allowed and family in TRAIN_FAMILIES and ch.train_only(LOC_FIRST_TRAIN_RATE):
+        return [_train_only_loc_first(spec, fact, ch, join(hedge, prefix, bare or "") + suffix)]
     if family in TRAIN_FAMILIES and ch.train_only(TRAIN_ONLY_FRAME_RATE):
-        extra = ("evidence",) if suffix else tuple(TRAIN_ONLY_FRAMES)
+        extra = TRAIN_ONLY_SUFFIX_FRAMES if suffix else tuple(TRAIN_ONLY_FRAMES)
         frames = TRAIN_ONLY_FRAMES[rng.choice(extra)]
     frame = rng.choice(frames)
     if family == "loc_first":
@@ -234,12 +266,24 @@ def findings_sentences(spec: Finding, fact: dict[str, Any], ch: Chooser) -> list
     return [_train_only_surroundings(cap(sentence), ch)]
 
 
+def _train_only_loc_first(spec: Finding, fact: dict[str, Any], ch: Chooser, np: str) -> str:
+    """Train split only: the location before the finding, in wordings unlike the held-out
+    "In the {loc}, there is ..." ("Within the right lower lobe is ...", "Within the ..., ... is
+    noted.")."""
+    plural = is_plural(spec, fact)
+    art = "" if plural or spec.article != "a" else article(np)
+    loc = fact["loc_noun"]
+    frames = LOC_FIRST_TRAIN[:1] if "," in np else LOC_FIRST_TRAIN  # suffix: keep it last
+    frame = ch.rng.choice(frames)
+    return frame.format(loc=loc, Loc=cap(loc), a=art, np=np, be="are" if plural else "is")
+
+
 def _train_only_surroundings(sentence: str, ch: Chooser) -> str:
     """Train split only: sometimes a discourse opener ("Of note, ...") or an image reference
     ("... (series 4, image 52).") around the sentence; neither changes the impression."""
     if ch.train_only(OPENER_RATE):
         first = sentence.split(" ", 1)[0]
-        keep_case = first[1:2].isupper() or first[:1].isdigit()
+        keep_case = first[1:2].isupper() or first[:1].isdigit() or first in PROPER_NOUNS
         sentence = ch.rng.choice(OPENERS) + (sentence if keep_case else uncap(sentence))
     if ch.train_only(IMAGE_REF_RATE) and sentence.endswith("."):
         series, image = ch.rng.randint(2, 9), ch.rng.randint(10, 180)

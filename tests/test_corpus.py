@@ -231,12 +231,22 @@ def test_val_and_test_cases_are_unchanged(split: str) -> None:
 
 
 def test_train_only_phrasing_never_reaches_val_or_test(train_cases) -> None:
-    from export.corpus_phrasing import OPENERS
+    from export.corpus_phrasing import LEAD_SUBJECTS, OPENERS
 
     normals = [t[1:].split("|")[0] for o in ORGANS.values() for t in o.normals if t[:1] == "+"]
     markers = normals + list(OPENERS) + ["(series ", "Findings include", " appreciated."]
+    markers += [f"{s} " for s in LEAD_SUBJECTS] + ["Within the "]
     train_text = "\n".join(c["findings_text"] for c in train_cases)
     assert all(m in train_text for m in markers), "a train-only variant is never drawn"
     for split in ("val", "test"):
         text = "\n".join(c["findings_text"] for c in generate_cases(1500, seed=0, split=split))
         assert not [m for m in markers if m in text], split
+
+
+def test_openers_keep_proper_nouns_capitalised(train_cases) -> None:
+    from export.corpus_phrasing import OPENERS, PROPER_NOUNS
+
+    text = "\n".join(c["findings_text"] for c in train_cases)
+    for opener in OPENERS:
+        for noun in PROPER_NOUNS:
+            assert f"{opener}{noun.lower()} " not in text
