@@ -270,9 +270,9 @@ def _generate_batched(
     from python_models.candidates import join_candidates
     from python_models.engines.batching import pad_rows
     from python_models.postprocess import Postprocessor
-    from python_models.safety import run_checks_for_context
+    from python_models.safety import checker_for_context
 
-    post = Postprocessor(tokenizer, _DefaultStyle(), run_checks_for_context)
+    post = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context)
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     if eos is None:
         raise ValueError("the tokenizer has no eos token: generated candidates cannot be read")

@@ -31,7 +31,10 @@ from python_models.request_fields import InvalidRequest
 
 log = logging.getLogger(__name__)
 
-ChecksFn = Callable[[str, str, dict[str, Any]], list[Warning_]]
+Check = Callable[[str], list[Warning_]]
+# (findings, context) -> a check of impressions against those findings: the findings are parsed
+# once per report, not once per candidate (`python_models.safety.checker_for_context`).
+CheckerFactory = Callable[[str, dict[str, Any]], Check]
 
 
 class Decoder(Protocol):
@@ -111,10 +114,10 @@ def validate_ids(
 class Postprocessor:
     """Detokenize, apply the radiologist's style, run the safety checks."""
 
-    def __init__(self, tokenizer: Decoder, styler: Styler, checks: ChecksFn) -> None:
+    def __init__(self, tokenizer: Decoder, styler: Styler, checker: CheckerFactory) -> None:
         self.tokenizer = tokenizer
         self.styler = styler
-        self.checks = checks
+        self.checker = checker
 
     def _style(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
         try:
@@ -131,9 +134,20 @@ class Postprocessor:
                 )
             ]
 
-    def _check(self, impression: str, context: dict[str, Any]) -> list[Warning_]:
+    def _checker_for(self, context: dict[str, Any]) -> Check | None:
+        """The report's findings parsed once for all its candidates and its styled answer;
+        None when that fails (each later check then reports CHECK_ERROR)."""
         try:
-            return list(self.checks(context.get("findings") or "", impression, context))
+            return self.checker(context.get("findings") or "", context)
+        except Exception as exc:  # noqa: BLE001 - one item must not fail the batch
+            log.error("safety checks failed: %s", type(exc).__name__)
+            return None
+
+    def _check(self, impression: str, check: Check | None) -> list[Warning_]:
+        try:
+            if check is None:
+                raise RuntimeError("the findings could not be prepared for the checks")
+            return list(check(impression))
         except Exception as exc:  # noqa: BLE001
             log.error("safety checks failed: %s", type(exc).__name__)
             return [
@@ -171,7 +185,10 @@ class Postprocessor:
         return split_candidates(ids, eos, pad)
 
     def _choose(
-        self, decoded: list[tuple[str, list[Warning_]]], context: dict[str, Any]
+        self,
+        decoded: list[tuple[str, list[Warning_]]],
+        context: dict[str, Any],
+        check: Check | None,
     ) -> tuple[int, list[Warning_]]:
         """Which candidate to serve (python_models.candidates; the first if the choice fails),
         and a CANDIDATE_REPLACED warning when it is not the model's first."""
@@ -183,7 +200,7 @@ class Postprocessor:
             assessed = [
                 Assessment(
                     empty=not text,
-                    blocking=blocking_count(warnings + self._check(text, context)) if text else 0,
+                    blocking=blocking_count(warnings + self._check(text, check)) if text else 0,
                     keeps_first=i == 0
                     or (bool(text) and keeps_supported(first, extract_facts(text), findings)),
                 )
@@ -214,7 +231,8 @@ class Postprocessor:
         results: list[Finished] = []
         for candidates, (_, context) in zip(pieces, batch, strict=True):
             decoded = [self._unmask(next(texts), context) for _ in candidates]
-            best, choice_warnings = self._choose(decoded, context)
+            check = self._checker_for(context)
+            best, choice_warnings = self._choose(decoded, context, check)
             text, unmask_warnings = decoded[best]
             warnings = list(context.get("warnings") or []) + unmask_warnings + choice_warnings
             if not text:
@@ -229,6 +247,6 @@ class Postprocessor:
                 continue
             styled, style_warnings = self._style(text, context)
             warnings += style_warnings
-            warnings += self._check(styled, context)
+            warnings += self._check(styled, check)
             results.append(Finished(styled, warnings, best))
         return results

@@ -20,7 +20,7 @@ from python_models.candidates import (
 from python_models.facts import extract_facts
 from python_models.postprocess import Postprocessor, validate_ids
 from python_models.request_fields import InvalidRequest
-from python_models.safety import run_checks_for_context
+from python_models.safety import checker_for_context
 
 EOS, PAD = 1, 0
 
@@ -94,7 +94,7 @@ class _NoStyle:
 
 def test_postprocess_keeps_the_candidate_the_checks_accept() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), run_checks_for_context)
+    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
 
     def ids(text: str) -> list[int]:
         return tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -122,7 +122,7 @@ def test_postprocess_keeps_the_candidate_the_checks_accept() -> None:
 
 def test_all_candidates_flagged_keeps_the_models_first() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), run_checks_for_context)
+    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
     context = {"findings": "Small left pleural effusion.", "warnings": []}
     a = tokenizer("Small right pleural effusion.", add_special_tokens=False)["input_ids"]
     b = tokenizer("Large right pleural effusion.", add_special_tokens=False)["input_ids"]
@@ -135,7 +135,7 @@ def test_a_fix_is_never_bought_by_leaving_a_finding_out() -> None:
     """The review case: the second beam fixes the side by dropping the effusion altogether;
     the first (flagged) is served, so the radiologist still sees the problem."""
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), run_checks_for_context)
+    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
     context = {"findings": "Small left pleural effusion. No pneumothorax.", "warnings": []}
     flipped = tokenizer("Small right pleural effusion. No pneumothorax.", add_special_tokens=False)
     dropped = tokenizer("No pneumothorax.", add_special_tokens=False)
@@ -159,3 +159,53 @@ def test_generator_and_tokenizer_must_agree_on_the_separator() -> None:
         check_separator(None, 1)
     with pytest.raises(ValueError, match="eos"):
         check_separator(2, 1)
+
+
+def test_findings_are_prepared_once_per_report_for_all_candidates() -> None:
+    """Every candidate and the styled answer are checked against one parse of the findings."""
+    tokenizer = build_tokenizer()
+    prepared: list[str] = []
+    checked: list[str] = []
+
+    def counting_checker(findings: str, context: dict) -> Any:
+        prepared.append(findings)
+        check = checker_for_context(findings, context)
+
+        def run(impression: str) -> list:
+            checked.append(impression)
+            return check(impression)
+
+        return run
+
+    post = Postprocessor(tokenizer, _NoStyle(), counting_checker)
+    context = {"findings": "Small left pleural effusion.", "warnings": []}
+    cands = [
+        tokenizer(t, add_special_tokens=False)["input_ids"]
+        for t in ("Small right pleural effusion.", "Large left pleural effusion.", "Effusion.")
+    ]
+    row = join_candidates(cands, tokenizer.eos_token_id)
+    post.finish([(row, dict(context)), (row, dict(context))])
+    assert len(prepared) == 2  # one per report, not one per candidate
+    assert len(checked) == 2 * (3 + 1)  # three candidates and the styled answer, per report
+
+
+def test_a_checker_that_fails_gives_check_error_per_item_not_a_failed_batch() -> None:
+    tokenizer = build_tokenizer()
+
+    def broken_checker(findings: str, context: dict) -> Any:
+        if "effusion" in findings:
+            raise ValueError("cannot parse")
+        return checker_for_context(findings, context)
+
+    post = Postprocessor(tokenizer, _NoStyle(), broken_checker)
+    ids = tokenizer("Small left pleural effusion.", add_special_tokens=False)["input_ids"]
+    row = join_candidates([ids, ids], tokenizer.eos_token_id)
+    bad, good = post.finish(
+        [
+            (row, {"findings": "Small left pleural effusion.", "warnings": []}),
+            (row, {"findings": "Normal study.", "warnings": []}),
+        ]
+    )
+    assert bad.impression == "Small left pleural effusion." and bad.candidate == 0
+    assert [w["code"] for w in bad.warnings if w["severity"] == "block"] == ["CHECK_ERROR"]
+    assert "CHECK_ERROR" not in [w["code"] for w in good.warnings]

@@ -376,10 +376,9 @@ CHECKS: tuple[Callable[[Parsed, Parsed, CheckContext], dict[str, list[Span]]], .
 )
 
 
-def run_checks(findings: str, impression: str, context: CheckContext | None = None) -> list[dict]:
-    """Run every check; one warning per code that fired, block-severity codes first."""
-    ctx = context or CheckContext()
-    f, i = parse(findings or ""), parse(impression or "")
+def _warnings(f: Parsed, i: Parsed, ctx: CheckContext) -> list[dict]:
+    """Every check on parsed findings and impression; one warning per code that fired,
+    block-severity codes first."""
     spans_by_code: dict[str, list[Span]] = {}
     for check in CHECKS:
         for code, spans in check(f, i, ctx).items():
@@ -397,14 +396,23 @@ def run_checks(findings: str, impression: str, context: CheckContext | None = No
     return warnings
 
 
-def run_checks_for_context(
-    findings: str, impression: str, context: Mapping[str, Any]
-) -> list[dict]:
-    """`run_checks` with the CheckContext read from the pipeline CONTEXT (what preprocess sends
-    postprocess): the one place both the server and `impressions eval` build it."""
-    return run_checks(
+class FindingsChecker:
+    """The findings of one report, parsed once, to check any number of impressions against:
+    postprocess checks every candidate of a report and then the styled answer."""
+
+    def __init__(self, findings: str, context: CheckContext | None = None) -> None:
+        self.findings = parse(findings or "")
+        self.context = context or CheckContext()
+
+    def __call__(self, impression: str) -> list[dict]:
+        return _warnings(self.findings, parse(impression or ""), self.context)
+
+
+def checker_for_context(findings: str, context: Mapping[str, Any]) -> FindingsChecker:
+    """A `FindingsChecker` with the CheckContext read from the pipeline CONTEXT (what preprocess
+    sends postprocess): the one place both the server and `impressions eval` build it."""
+    return FindingsChecker(
         findings,
-        impression,
         CheckContext(
             exam=context.get("exam"),
             patient_sex=context.get("patient_sex"),
@@ -412,3 +420,15 @@ def run_checks_for_context(
             comparison=context.get("comparison"),
         ),
     )
+
+
+def run_checks(findings: str, impression: str, context: CheckContext | None = None) -> list[dict]:
+    """Run every check; one warning per code that fired, block-severity codes first."""
+    return FindingsChecker(findings, context)(impression)
+
+
+def run_checks_for_context(
+    findings: str, impression: str, context: Mapping[str, Any]
+) -> list[dict]:
+    """`run_checks` with the CheckContext read from the pipeline CONTEXT."""
+    return checker_for_context(findings, context)(impression)

@@ -20,7 +20,7 @@ except ImportError:  # not pip-installed: fall back to the checkout that holds t
 from python_models.model_config import parameter, resolve_in_version
 from python_models.postprocess import Finished, Postprocessor, validate_context, validate_ids
 from python_models.request_fields import InvalidRequest
-from python_models.safety import run_checks_for_context
+from python_models.safety import checker_for_context
 from python_models.style import StyleService
 from python_models.tokenizer_loader import load_tokenizer
 from python_models.triton_io import (
@@ -47,9 +47,7 @@ class TritonPythonModel:
         tokenizer = load_tokenizer(tokenizer_dir)
         self.vocab_size = len(tokenizer)
         self.eos_id, self.pad_id = tokenizer.eos_token_id, tokenizer.pad_token_id
-        self.postprocessor = Postprocessor(
-            tokenizer, StyleService(store_url), run_checks_for_context
-        )
+        self.postprocessor = Postprocessor(tokenizer, StyleService(store_url), checker_for_context)
         self.logger = pb_utils.Logger
 
     def _unpack(self, request) -> list[tuple[list[int], dict]] | InvalidRequest:
