@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from export.corpus import generate_cases
 from export.corpus_catalog import FINDINGS
@@ -137,6 +137,12 @@ class Scores:
     n_cases: int
     seconds: float
     note: str = ""
+    # Served systems only: of the cases with a fact error (measurement, side, negation or a
+    # critical finding wrong), the share whose answer carries a blocking warning, i.e. is sent
+    # back for review; and of the cases without one, the share flagged anyway.
+    errors: int | None = None
+    errors_flagged: float | None = None
+    false_alarms: float | None = None
 
     def as_row(self) -> list[str]:
         pct = [
@@ -151,6 +157,10 @@ class Scores:
             f"{self.rouge2:.3f}",
             f"{self.rougeL:.3f}",
             *[f"{100 * v:.1f}%" for v in pct],
+            "-"
+            if self.errors_flagged is None
+            else f"{100 * self.errors_flagged:.0f}% of {self.errors}",
+            "-" if self.false_alarms is None else f"{100 * self.false_alarms:.1f}%",
             str(self.n_cases),
             f"{self.seconds:.1f}",
         ]
@@ -165,21 +175,33 @@ HEADER = [
     "laterality",
     "negation",
     "critical recall",
+    "errors flagged",
+    "clean flagged",
     "cases",
     "seconds",
 ]
 
 
 def score(
-    name: str, cases: list[dict[str, Any]], outputs: list[str], seconds: float, note: str = ""
+    name: str,
+    cases: list[dict[str, Any]],
+    outputs: list[str],
+    seconds: float,
+    note: str = "",
+    blocked: list[bool] | None = None,
 ) -> Scores:
-    """Score ``outputs`` (one impression per case) against the cases' references and facts."""
+    """Score ``outputs`` (one impression per case) against the cases' references and facts;
+    with ``blocked`` (did the served answer carry a blocking warning), also how many of the
+    fact errors the safety checks flag for review."""
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=False)
     r1 = r2 = rl = 0.0
     meas_ok = meas_n = lat_ok = lat_n = neg_ok = crit_hit = crit_n = 0
+    wrong: list[bool] = []
     for case, out in zip(cases, outputs, strict=True):
+        errors_before = (meas_n - meas_ok) + (lat_n - lat_ok) + (crit_n - crit_hit)
+        neg_before = neg_ok
         ref = " ".join(case["impression"].split())
         s = scorer.score(ref, out)
         r1, r2, rl = r1 + s["rouge1"].fmeasure, r2 + s["rouge2"].fmeasure, rl + s["rougeL"].fmeasure
@@ -199,7 +221,18 @@ def score(
             if fact["critical"] and not fact["negated"] and fact["key"] in FINDINGS:
                 crit_n += 1
                 crit_hit += critical_found(out, FINDINGS[fact["key"]].term)
+        errors_after = (meas_n - meas_ok) + (lat_n - lat_ok) + (crit_n - crit_hit)
+        wrong.append(errors_after > errors_before or neg_ok == neg_before)
     n = max(1, len(cases))
+    flags: dict[str, Any] = {}
+    if blocked is not None:
+        pairs = list(zip(wrong, blocked, strict=True))
+        n_wrong = sum(wrong)
+        flags = {
+            "errors": n_wrong,
+            "errors_flagged": sum(b for w, b in pairs if w) / max(1, n_wrong),
+            "false_alarms": sum(b for w, b in pairs if not w) / max(1, len(pairs) - n_wrong),
+        }
     return Scores(
         name,
         r1 / n,
@@ -212,6 +245,7 @@ def score(
         len(cases),
         seconds,
         note,
+        **flags,
     )
 
 
@@ -257,16 +291,25 @@ def prepare_cases(
     return prepared
 
 
+class Served(NamedTuple):
+    """Per case, in input order: the served impression, the model's first candidate finished
+    alone (the same when there is one candidate) and whether the served answer carries a
+    blocking warning (is sent back for review)."""
+
+    kept: list[str]
+    first: list[str]
+    blocked: list[bool]
+
+
 def _generate_batched(
     prepared: list[Any],
     tokenizer: Any,
     gen: Callable[[Any, Any], list[list[list[int]]]],
     batch_size: int,
-) -> tuple[list[str], list[str]]:
+) -> Served:
     """Generate candidates in length-sorted batches and finish them exactly as the served
-    postprocess does (placeholders written back, the safest candidate kept; default style).
-    Returns, in input order, the kept impressions and the model's first candidates finished
-    alone (the same when there is one candidate), so one run shows what the choice adds."""
+    postprocess does (placeholders written back, the safest candidate kept; default style), so
+    one run shows what the choice adds and what the checks catch."""
     from python_models.candidates import join_candidates
     from python_models.engines.batching import pad_rows
     from python_models.postprocess import Postprocessor
@@ -279,6 +322,7 @@ def _generate_batched(
     order = sorted(range(len(prepared)), key=lambda i: len(prepared[i].input_ids))
     kept: list[str] = [""] * len(prepared)
     first: list[str] = [""] * len(prepared)
+    blocked: list[bool] = [False] * len(prepared)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         candidates = gen(*pad_rows([prepared[i].input_ids for i in idx], pad))
@@ -291,7 +335,9 @@ def _generate_batched(
             )
             for i, done in zip(idx, finished, strict=True):
                 target[i] = done.impression
-    return kept, first
+                if target is kept:
+                    blocked[i] = any(w.get("severity") == "block" for w in done.warnings)
+    return Served(kept, first, blocked)
 
 
 def torch_generator(
@@ -456,8 +502,10 @@ def main(argv: list[str]) -> int:
     if "torch" in engines:
         t0 = time.perf_counter()
         gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens, decoding)
-        outputs["torch"] = _generate_batched(prepared, tokenizer, gen, args.batch_size)[0]
-        rows.append(score("model (torch)", cases, outputs["torch"], time.perf_counter() - t0))
+        served = _generate_batched(prepared, tokenizer, gen, args.batch_size)
+        outputs["torch"] = served.kept
+        seconds = time.perf_counter() - t0
+        rows.append(score("model (torch)", cases, served.kept, seconds, blocked=served.blocked))
     onnx = [e for e in engines if e.startswith("onnx-")]
     if onnx:
         bundle, note = find_bundle(args.checkpoint, args.repository, not args.no_export)
@@ -482,9 +530,18 @@ def main(argv: list[str]) -> int:
                 def gen(ids, mask, engine=engine):  # noqa: ANN001
                     return engine.generate_candidates(ids, mask, args.max_new_tokens)
 
-                outputs[name], first = _generate_batched(prepared, tokenizer, gen, args.batch_size)
+                served = _generate_batched(prepared, tokenizer, gen, args.batch_size)
+                outputs[name], first = served.kept, served.first
                 seconds = time.perf_counter() - t0
-                rows.append(score(f"model (ORT {precision})", cases, outputs[name], seconds))
+                rows.append(
+                    score(
+                        f"model (ORT {precision})",
+                        cases,
+                        served.kept,
+                        seconds,
+                        blocked=served.blocked,
+                    )
+                )
                 if precision == "fp32" and decoding.num_candidates > 1:
                     rows.append(
                         score(

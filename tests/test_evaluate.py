@@ -89,6 +89,26 @@ def test_reference_scores_perfectly_and_baseline_does_not() -> None:
     assert score("flipped", cases, flipped, 0.0).laterality_correctness < 0.5
     base = score("baseline", cases, [baseline_impression(c["findings_text"]) for c in cases], 0)
     assert base.rougeL < 0.8
+    assert base.errors_flagged is None and base.as_row()[8] == "-"
+
+
+def test_flagged_errors_and_false_alarms_are_counted_per_case() -> None:
+    cases = generate_cases(40, seed=5, split="test")
+    refs = [" ".join(c["impression"].split()) for c in cases]
+    sided = [i for i, r in enumerate(refs) if " left " in f" {r.lower()} "][:4]
+    assert len(sided) == 4
+    outputs = list(refs)
+    for i in sided:
+        outputs[i] = refs[i].replace("left", "right").replace("Left", "Right")
+    blocked = [False] * len(cases)
+    blocked[sided[0]] = blocked[sided[1]] = True  # two of the four errors caught
+    clean = next(i for i in range(len(cases)) if i not in sided)
+    blocked[clean] = True  # and one false alarm
+    scores = score("model", cases, outputs, 0.0, blocked=blocked)
+    assert scores.errors == 4
+    assert scores.errors_flagged == pytest.approx(0.5)
+    assert scores.false_alarms == pytest.approx(1 / (len(cases) - 4))
+    assert scores.as_row()[8:10] == ["50% of 4", f"{100 / (len(cases) - 4):.1f}%"]
 
 
 def test_model_card_table_is_replaced(tmp_path) -> None:
@@ -154,11 +174,15 @@ def test_eval_finishes_candidates_as_postprocess_does() -> None:
         "warnings": [],
     }
     prepared = [PreparedReport(slots(findings)["input_ids"], dict(context))]
-    echoed, first = _generate_batched(prepared, slots, _echo_candidates(None), 2)
+    echoed, first, blocked = _generate_batched(prepared, slots, _echo_candidates(None), 2)
     assert echoed == first == ["Right lower lobe nodule 7 mm. No pneumothorax."]
+    assert blocked == [False]
     flipped = slots("left lower lobe nodule <n0>.", add_special_tokens=False)["input_ids"]
-    kept, first = _generate_batched(prepared, slots, _echo_candidates(flipped), 2)
-    assert kept == echoed and first == ["left lower lobe nodule 7 mm."]
+    kept, first, blocked = _generate_batched(prepared, slots, _echo_candidates(flipped), 2)
+    assert kept == echoed and first == ["left lower lobe nodule 7 mm."] and blocked == [False]
+    # the flipped side alone is served, and sent back for review
+    alone = _generate_batched(prepared, slots, lambda ids, mask: [[flipped]], 2)
+    assert alone.kept == first and alone.blocked == [True]
     negation_flip = slots("Pneumothorax.", add_special_tokens=False)["input_ids"]
     assert _generate_batched(prepared, slots, _echo_candidates(negation_flip), 2)[0] == echoed
 
