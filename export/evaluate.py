@@ -182,6 +182,54 @@ HEADER = [
 ]
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """The fact metrics of one output against one case (None: the metric does not apply)."""
+
+    measurements_ok: bool | None
+    laterality_ok: bool | None
+    negation_ok: bool
+    critical_found: int
+    critical_total: int
+
+    def errors(self) -> list[str]:
+        """The fact metrics this output fails, by name."""
+        failed = [
+            ("measurements", self.measurements_ok is False),
+            ("laterality", self.laterality_ok is False),
+            ("negation", not self.negation_ok),
+            ("critical", self.critical_found < self.critical_total),
+        ]
+        return [name for name, bad in failed if bad]
+
+
+def judge(case: dict[str, Any], out: str) -> Judgement:
+    """Measurement, laterality, negation and critical-finding correctness of ``out``."""
+    ref = " ".join(case["impression"].split())
+    positives = [
+        FINDINGS[f["key"]].term
+        for f in case["facts"]
+        if f["key"] in FINDINGS and not f["negated"] and f["in_impression"]
+    ]
+    critical = [
+        FINDINGS[f["key"]].term
+        for f in case["facts"]
+        if f["critical"] and not f["negated"] and f["key"] in FINDINGS
+    ]
+    return Judgement(
+        measurements_preserved(ref, out) if measurements(ref) else None,
+        laterality_correct(ref, out) if sides(ref) or sides(out) else None,
+        negation_correct(ref, out, positives),
+        sum(critical_found(out, term) for term in critical),
+        len(critical),
+    )
+
+
+def _share(values: list[bool | None]) -> float:
+    applicable = [v for v in values if v is not None]
+    return sum(applicable) / max(1, len(applicable))
+
+
 def score(
     name: str,
     cases: list[dict[str, Any]],
@@ -197,35 +245,15 @@ def score(
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=False)
     r1 = r2 = rl = 0.0
-    meas_ok = meas_n = lat_ok = lat_n = neg_ok = crit_hit = crit_n = 0
-    wrong: list[bool] = []
+    judged: list[Judgement] = []
     for case, out in zip(cases, outputs, strict=True):
-        errors_before = (meas_n - meas_ok) + (lat_n - lat_ok) + (crit_n - crit_hit)
-        neg_before = neg_ok
-        ref = " ".join(case["impression"].split())
-        s = scorer.score(ref, out)
+        s = scorer.score(" ".join(case["impression"].split()), out)
         r1, r2, rl = r1 + s["rouge1"].fmeasure, r2 + s["rouge2"].fmeasure, rl + s["rougeL"].fmeasure
-        if measurements(ref):
-            meas_n += 1
-            meas_ok += measurements_preserved(ref, out)
-        if sides(ref) or sides(out):
-            lat_n += 1
-            lat_ok += laterality_correct(ref, out)
-        positives = [
-            FINDINGS[f["key"]].term
-            for f in case["facts"]
-            if f["key"] in FINDINGS and not f["negated"] and f["in_impression"]
-        ]
-        neg_ok += negation_correct(ref, out, positives)
-        for fact in case["facts"]:
-            if fact["critical"] and not fact["negated"] and fact["key"] in FINDINGS:
-                crit_n += 1
-                crit_hit += critical_found(out, FINDINGS[fact["key"]].term)
-        errors_after = (meas_n - meas_ok) + (lat_n - lat_ok) + (crit_n - crit_hit)
-        wrong.append(errors_after > errors_before or neg_ok == neg_before)
+        judged.append(judge(case, out))
     n = max(1, len(cases))
     flags: dict[str, Any] = {}
     if blocked is not None:
+        wrong = [bool(j.errors()) for j in judged]
         pairs = list(zip(wrong, blocked, strict=True))
         n_wrong = sum(wrong)
         flags = {
@@ -238,15 +266,40 @@ def score(
         r1 / n,
         r2 / n,
         rl / n,
-        meas_ok / max(1, meas_n),
-        lat_ok / max(1, lat_n),
-        neg_ok / n,
-        crit_hit / max(1, crit_n),
+        _share([j.measurements_ok for j in judged]),
+        _share([j.laterality_ok for j in judged]),
+        _share([j.negation_ok for j in judged]),
+        sum(j.critical_found for j in judged) / max(1, sum(j.critical_total for j in judged)),
         len(cases),
         seconds,
         note,
         **flags,
     )
+
+
+def write_errors(
+    path: Path, cases: list[dict[str, Any]], outputs: list[str], blocked: list[bool]
+) -> int:
+    """One JSON line per case the served output gets a fact metric wrong (synthetic cases only:
+    eval never reads patient reports), for error analysis. Returns how many were written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with path.open("w") as out_file:
+        for case, out, flagged in zip(cases, outputs, blocked, strict=True):
+            errors = judge(case, out).errors()
+            if errors:
+                row = {
+                    "id": case["id"],
+                    "exam": case["exam"],
+                    "errors": errors,
+                    "flagged": flagged,
+                    "findings": case["findings_text"],
+                    "reference": " ".join(case["impression"].split()),
+                    "output": out,
+                }
+                out_file.write(json.dumps(row) + "\n")
+                written += 1
+    return written
 
 
 def format_table(rows: list[Scores]) -> str:
@@ -478,6 +531,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json-out", type=Path, help="write the scores as JSON")
     p.add_argument(
+        "--errors-out",
+        type=Path,
+        help="write the cases the served ORT fp32 output gets wrong as JSON lines (analysis)",
+    )
+    p.add_argument(
         "--model-card", type=Path, help="replace the table between eval markers in this README"
     )
     return p
@@ -532,6 +590,9 @@ def main(argv: list[str]) -> int:
 
                 served = _generate_batched(prepared, tokenizer, gen, args.batch_size)
                 outputs[name], first = served.kept, served.first
+                if precision == "fp32" and args.errors_out:
+                    n_wrong = write_errors(args.errors_out, cases, served.kept, served.blocked)
+                    print(f"{n_wrong} wrong case(s) written to {args.errors_out}", file=sys.stderr)
                 seconds = time.perf_counter() - t0
                 rows.append(
                     score(

@@ -213,3 +213,21 @@ def test_eval_decodes_as_the_server_is_configured(tmp_path) -> None:
     assert engine == {"engine": "onnxruntime", "precision": "fp32", "max_new_tokens": "7"}
     assert Decoding(1, 1).describe() == "greedy decoding"
     assert "3 candidates" in Decoding(6, 3).describe()
+
+
+def test_wrong_cases_are_written_for_analysis(tmp_path) -> None:
+    import json
+
+    from export.evaluate import judge, write_errors
+
+    cases = generate_cases(40, seed=5, split="test")
+    refs = [" ".join(c["impression"].split()) for c in cases]
+    i = next(i for i, r in enumerate(refs) if " left " in f" {r.lower()} ")
+    outputs = list(refs)
+    outputs[i] = refs[i].replace("left", "right").replace("Left", "Right")
+    assert judge(cases[i], refs[i]).errors() == []
+    path = tmp_path / "errors.jsonl"
+    assert write_errors(path, cases, outputs, [True] * len(cases)) == 1
+    (row,) = [json.loads(line) for line in path.read_text().splitlines()]
+    assert row["id"] == cases[i]["id"] and "laterality" in row["errors"] and row["flagged"]
+    assert row["output"] == outputs[i] and row["reference"] == refs[i]
