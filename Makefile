@@ -44,9 +44,13 @@ eval: artifacts
 check-eval: install
 	$(BIN)/impressions check-eval
 
-# perf_analyzer (shipped in the tritonclient wheel) needs libb64 from Debian.
+# perf_analyzer (shipped in the tritonclient wheel) needs libb64 from Debian. The style store's
+# PostgreSQL tests start their own server from the PostgreSQL binaries (Debian puts them in
+# /usr/lib/postgresql/<ver>/bin, off PATH; tests/postgres_server.py looks there).
 system-deps:
 	@ldconfig -p | grep -q 'libb64.so.0d' || { apt-get update -qq && apt-get install -y -qq libb64-0d; }
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
 load: artifacts system-deps
 	$(BIN)/impressions load

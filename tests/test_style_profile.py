@@ -47,6 +47,8 @@ def test_defaults_are_the_default_style() -> None:
             "abbreviations_expand entry 1 is also abbreviations_keep entry 1",
         ),
         ({"radiologist_id": "dr x; drop table"}, "radiologist_id"),
+        ({"radiologist_id": "dr_x\n"}, "radiologist_id"),  # "$" alone would let it through
+        ({"radiologist_id": "d" * 65}, "radiologist_id"),
         ({"radiologist_id": "dr_x", "schema_version": 2}, "schema_version"),
         ({"radiologist_id": "dr_x", "overrides": {"PET": {}}}, "overrides.<entry 1>.[key]"),
         ({"radiologist_id": "dr_x", "overrides": {"CT": {"units": "inch"}}}, "overrides.CT.units"),

@@ -12,6 +12,9 @@ from python_models.style.profile import ProfileError
 from python_models.style.service import StyleService
 from python_models.style.store import ENV_VAR, StyleStore, resolve_store_url
 
+# The `postgres_url` fixture: a real PostgreSQL server (tests/postgres_server.py).
+pytest_plugins = ["tests.postgres_server"]
+
 EXAMPLES = Path(__file__).parents[1] / "python_models/style/examples"
 TEXT = "1. Small right pneumothorax. 2. No pleural effusion."
 
@@ -22,6 +25,14 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty store on each backend the docs promise: a SQLite path, or PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.sqlite")
+    return str(request.getfixturevalue("postgres_url"))
 
 
 def test_store_location_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -41,8 +52,8 @@ def test_store_is_created_on_first_use_in_a_new_folder(tmp_path: Path) -> None:
     assert path.exists()
 
 
-def test_crud_and_revision(tmp_path: Path) -> None:
-    store = StyleStore(str(tmp_path / "s.sqlite"))
+def test_crud_and_revision(store_url: str) -> None:
+    store = StyleStore(store_url)
     assert store.revision() == 0 and store.get("dr_a") is None
     store.put({"radiologist_id": "dr_a", "rules": {"list_style": "prose"}})
     store.put({"radiologist_id": "dr_b"})
@@ -58,8 +69,8 @@ def test_crud_and_revision(tmp_path: Path) -> None:
     assert store.get("dr_c") is None
 
 
-def test_unknown_and_missing_radiologist(tmp_path: Path) -> None:
-    service = StyleService(str(tmp_path / "s.sqlite"))
+def test_unknown_and_missing_radiologist(store_url: str) -> None:
+    service = StyleService(store_url)
     text, warnings = service.apply(TEXT, None, "XR")
     assert text == "1. Small right pneumothorax.\n2. No pleural effusion." and warnings == []
     assert service.apply(TEXT, "  ", "XR")[1] == []
@@ -78,8 +89,8 @@ def test_unreachable_store_gives_default_style(tmp_path: Path) -> None:
     assert [w["code"] for w in warnings] == ["STYLE_DEFAULT"]
 
 
-def test_service_picks_up_changes_without_restart(tmp_path: Path) -> None:
-    url = str(tmp_path / "s.sqlite")
+def test_service_picks_up_changes_without_restart(store_url: str) -> None:
+    url = store_url
     writer = StyleStore(url)
     writer.put({"radiologist_id": "dr_a", "rules": {"laterality_case": "upper"}})
     clock = FakeClock()
@@ -104,9 +115,12 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_cli_import_show_list_export_delete(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    store_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv(ENV_VAR, str(tmp_path / "s.sqlite"))
+    monkeypatch.setenv(ENV_VAR, store_url)
     files = sorted(str(p) for p in EXAMPLES.glob("*.json"))
     code, out, _ = _run(capsys, "import", *files)
     assert code == 0 and out.count("imported") == len(files)
@@ -128,11 +142,11 @@ def test_cli_import_show_list_export_delete(
     assert code == 1 and "no style profile for 'dr_adams'" in err
     # the exported file imports back
     assert _run(capsys, "import", str(export))[0] == 0
-    assert StyleStore(str(tmp_path / "s.sqlite")).get("dr_adams") is not None
+    assert StyleStore(store_url).get("dr_adams") is not None
 
 
-def test_cli_set_creates_and_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "s.sqlite")
+def test_cli_set_creates_and_validates(store_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    db = store_url
     code, out, _ = _run(
         capsys,
         "--db",
@@ -159,9 +173,9 @@ def test_cli_set_creates_and_validates(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_cli_import_rejects_invalid_file_and_stores_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(tmp_path / "s.sqlite")
+    db = store_url
     bad = tmp_path / "bad.json"
     bad.write_text(
         json.dumps(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from python_models.style.profile import (
     DEFAULT_PROFILE,
@@ -277,6 +278,13 @@ def main(argv: list[str]) -> int:
         return 1
     except (CliError, ProfileError, ValueError) as exc:
         print(f"impressions style: {exc}", file=sys.stderr)
+        return 1
+    except OperationalError as exc:  # the driver's text can name hosts and users: print its kind
+        print(
+            f"impressions style: the style store ({ENV_VAR}) cannot be reached "
+            f"({type(exc.orig).__name__ if exc.orig else 'OperationalError'})",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -26,7 +26,7 @@ LateralityCase = Literal["as_written", "upper", "lower"]
 Units = Literal["as_written", "mm", "cm", "auto"]
 Recommendations = Literal["inline", "separate"]
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 Phrase = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -177,7 +177,7 @@ class StyleProfile(BaseModel):
     @field_validator("radiologist_id")
     @classmethod
     def _id(cls, value: str) -> str:
-        if not _ID_RE.match(value):
+        if not _ID_RE.fullmatch(value):  # match() with "$" lets a trailing newline through
             raise ValueError("must be 1-64 characters: letters, digits, '_', '.', '@', '-'")
         return value
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError
 
 from python_models.style.profile import StyleProfile, parse_profile
 
@@ -71,15 +71,36 @@ class StyleStore:
         self.url = resolve_store_url(store_url)
         try:
             parsed = make_url(self.url)
-        except ArgumentError as exc:
-            raise ValueError(f"{ENV_VAR}: not a SQLAlchemy URL or path ({exc})") from None
+        except (ArgumentError, ValueError):
+            parsed = None
+        # An unescaped '@' in a password puts the rest of it in the host or the port, and the
+        # parser's or resolver's message would quote it: say so without any detail.
+        if parsed is None or "@" in (parsed.host or ""):
+            raise ValueError(
+                f"{ENV_VAR}: not a SQLAlchemy URL or path (percent-encode '@', ':' or '/' in a "
+                "password)"
+            )
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(parsed, future=True)
-        _metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            if conn.execute(select(revision_table.c.revision)).first() is None:
-                conn.execute(revision_table.insert().values(id=1, revision=0))
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        """Tables and the revision row, on first use; safe when another process does it too.
+
+        On a server database (PostgreSQL) two first uses can race: the loser's CREATE TABLE or
+        revision-row INSERT fails once the winner commits, and a retry then finds both there.
+        """
+        for attempt in range(3):
+            try:
+                _metadata.create_all(self.engine)
+                with self.engine.begin() as conn:
+                    if conn.execute(select(revision_table.c.revision)).first() is None:
+                        conn.execute(revision_table.insert().values(id=1, revision=0))
+                return
+            except (IntegrityError, ProgrammingError):
+                if attempt == 2:
+                    raise
 
     def describe(self) -> str:
         """The URL with any password hidden, for messages and logs."""
@@ -119,16 +140,25 @@ class StyleStore:
             "profile_json": payload,
             "updated_at": time.time(),
         }
+        replace = (
+            update(profiles_table)
+            .where(profiles_table.c.radiologist_id == profile.radiologist_id)
+            .values(**values)
+        )
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(profiles_table)
-                .where(profiles_table.c.radiologist_id == profile.radiologist_id)
-                .values(**values)
-            )
+            done = conn.execute(replace)
             if done.rowcount == 0:
-                conn.execute(
-                    profiles_table.insert().values(radiologist_id=profile.radiologist_id, **values)
-                )
+                try:
+                    with conn.begin_nested():  # a savepoint: a failed INSERT keeps the transaction
+                        conn.execute(
+                            profiles_table.insert().values(
+                                radiologist_id=profile.radiologist_id, **values
+                            )
+                        )
+                except IntegrityError:
+                    # Another writer inserted this id after our UPDATE (PostgreSQL does not
+                    # serialise the two like SQLite's database lock): last write wins.
+                    conn.execute(replace)
             self._bump(conn)
         return profile
 
