@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Where a trained checkpoint is looked for; `impressions export` falls back to a tiny random T5.
 CHECKPOINT ?=
 
-.PHONY: install artifacts serve test unit lint bench eval load check-eval system-deps clean
+.PHONY: install artifacts serve test unit lint bench eval load check-eval system-deps test-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,11 +44,14 @@ eval: artifacts
 check-eval: install
 	$(BIN)/impressions check-eval
 
-# perf_analyzer (shipped in the tritonclient wheel) needs libb64 from Debian. The style store's
-# PostgreSQL tests start their own server from the PostgreSQL binaries (Debian puts them in
-# /usr/lib/postgresql/<ver>/bin, off PATH; tests/postgres_server.py looks there).
+# perf_analyzer (shipped in the tritonclient wheel) needs libb64 from Debian.
 system-deps:
 	@ldconfig -p | grep -q 'libb64.so.0d' || { apt-get update -qq && apt-get install -y -qq libb64-0d; }
+
+# What the whole test suite needs from Debian (CI runs this): the above, and the PostgreSQL
+# binaries the style store's PostgreSQL tests start their own server from (Debian puts them in
+# /usr/lib/postgresql/<ver>/bin, off PATH; tests/postgres_server.py looks there).
+test-deps: system-deps
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 

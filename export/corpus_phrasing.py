@@ -275,7 +275,7 @@ def _train_only_loc_first(spec: Finding, fact: dict[str, Any], ch: Chooser, np: 
     loc = fact["loc_noun"]
     frames = LOC_FIRST_TRAIN[:1] if "," in np else LOC_FIRST_TRAIN  # suffix: keep it last
     frame = ch.rng.choice(frames)
-    return frame.format(loc=loc, Loc=cap(loc), a=art, np=np, be="are" if plural else "is")
+    return frame.format(loc=loc, a=art, np=np, be="are" if plural else "is")
 
 
 def _train_only_surroundings(sentence: str, ch: Chooser) -> str:

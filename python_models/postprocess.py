@@ -111,6 +111,12 @@ def validate_ids(
     return values
 
 
+def _check_error() -> Warning_:
+    return warning(
+        "CHECK_ERROR", "block", "safety checks could not run on this impression; review manually"
+    )
+
+
 class Postprocessor:
     """Detokenize, apply the radiologist's style, run the safety checks."""
 
@@ -144,19 +150,13 @@ class Postprocessor:
             return None
 
     def _check(self, impression: str, check: Check | None) -> list[Warning_]:
+        if check is None:  # already logged, with its cause, by _checker_for
+            return [_check_error()]
         try:
-            if check is None:
-                raise RuntimeError("the findings could not be prepared for the checks")
             return list(check(impression))
         except Exception as exc:  # noqa: BLE001
             log.error("safety checks failed: %s", type(exc).__name__)
-            return [
-                warning(
-                    "CHECK_ERROR",
-                    "block",
-                    "safety checks could not run on this impression; review manually",
-                )
-            ]
+            return [_check_error()]
 
     def _unmask(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
         """Decoded text with the dictated measurements written back (and a blocking warning

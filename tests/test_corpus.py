@@ -250,3 +250,4 @@ def test_openers_keep_proper_nouns_capitalised(train_cases) -> None:
     for opener in OPENERS:
         for noun in PROPER_NOUNS:
             assert f"{opener}{noun.lower()} " not in text
+    assert any(f"{o}{n} " in text for o in OPENERS for n in PROPER_NOUNS)  # not vacuous

@@ -288,4 +288,4 @@ def test_cli_with_a_wrong_password_says_so_in_one_line(
     err = capsys.readouterr().err
     assert err.startswith("impressions style: the style store") and "cannot be reached" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert postgres_server.password not in err
+    assert postgres_server.password not in err and "password authentication failed" in err

@@ -279,10 +279,13 @@ def main(argv: list[str]) -> int:
     except (CliError, ProfileError, ValueError) as exc:
         print(f"impressions style: {exc}", file=sys.stderr)
         return 1
-    except OperationalError as exc:  # the driver's text can name hosts and users: print its kind
+    except OperationalError as exc:
+        # libpq's own reason ("password authentication failed for user ...", "database ... does
+        # not exist"): it names host, port and user, never the password; one line, no traceback.
+        lines = str(exc.orig or exc).strip().splitlines()
+        reason = lines[-1].strip() if lines else type(exc).__name__
         print(
-            f"impressions style: the style store ({ENV_VAR}) cannot be reached "
-            f"({type(exc.orig).__name__ if exc.orig else 'OperationalError'})",
+            f"impressions style: the style store ({ENV_VAR}) cannot be reached: {reason}",
             file=sys.stderr,
         )
         return 1

@@ -158,7 +158,8 @@ class StyleStore:
                 except IntegrityError:
                     # Another writer inserted this id after our UPDATE (PostgreSQL does not
                     # serialise the two like SQLite's database lock): last write wins.
-                    conn.execute(replace)
+                    if conn.execute(replace).rowcount != 1:
+                        raise  # not the duplicate key: nothing was saved, say so
             self._bump(conn)
         return profile
 
