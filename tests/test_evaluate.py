@@ -109,6 +109,11 @@ def test_flagged_errors_and_false_alarms_are_counted_per_case() -> None:
     assert scores.errors_flagged == pytest.approx(0.5)
     assert scores.false_alarms == pytest.approx(1 / (len(cases) - 4))
     assert scores.as_row()[8:10] == ["50% of 4", f"{100 / (len(cases) - 4):.1f}%"]
+    assert scores.flagged_by_kind["laterality"] == [2, 4]
+    assert "laterality 2/4" in scores.flagged_note()
+    perfect = score("oracle", cases, refs, 0.0, blocked=[False] * len(cases))
+    assert perfect.errors == 0 and perfect.errors_flagged is None
+    assert perfect.as_row()[8:10] == ["no errors", "0.0%"]
 
 
 def test_model_card_table_is_replaced(tmp_path) -> None:
