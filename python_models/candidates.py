@@ -5,7 +5,8 @@ in ONE row of OUTPUT_IDS: each candidate ends with the eos token (the last may e
 end), so the [batch, tokens] contract of OUTPUT_IDS stays as it is and a row from a single-output
 generator is simply one candidate. Postprocess (and `impressions eval`) then keeps the first
 candidate with the fewest blocking safety warnings (a contradicted side, a reversed negation, a
-missed critical finding, a measurement the findings lack): a small model's second beam often
+missed or invented critical finding, a measurement the findings lack), then the fewest findings
+the findings section never mentions: a small model's second beam often
 states the side or the critical finding its first beam got wrong. A later candidate may only
 replace the first when it keeps every finding and measurement of the first that the findings
 support, so a fix can never be bought by silently leaving something out. The checks choose
@@ -73,12 +74,19 @@ class Assessment:
     empty: bool
     blocking: int  # blocking warnings (checks and unresolved measurements)
     keeps_first: bool  # states every supported finding and measurement the first one states
+    ungrounded: int = 0  # findings stated that the findings section never mentions
 
 
 def blocking_count(warnings: Sequence[Warning_]) -> int:
     """Blocking warnings only: warn-level ones (a missing follow-up, an ungrounded term) would
     favour candidates that simply say less."""
     return sum(1 for w in warnings if w.get("severity") == "block")
+
+
+def ungrounded_count(warnings: Sequence[Warning_]) -> int:
+    """Impression findings the findings never mention (UNGROUNDED items): among equally safe
+    candidates that keep what the first got right, the one inventing less is preferred."""
+    return sum(len(w.get("spans") or [1]) for w in warnings if w.get("code") == "UNGROUNDED")
 
 
 def keeps_supported(first: Facts, candidate: Facts, findings: Facts) -> bool:
@@ -93,7 +101,11 @@ def keeps_supported(first: Facts, candidate: Facts, findings: Facts) -> bool:
 
 def choose_candidate(assessed: Sequence[Assessment]) -> int:
     """Index of the candidate to serve: among the first and the later ones that keep what the
-    first got right, a non-empty one with the fewest blocking warnings; ties keep the model's
-    order (the model's best among the equally safe)."""
+    first got right, a non-empty one with the fewest blocking warnings, then the fewest
+    ungrounded findings; ties keep the model's order (the model's best among the equally
+    safe)."""
     eligible = [i for i, a in enumerate(assessed) if i == 0 or a.keeps_first]
-    return min(eligible, key=lambda i: (assessed[i].empty, assessed[i].blocking, i))
+    return min(
+        eligible,
+        key=lambda i: (assessed[i].empty, assessed[i].blocking, assessed[i].ungrounded, i),
+    )

@@ -22,6 +22,7 @@ from python_models.candidates import (
     choose_candidate,
     keeps_supported,
     split_candidates,
+    ungrounded_count,
 )
 from python_models.exams import modality_of
 from python_models.facts import extract_facts
@@ -197,15 +198,18 @@ class Postprocessor:
         try:
             findings = extract_facts(context.get("findings") or "")
             first = extract_facts(decoded[0][0])
-            assessed = [
-                Assessment(
-                    empty=not text,
-                    blocking=blocking_count(warnings + self._check(text, check)) if text else 0,
-                    keeps_first=i == 0
-                    or (bool(text) and keeps_supported(first, extract_facts(text), findings)),
+            assessed = []
+            for i, (text, warnings) in enumerate(decoded):
+                found = warnings + self._check(text, check) if text else []
+                assessed.append(
+                    Assessment(
+                        empty=not text,
+                        blocking=blocking_count(found),
+                        keeps_first=i == 0
+                        or (bool(text) and keeps_supported(first, extract_facts(text), findings)),
+                        ungrounded=ungrounded_count(found),
+                    )
                 )
-                for i, (text, warnings) in enumerate(decoded)
-            ]
         except Exception as exc:  # noqa: BLE001 - the model's first candidate is still an answer
             log.error("candidate choice failed: %s", type(exc).__name__)
             return 0, []
@@ -216,8 +220,10 @@ class Postprocessor:
             warning(
                 "CANDIDATE_REPLACED",
                 "warn",
-                f"the model's first candidate had {assessed[0].blocking} blocking problem(s); "
-                f"candidate {best + 1} of {len(decoded)}, with {assessed[best].blocking}, is shown",
+                f"the model's first candidate had {assessed[0].blocking} blocking problem(s) "
+                f"and {assessed[0].ungrounded} finding(s) the findings do not mention; candidate "
+                f"{best + 1} of {len(decoded)}, with {assessed[best].blocking} and "
+                f"{assessed[best].ungrounded}, is shown",
             )
         ]
 

@@ -209,3 +209,25 @@ def test_a_checker_that_fails_gives_check_error_per_item_not_a_failed_batch() ->
     assert bad.impression == "Small left pleural effusion." and bad.candidate == 0
     assert [w["code"] for w in bad.warnings if w["severity"] == "block"] == ["CHECK_ERROR"]
     assert "CHECK_ERROR" not in [w["code"] for w in good.warnings]
+
+
+def test_equally_safe_candidates_prefer_the_one_inventing_less() -> None:
+    assert choose_candidate([_a(0), Assessment(False, 0, True, ungrounded=0)]) == 0
+    first_invents = Assessment(False, 0, True, ungrounded=1)
+    assert choose_candidate([first_invents, _a(0)]) == 1
+    assert choose_candidate([first_invents, _a(0, keeps=False)]) == 0  # never by omission
+    assert choose_candidate([_a(0), Assessment(False, 1, True, ungrounded=0)]) == 0
+
+
+def test_postprocess_drops_an_invented_finding_when_a_candidate_without_it_exists() -> None:
+    tokenizer = build_tokenizer()
+    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
+    context = {"findings": "Small left pleural effusion.", "warnings": []}
+    invented = tokenizer(
+        "Small left pleural effusion. Right hilar lymphadenopathy.", add_special_tokens=False
+    )["input_ids"]
+    plain = tokenizer("Small left pleural effusion.", add_special_tokens=False)["input_ids"]
+    (done,) = post.finish([(join_candidates([invented, plain], tokenizer.eos_token_id), context)])
+    assert done.impression == "Small left pleural effusion." and done.candidate == 1
+    (replaced,) = [w for w in done.warnings if w["code"] == "CANDIDATE_REPLACED"]
+    assert "1 finding(s) the findings do not mention" in replaced["message"]

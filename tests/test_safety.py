@@ -38,6 +38,7 @@ def test_correct_impression_is_clean() -> None:
         (GOOD.replace("No pneumothorax", "Pneumothorax"), "NEG_FLIP"),
         (GOOD.replace("Small left pleural effusion", "No pleural effusion"), "NEG_FLIP"),
         (GOOD + "\n4. Right hilar lymphadenopathy.", "UNGROUNDED"),
+        (GOOD + "\n4. Acute pulmonary embolism.", "CRIT_UNGROUNDED"),
         (GOOD + "\n4. Prostate is normal.", "SEX_MISMATCH"),
         (GOOD + "\n4. Normal brain.", "EXAM_MISMATCH"),
         (GOOD.replace("; recommend CT in 6-12 months", ""), "FOLLOWUP_MISSING"),
@@ -171,3 +172,23 @@ def test_report_check_rejects_with_safe_messages(report: bytes | None, fragment:
         check_report(ReportCheckRequest(report), max_report_bytes=1000)
     assert fragment in str(info.value)
     assert "Lungs" not in str(info.value)
+
+
+def test_an_invented_critical_finding_blocks_an_invented_other_one_warns() -> None:
+    found = run_checks(FINDINGS, GOOD + "\n4. Small right pneumothorax.", CTX)
+    assert "NEG_FLIP" in {w["code"] for w in found}  # the findings deny it: a flip, not invented
+    invented = {
+        w["code"]: w["severity"] for w in run_checks(FINDINGS, GOOD + "\n4. Acute SAH.", CTX)
+    }
+    assert invented.get("CRIT_UNGROUNDED") == "block" and "UNGROUNDED" not in invented
+    old = codes(FINDINGS, GOOD + "\n4. Remote lacunar infarct.")
+    assert "CRIT_UNGROUNDED" not in old  # not acute: an ordinary ungrounded finding at most
+
+
+def test_a_specific_hemorrhage_contradicts_a_generic_denial() -> None:
+    findings = "No intracranial hemorrhage. Midline shift measuring 4 mm."
+    ctx = CheckContext(exam="CT head")
+    assert "NEG_FLIP" in codes(findings, "Acute left subdural hematoma.", ctx)
+    assert "NEG_FLIP" not in codes(findings, "No intracranial hemorrhage.", ctx)
+    stated = "Small left subdural hematoma. No other intracranial hemorrhage."
+    assert "NEG_FLIP" not in codes(stated, "Small left subdural hematoma.", ctx)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from python_models import exams
@@ -30,6 +30,10 @@ CODES: dict[str, tuple[str, str]] = {
     "NUM_MISMATCH": (BLOCK, "{n} measurement(s) in the impression do not match the findings"),
     "NEG_FLIP": (BLOCK, "{n} impression item(s) reverse a negation in the findings"),
     "CRIT_MISS": (BLOCK, "{n} critical finding(s) in the findings are absent from the impression"),
+    "CRIT_UNGROUNDED": (
+        BLOCK,
+        "{n} critical finding(s) in the impression are not mentioned in the findings",
+    ),
     "UNGROUNDED": (WARN, "{n} impression finding(s) are not mentioned in the findings"),
     "SEX_MISMATCH": (WARN, "{n} organ mention(s) are inconsistent with the recorded patient sex"),
     "EXAM_MISMATCH": (WARN, "{n} body part mention(s) lie outside the examined region"),
@@ -164,12 +168,33 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
                 same |= stated
         if same:
             flipped = m.negated not in same
-        else:  # only other sides: still a flip if the findings deny it everywhere
+        elif by_sides:  # only other sides: still a flip if the findings deny it everywhere
             every = set().union(*by_sides.values())
-            flipped = bool(by_sides) and not m.negated and every == {True}
+            flipped = not m.negated and every == {True}
+        else:  # "subdural hematoma" where the findings say only "no intracranial hemorrhage"
+            flipped = not m.negated and _denied_generically(m, polarities)
         if flipped:
             bad.append(_imp(m))
     return {"NEG_FLIP": bad}
+
+
+@cache
+def _generics_of(head: str) -> tuple[str, ...]:
+    """The generic critical terms that cover ``head`` ("hemorrhage" for "subdural hematoma")."""
+    return tuple(g for g, members in lx.CRITICAL_GENERIC.items() if head in members)
+
+
+def _denied_generically(m: Mention, polarities: dict[str, dict[frozenset[str], set[bool]]]) -> bool:
+    """The findings never name ``m`` but deny, and never affirm, a generic term covering it."""
+    for generic in _generics_of(m.head):
+        stated = [
+            polarity
+            for sides, polarity in polarities.get(generic, {}).items()
+            if _same_place(m.side_set, sides)
+        ]
+        if stated and set().union(*stated) == {True}:
+            return True
+    return False
 
 
 _NON_URGENT = r"old|remote|healed|sequelae?|postoperative|post-?surgical|expected|calcified"
@@ -217,10 +242,16 @@ def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
 
 
 def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
-    """UNGROUNDED: the impression states a finding the findings never mention at all."""
+    """UNGROUNDED: the impression states a finding the findings never mention at all.
+    CRIT_UNGROUNDED instead when that finding is an acute critical one: an invented pulmonary
+    embolism or hemorrhage would start an urgent call, so it blocks rather than warns."""
     f_any = {m.head for m in f.findings()}
-    bad = [_imp(m) for m in _affirmed(i) if not (_related(m.head) & f_any)]
-    return {"UNGROUNDED": bad}
+    found: dict[str, list[Span]] = {"UNGROUNDED": [], "CRIT_UNGROUNDED": []}
+    for m in _affirmed(i):
+        if not (_related(m.head) & f_any):
+            critical = m.head in lx.CRITICAL and is_urgent(i, m)
+            found["CRIT_UNGROUNDED" if critical else "UNGROUNDED"].append(_imp(m))
+    return found
 
 
 def check_sex(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:

@@ -197,6 +197,20 @@ def add_unreported_critical(pair: Pair, rng: random.Random) -> Pair | None:
     return None
 
 
+def add_invented_critical(pair: Pair, rng: random.Random) -> Pair | None:
+    """Add a critical finding (fitting the exam) to the impression that the findings never
+    state: what a summarizer inventing an emergency looks like."""
+    regions = exam_regions(pair.context.exam)
+    region = next((r for r in ("head", "spine", "abdomen", "extremity", "chest") if r in regions),
+                  "chest")  # fmt: skip
+    stated = {m.head for m in parse(pair.findings + "\n" + pair.impression).findings()}
+    for sentence in _CRITICAL_SENTENCES[region]:
+        heads = {m.head for m in parse(sentence).findings()} & lx.CRITICAL
+        if heads and not heads & stated:
+            return Pair(pair.findings, pair.impression.rstrip() + "\n" + sentence, pair.context)
+    return None
+
+
 _OTHER_SEX_ORGAN = {
     "male": ("The uterus is enlarged.", "Simple cyst in the left ovary."),
     "female": ("The prostate is enlarged.", "Small right testicular cyst."),
@@ -221,6 +235,8 @@ INJECTIONS: dict[str, tuple[Injector, frozenset[str]]] = {
     "dropped negation": (drop_negation, frozenset({"NEG_FLIP"})),
     "critical item dropped": (drop_critical_item, frozenset({"CRIT_MISS"})),
     "critical never reported": (add_unreported_critical, frozenset({"CRIT_MISS"})),
+    # Invented where the findings deny it ("No pneumothorax.") it reads as a reversed negation.
+    "critical invented": (add_invented_critical, frozenset({"CRIT_UNGROUNDED", "NEG_FLIP"})),
     "wrong-sex organ": (wrong_sex_organ, frozenset({"SEX_MISMATCH"})),
 }
 
