@@ -263,12 +263,13 @@ def score(
     n = max(1, len(cases))
     flags: dict[str, Any] = {}
     if blocked is not None:
-        wrong = [bool(j.errors()) for j in judged]
+        errors = [j.errors() for j in judged]
+        wrong = [bool(e) for e in errors]
         pairs = list(zip(wrong, blocked, strict=True))
         n_wrong, n_clean = sum(wrong), len(pairs) - sum(wrong)
         by_kind = {k: [0, 0] for k in ("measurements", "laterality", "negation", "critical")}
-        for j, flagged in zip(judged, blocked, strict=True):
-            for kind in j.errors():
+        for kinds, flagged in zip(errors, blocked, strict=True):
+            for kind in kinds:
                 by_kind[kind][0] += flagged
                 by_kind[kind][1] += 1
         flags = {

@@ -16,13 +16,14 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from clients.server import free_port
 
 REQUIRE_ENV = "IMPRESSIONS_REQUIRE_POSTGRES"
 SUPERUSER = "impressions"
@@ -54,12 +55,6 @@ def _version_key(folder: str) -> tuple[int, ...]:
     return tuple(int(d) for d in digits)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _unprivileged_user() -> pwd.struct_passwd | None:
     """None when not root; else `postgres` if it exists, else `nobody`."""
     if os.geteuid() != 0:
@@ -77,7 +72,7 @@ class PostgresServer:
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
-        self.port = _free_port()
+        self.port = free_port()
         self.host = "127.0.0.1"
         self.password = PASSWORD
         self.root = Path(tempfile.mkdtemp(prefix="impressions-pg-"))

@@ -184,8 +184,8 @@ def drop_critical_item(pair: Pair, rng: random.Random) -> Pair | None:
     return Pair(pair.findings, ". ".join(k.strip() for k in kept if k.strip()), pair.context)
 
 
-def add_unreported_critical(pair: Pair, rng: random.Random) -> Pair | None:
-    """Add a critical finding (fitting the exam) to the findings; the impression omits it."""
+def _unstated_critical_sentence(pair: Pair) -> str | None:
+    """A critical-finding sentence fitting the exam whose finding neither section states."""
     regions = exam_regions(pair.context.exam)
     region = next((r for r in ("head", "spine", "abdomen", "extremity", "chest") if r in regions),
                   "chest")  # fmt: skip
@@ -193,22 +193,25 @@ def add_unreported_critical(pair: Pair, rng: random.Random) -> Pair | None:
     for sentence in _CRITICAL_SENTENCES[region]:
         heads = {m.head for m in parse(sentence).findings()} & lx.CRITICAL
         if heads and not heads & stated:
-            return Pair(pair.findings.rstrip() + "\n" + sentence, pair.impression, pair.context)
+            return sentence
     return None
+
+
+def add_unreported_critical(pair: Pair, rng: random.Random) -> Pair | None:
+    """Add a critical finding (fitting the exam) to the findings; the impression omits it."""
+    sentence = _unstated_critical_sentence(pair)
+    if sentence is None:
+        return None
+    return Pair(pair.findings.rstrip() + "\n" + sentence, pair.impression, pair.context)
 
 
 def add_invented_critical(pair: Pair, rng: random.Random) -> Pair | None:
     """Add a critical finding (fitting the exam) to the impression that the findings never
     state: what a summarizer inventing an emergency looks like."""
-    regions = exam_regions(pair.context.exam)
-    region = next((r for r in ("head", "spine", "abdomen", "extremity", "chest") if r in regions),
-                  "chest")  # fmt: skip
-    stated = {m.head for m in parse(pair.findings + "\n" + pair.impression).findings()}
-    for sentence in _CRITICAL_SENTENCES[region]:
-        heads = {m.head for m in parse(sentence).findings()} & lx.CRITICAL
-        if heads and not heads & stated:
-            return Pair(pair.findings, pair.impression.rstrip() + "\n" + sentence, pair.context)
-    return None
+    sentence = _unstated_critical_sentence(pair)
+    if sentence is None:
+        return None
+    return Pair(pair.findings, pair.impression.rstrip() + "\n" + sentence, pair.context)
 
 
 _OTHER_SEX_ORGAN = {
