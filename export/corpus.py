@@ -162,7 +162,8 @@ def _exam_name(exam: Exam, side: str | None, rng: random.Random) -> str:
     return name.replace("{SIDE}", (side or "").upper()) if side else name
 
 
-def _held_out_combo(keys: set[str]) -> bool:
+def has_held_out_combo(keys: set[str]) -> bool:
+    """Whether the finding keys hold a pair the train and val splits never contain."""
     return any(combo <= keys for combo in HELD_OUT_COMBOS)
 
 
@@ -188,7 +189,7 @@ def _pick_findings(exam: Exam, sex: str, split: str, rng: random.Random) -> list
             if pick not in keys:
                 keys.append(pick)
         keys = _compatible(keys)
-        if split == "test" or not _held_out_combo(set(keys)):
+        if split == "test" or not has_held_out_combo(set(keys)):
             return keys
     return []
 

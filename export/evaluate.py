@@ -294,6 +294,30 @@ def score(
     )
 
 
+def held_out_pair_notes(cases: list[dict[str, Any]], outputs: list[str]) -> list[str]:
+    """``outputs`` scored apart on the cases holding a finding pair never trained on
+    (`export.corpus.has_held_out_combo`) and on the rest: where the errors concentrate."""
+    from export.corpus import has_held_out_combo
+
+    notes = []
+    for label, wanted in (("with a held-out finding pair", True), ("without one", False)):
+        idx = [
+            i
+            for i, case in enumerate(cases)
+            if has_held_out_combo({f["key"] for f in case["facts"] if not f["negated"]}) == wanted
+        ]
+        if idx:
+            s = score(label, [cases[i] for i in idx], [outputs[i] for i in idx], 0.0)
+            notes.append(
+                f"ORT fp32 on the {len(idx)} cases {label}: ROUGE-L {s.rougeL:.3f}, measurements "
+                f"{100 * s.measurement_preservation:.1f}%, laterality "
+                f"{100 * s.laterality_correctness:.1f}%, negation "
+                f"{100 * s.negation_correctness:.1f}%, "
+                f"critical recall {100 * s.critical_recall:.1f}%"
+            )
+    return notes
+
+
 def write_errors(
     path: Path, cases: list[dict[str, Any]], outputs: list[str], blocked: list[bool]
 ) -> int:
@@ -638,6 +662,8 @@ def main(argv: list[str]) -> int:
     for row in rows:
         if row.flagged_by_kind and row.name == "model (ORT fp32)":
             extra.append(f"ORT fp32 fact errors flagged for review, by kind: {row.flagged_note()}")
+    if "onnx-fp32" in outputs:
+        extra += held_out_pair_notes(cases, outputs["onnx-fp32"])
     if "onnx-fp32" in outputs and "onnx-int8" in outputs:
         f32 = next(r for r in rows if r.name == "model (ORT fp32)")
         i8 = next(r for r in rows if r.name == "model (ORT int8)")

@@ -236,3 +236,17 @@ def test_wrong_cases_are_written_for_analysis(tmp_path) -> None:
     (row,) = [json.loads(line) for line in path.read_text().splitlines()]
     assert row["id"] == cases[i]["id"] and "laterality" in row["errors"] and row["flagged"]
     assert row["output"] == outputs[i] and row["reference"] == refs[i]
+
+
+def test_scores_are_split_by_held_out_finding_pair() -> None:
+    from export.evaluate import held_out_pair_notes
+
+    cases = generate_cases(60, seed=5, split="test")
+    refs = [" ".join(c["impression"].split()) for c in cases]
+    with_pair, without = held_out_pair_notes(cases, refs)
+    n_with = int(with_pair.split(" cases ")[0].rsplit(" ", 1)[1])
+    n_without = int(without.split(" cases ")[0].rsplit(" ", 1)[1])
+    assert n_with > 0 and n_with + n_without == len(cases)
+    assert "ROUGE-L 1.000" in with_pair and "critical recall 100.0%" in without
+    blank = held_out_pair_notes(cases, ["No acute abnormality."] * len(cases))
+    assert "ROUGE-L 1.000" not in blank[0]
