@@ -52,8 +52,8 @@ LEAD_VERBS = (
     "displays",
     "is notable for",
     "is significant for",
-    "confirms",
-    "redemonstrates",
+    "exhibits",
+    "is remarkable for",
 )
 TRAIN_ONLY_FRAMES: dict[str, tuple[str, ...]] = {
     "appreciated": ("{A}{np} {be} appreciated.", "{A}{np} {be} visualized."),
@@ -71,6 +71,20 @@ TRAIN_ONLY_FRAME_RATE = 0.35
 LOC_FIRST_TRAIN_RATE = 0.2
 OPENER_RATE = 0.12
 IMAGE_REF_RATE = 0.12
+
+# Stage 8 adds train-only wording around the facts themselves: where the size sits, hedge words
+# and change wording, drawn at ``TRAIN_ONLY_WORDING_RATE`` in place of the shared variants.
+# None of them is a held-out variant; they widen what "a size", "a hedge" or "a change" looks like.
+TRAIN_ONLY_WORDING_RATE = 0.3
+TRAIN_ONLY_SIZE_FMT = (" measuring approximately {size}", ", {size} in size", " of {size}")
+TRAIN_ONLY_HEDGES = {"possible": ("questionable",), "probable": ("presumed",)}
+TRAIN_ONLY_CHANGE_SUFFIX = {
+    "new": (", new compared with the prior", ", newly seen"),
+    "stable": (", similar to the prior exam", ", stable in appearance"),
+    "increased": (", which has grown", ", progressed since the prior study"),
+    "decreased": (", which has diminished", ", improved since the prior study"),
+}
+TRAIN_ONLY_PRIOR_SUFFIX = (", previously measuring {prior}", ", measuring {prior} previously")
 
 # change wording: (train variants, held-out variants); "{prior}" = prior size text
 CHANGE_PREFIX = {
@@ -126,9 +140,15 @@ class Chooser:
         cases do not change when train-only variety is added)."""
         return self.train and self.rng.random() < rate
 
-    def pick(self, train: tuple[str, ...], held: tuple[str, ...] = ()) -> str:
+    def pick(
+        self, train: tuple[str, ...], held: tuple[str, ...] = (), train_only: tuple[str, ...] = ()
+    ) -> str:
+        """A variant: held-out ones half of the time on test; ``train_only`` ones at
+        ``TRAIN_ONLY_WORDING_RATE`` on train (no extra draw on val/test)."""
         if self.test and held and self.rng.random() < 0.5:
             return self.rng.choice(held)
+        if train_only and self.train_only(TRAIN_ONLY_WORDING_RATE):
+            return self.rng.choice(train_only)
         return self.rng.choice(train)
 
     def family(self, allowed: tuple[str, ...]) -> str:
@@ -206,10 +226,14 @@ def findings_sentences(spec: Finding, fact: dict[str, Any], ch: Chooser) -> list
             prefix = rng.choice(CHANGE_PREFIX[change])
         elif fact.get("prior_size_text"):
             train, held = PRIOR_SUFFIX[change]
-            suffix = ch.pick(train, held).format(prior=fact["prior_size_text"])
+            suffix = ch.pick(train, held, TRAIN_ONLY_PRIOR_SUFFIX)
+            suffix = suffix.format(prior=fact["prior_size_text"])
         else:
-            suffix = ch.pick(*CHANGE_SUFFIX[change])
-    hedge = ch.pick(*HEDGES[fact["certainty"]]) if fact.get("certainty") else ""
+            suffix = ch.pick(*CHANGE_SUFFIX[change], TRAIN_ONLY_CHANGE_SUFFIX[change])
+    hedge = ""
+    if fact.get("certainty"):
+        certainty = fact["certainty"]
+        hedge = ch.pick(*HEDGES[certainty], TRAIN_ONLY_HEDGES[certainty])
 
     count = fact.get("count") or 1
     families: tuple[str, ...] = tuple(FRAMES)
@@ -224,8 +248,12 @@ def findings_sentences(spec: Finding, fact: dict[str, Any], ch: Chooser) -> list
                 np = join(sev, size, noun, spec.prep, loc_noun)
                 bare = join(sev, size, noun)
             elif form == "post":
-                np = join(sev, noun, spec.prep, loc_noun) + f" measuring {size}"
-                bare = join(sev, noun) + f" measuring {size}"
+                fmt = " measuring {size}"
+                if ch.train_only(TRAIN_ONLY_WORDING_RATE):  # no draw on val/test
+                    fmt = rng.choice(TRAIN_ONLY_SIZE_FMT[:2])
+                fmt = fmt.format(size=size)
+                np = join(sev, noun, spec.prep, loc_noun) + fmt
+                bare = join(sev, noun) + fmt
             elif form == "paren":
                 np = join(sev, noun, spec.prep, loc_noun) + f" ({size})"
                 bare = join(sev, noun) + f" ({size})"
@@ -238,7 +266,11 @@ def findings_sentences(spec: Finding, fact: dict[str, Any], ch: Chooser) -> list
         np = join(sev, loc_adj, noun)
         if size:
             if spec.size_fmt == " measuring {size}":
-                fmt = ch.pick((" measuring {size}", " which measures {size}"), (" ({size})",))
+                fmt = ch.pick(
+                    (" measuring {size}", " which measures {size}"),
+                    (" ({size})",),
+                    TRAIN_ONLY_SIZE_FMT,
+                )
             else:
                 fmt = spec.size_fmt
             np += fmt.format(size=size)

@@ -231,11 +231,19 @@ def test_val_and_test_cases_are_unchanged(split: str) -> None:
 
 
 def test_train_only_phrasing_never_reaches_val_or_test(train_cases) -> None:
-    from export.corpus_phrasing import LEAD_SUBJECTS, OPENERS
+    from export.corpus_phrasing import (
+        LEAD_SUBJECTS,
+        OPENERS,
+        TRAIN_ONLY_CHANGE_SUFFIX,
+        TRAIN_ONLY_PRIOR_SUFFIX,
+    )
 
     normals = [t[1:].split("|")[0] for o in ORGANS.values() for t in o.normals if t[:1] == "+"]
     markers = normals + list(OPENERS) + ["(series ", "Findings include", " appreciated."]
     markers += [f"{s} " for s in LEAD_SUBJECTS] + ["Within the "]
+    markers += [" measuring approximately ", "m in size", "questionable ", "presumed "]
+    markers += [s for variants in TRAIN_ONLY_CHANGE_SUFFIX.values() for s in variants]
+    markers += [s.split("{")[0] for s in TRAIN_ONLY_PRIOR_SUFFIX] + [" exhibits ", "remarkable for"]
     train_text = "\n".join(c["findings_text"] for c in train_cases)
     assert all(m in train_text for m in markers), "a train-only variant is never drawn"
     for split in ("val", "test"):
