@@ -6,8 +6,9 @@ end), so the [batch, tokens] contract of OUTPUT_IDS stays as it is and a row fro
 generator is simply one candidate. Postprocess (and `impressions eval`) then keeps the first
 candidate with the fewest blocking safety warnings (a contradicted side, a reversed negation, a
 missed or invented critical finding, a measurement the findings lack), then the fewest findings
-the findings section never mentions: a small model's second beam often
-states the side or the critical finding its first beam got wrong. A later candidate may only
+the findings section never mentions, then the most findings and measurements of the findings it
+states: a small model's second beam often states the side or the critical finding its first beam
+got wrong, or the finding its first beam left out. A later candidate may only
 replace the first when it keeps every finding and measurement of the first that the findings
 support, so a fix can never be bought by silently leaving something out. The checks choose
 among what the model wrote; they never write text themselves.
@@ -75,6 +76,7 @@ class Assessment:
     blocking: int  # blocking warnings (checks and unresolved measurements)
     keeps_first: bool  # states every supported finding and measurement the first one states
     ungrounded: int = 0  # findings stated that the findings section never mentions
+    supported: int = 0  # findings and measurements stated that the findings section states
 
 
 def blocking_count(warnings: Sequence[Warning_]) -> int:
@@ -99,13 +101,27 @@ def keeps_supported(first: Facts, candidate: Facts, findings: Facts) -> bool:
     return not supported_mm - Counter(candidate.measurements)
 
 
+def supported_count(candidate: Facts, findings: Facts) -> int:
+    """How many of the findings' present findings and measurements ``candidate`` states: among
+    equally safe candidates, the one leaving less of the report out is preferred."""
+    heads = set(candidate.findings) & set(findings.findings)
+    measurements = Counter(candidate.measurements) & Counter(findings.measurements)
+    return len(heads) + sum(measurements.values())
+
+
 def choose_candidate(assessed: Sequence[Assessment]) -> int:
     """Index of the candidate to serve: among the first and the later ones that keep what the
     first got right, a non-empty one with the fewest blocking warnings, then the fewest
-    ungrounded findings; ties keep the model's order (the model's best among the equally
-    safe)."""
+    ungrounded findings, then the most supported ones; ties keep the model's order (the
+    model's best among the equally safe)."""
     eligible = [i for i, a in enumerate(assessed) if i == 0 or a.keeps_first]
     return min(
         eligible,
-        key=lambda i: (assessed[i].empty, assessed[i].blocking, assessed[i].ungrounded, i),
+        key=lambda i: (
+            assessed[i].empty,
+            assessed[i].blocking,
+            assessed[i].ungrounded,
+            -assessed[i].supported,
+            i,
+        ),
     )

@@ -22,6 +22,7 @@ from python_models.candidates import (
     choose_candidate,
     keeps_supported,
     split_candidates,
+    supported_count,
     ungrounded_count,
 )
 from python_models.exams import modality_of
@@ -197,7 +198,7 @@ class Postprocessor:
             return 0, []
         try:
             findings = extract_facts(context.get("findings") or "")
-            first = extract_facts(decoded[0][0])
+            facts = [extract_facts(text) for text, _ in decoded]
             assessed = []
             for i, (text, warnings) in enumerate(decoded):
                 found = warnings + self._check(text, check) if text else []
@@ -206,8 +207,9 @@ class Postprocessor:
                         empty=not text,
                         blocking=blocking_count(found),
                         keeps_first=i == 0
-                        or (bool(text) and keeps_supported(first, extract_facts(text), findings)),
+                        or (bool(text) and keeps_supported(facts[0], facts[i], findings)),
                         ungrounded=ungrounded_count(found),
+                        supported=supported_count(facts[i], findings) if text else 0,
                     )
                 )
         except Exception as exc:  # noqa: BLE001 - the model's first candidate is still an answer
@@ -220,10 +222,11 @@ class Postprocessor:
             warning(
                 "CANDIDATE_REPLACED",
                 "warn",
-                f"the model's first candidate had {assessed[0].blocking} blocking problem(s) "
-                f"and {assessed[0].ungrounded} finding(s) the findings do not mention; candidate "
-                f"{best + 1} of {len(decoded)}, with {assessed[best].blocking} and "
-                f"{assessed[best].ungrounded}, is shown",
+                f"the model's first candidate had {assessed[0].blocking} blocking problem(s), "
+                f"{assessed[0].ungrounded} finding(s) the findings do not mention and "
+                f"{assessed[0].supported} finding(s)/measurement(s) of the findings; candidate "
+                f"{best + 1} of {len(decoded)}, with {assessed[best].blocking}, "
+                f"{assessed[best].ungrounded} and {assessed[best].supported}, is shown",
             )
         ]
 

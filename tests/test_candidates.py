@@ -16,6 +16,7 @@ from python_models.candidates import (
     join_candidates,
     keeps_supported,
     split_candidates,
+    supported_count,
 )
 from python_models.facts import extract_facts
 from python_models.postprocess import Postprocessor, validate_ids
@@ -231,3 +232,34 @@ def test_postprocess_drops_an_invented_finding_when_a_candidate_without_it_exist
     assert done.impression == "Small left pleural effusion." and done.candidate == 1
     (replaced,) = [w for w in done.warnings if w["code"] == "CANDIDATE_REPLACED"]
     assert "1 finding(s) the findings do not mention" in replaced["message"]
+
+
+def test_among_equally_safe_candidates_the_one_leaving_less_out_wins() -> None:
+    assert (
+        supported_count(
+            extract_facts("Small left pleural effusion. 7 mm right upper lobe nodule."),
+            extract_facts("Small left pleural effusion. A 7 mm nodule in the right upper lobe."),
+        )
+        == 3
+    )  # two findings and one measurement
+    full = Assessment(empty=False, blocking=0, keeps_first=True, supported=3)
+    short = Assessment(empty=False, blocking=0, keeps_first=True, supported=1)
+    assert choose_candidate([short, full]) == 1
+    invented = Assessment(empty=False, blocking=0, keeps_first=True, ungrounded=1, supported=3)
+    assert choose_candidate([short, invented]) == 0  # inventing outweighs covering
+    unsafe = Assessment(empty=False, blocking=1, keeps_first=True, supported=3)
+    assert choose_candidate([short, unsafe]) == 0
+
+
+def test_postprocess_serves_the_beam_that_keeps_the_finding_the_first_left_out() -> None:
+    tokenizer = build_tokenizer()
+    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
+    context = {"findings": "Small left pleural effusion. Mild cardiomegaly.", "warnings": []}
+    short = tokenizer("Small left pleural effusion.", add_special_tokens=False)["input_ids"]
+    full = tokenizer(
+        "1. Small left pleural effusion. 2. Mild cardiomegaly.", add_special_tokens=False
+    )["input_ids"]
+    (done,) = post.finish([(join_candidates([short, full], tokenizer.eos_token_id), context)])
+    assert done.candidate == 1 and "cardiomegaly" in done.impression
+    (replaced,) = [w for w in done.warnings if w["code"] == "CANDIDATE_REPLACED"]
+    assert "candidate 2 of 2" in replaced["message"]
