@@ -39,6 +39,7 @@ def test_correct_impression_is_clean() -> None:
         (GOOD.replace("Small left pleural effusion", "No pleural effusion"), "NEG_FLIP"),
         (GOOD + "\n4. Right hilar lymphadenopathy.", "UNGROUNDED"),
         (GOOD + "\n4. Acute pulmonary embolism.", "CRIT_UNGROUNDED"),
+        (GOOD + "\n4. Acute uncomplicated sigmoid diverticulitis.", "FOREIGN_FINDING"),
         (GOOD + "\n4. Prostate is normal.", "SEX_MISMATCH"),
         (GOOD + "\n4. Normal brain.", "EXAM_MISMATCH"),
         (GOOD.replace("; recommend CT in 6-12 months", ""), "FOLLOWUP_MISSING"),
@@ -192,3 +193,18 @@ def test_a_specific_hemorrhage_contradicts_a_generic_denial() -> None:
     assert "NEG_FLIP" not in codes(findings, "No intracranial hemorrhage.", ctx)
     stated = "Small left subdural hematoma. No other intracranial hemorrhage."
     assert "NEG_FLIP" not in codes(stated, "Small left subdural hematoma.", ctx)
+
+
+def test_an_invented_finding_outside_the_examined_region_blocks() -> None:
+    foreign = GOOD + "\n4. Acute uncomplicated sigmoid diverticulitis."
+    found = {w["code"]: w["severity"] for w in run_checks(FINDINGS, foreign, CTX)}
+    assert found.get("FOREIGN_FINDING") == "block" and "UNGROUNDED" not in found
+    assert found.get("EXAM_MISMATCH") == "warn"
+    # in the region, or with the exam unknown: an ordinary ungrounded finding (a warning)
+    in_region = codes(FINDINGS, GOOD + "\n4. Right hilar lymphadenopathy.")
+    assert "UNGROUNDED" in in_region and "FOREIGN_FINDING" not in in_region
+    unknown = codes(FINDINGS, foreign, CheckContext())
+    assert "UNGROUNDED" in unknown and "FOREIGN_FINDING" not in unknown
+    # stated in the findings: outside the region but not invented
+    seen = codes(FINDINGS + " Incidental sigmoid diverticulitis.", foreign)
+    assert "FOREIGN_FINDING" not in seen and "EXAM_MISMATCH" in seen

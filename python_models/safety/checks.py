@@ -34,6 +34,10 @@ CODES: dict[str, tuple[str, str]] = {
         BLOCK,
         "{n} critical finding(s) in the impression are not mentioned in the findings",
     ),
+    "FOREIGN_FINDING": (
+        BLOCK,
+        "{n} impression finding(s) are neither in the findings nor in the examined region",
+    ),
     "UNGROUNDED": (WARN, "{n} impression finding(s) are not mentioned in the findings"),
     "SEX_MISMATCH": (WARN, "{n} organ mention(s) are inconsistent with the recorded patient sex"),
     "EXAM_MISMATCH": (WARN, "{n} body part mention(s) lie outside the examined region"),
@@ -244,13 +248,22 @@ def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
 def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     """UNGROUNDED: the impression states a finding the findings never mention at all.
     CRIT_UNGROUNDED instead when that finding is an acute critical one: an invented pulmonary
-    embolism or hemorrhage would start an urgent call, so it blocks rather than warns."""
+    embolism or hemorrhage would start an urgent call, so it blocks rather than warns.
+    FOREIGN_FINDING instead when its impression item also names a body part or finding outside
+    the examined region (diverticulitis on a head CT): not a summary term but an invention, so it
+    blocks too."""
     f_any = {m.head for m in f.findings()}
-    found: dict[str, list[Span]] = {"UNGROUNDED": [], "CRIT_UNGROUNDED": []}
+    foreign_items = {m.segment for m in i.mentions if _outside(m, _allowed_regions(ctx.exam))}
+    found: dict[str, list[Span]] = {"UNGROUNDED": [], "CRIT_UNGROUNDED": [], "FOREIGN_FINDING": []}
     for m in _affirmed(i):
         if not (_related(m.head) & f_any):
-            critical = m.head in lx.CRITICAL and is_urgent(i, m)
-            found["CRIT_UNGROUNDED" if critical else "UNGROUNDED"].append(_imp(m))
+            if m.head in lx.CRITICAL and is_urgent(i, m):
+                code = "CRIT_UNGROUNDED"
+            elif m.segment in foreign_items:
+                code = "FOREIGN_FINDING"
+            else:
+                code = "UNGROUNDED"
+            found[code].append(_imp(m))
     return found
 
 
@@ -280,20 +293,30 @@ def exam_regions(exam: str | None) -> set[str]:
     return {r for r in map(exams.region_of, pieces) if r}
 
 
+@lru_cache(maxsize=256)
+def _allowed_regions(exam: str | None) -> frozenset[str]:
+    """The regions an exam's report may talk about (its own and the adjacent ones on its
+    images); empty when the exam is unknown, so nothing counts as outside."""
+    regions = exam_regions(exam)
+    if not regions:
+        return frozenset()
+    return frozenset(set().union(*(lx.REGION_ALLOWS.get(r, {r}) for r in regions)) | regions)
+
+
+def _outside(m: Mention, allowed: frozenset[str]) -> bool:
+    """Whether a mention names a body part or finding of a region the exam does not cover."""
+    if not allowed:
+        return False
+    region = lx.ANATOMY_REGION.get(m.head) if m.kind == "anatomy" else None
+    if m.kind == "finding":
+        region = lx.FINDING_REGION.get(m.head)
+    return bool(region) and region not in allowed
+
+
 def check_exam(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     """EXAM_MISMATCH: the impression describes a body part the exam did not image."""
-    regions = exam_regions(ctx.exam)
-    if not regions:
-        return {"EXAM_MISMATCH": []}
-    allowed = set().union(*(lx.REGION_ALLOWS.get(r, {r}) for r in regions)) | regions
-    bad = []
-    for m in i.mentions:
-        region = lx.ANATOMY_REGION.get(m.head) if m.kind == "anatomy" else None
-        if m.kind == "finding":
-            region = lx.FINDING_REGION.get(m.head)
-        if region and region not in allowed:
-            bad.append(_imp(m))
-    return {"EXAM_MISMATCH": bad}
+    allowed = _allowed_regions(ctx.exam)
+    return {"EXAM_MISMATCH": [_imp(m) for m in i.mentions if _outside(m, allowed)]}
 
 
 _RECOMMEND_RE = re.compile("|".join(re.escape(w) for w in lx.RECOMMENDATION_WORDS))

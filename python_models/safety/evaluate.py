@@ -214,6 +214,28 @@ def add_invented_critical(pair: Pair, rng: random.Random) -> Pair | None:
     return Pair(pair.findings, pair.impression.rstrip() + "\n" + sentence, pair.context)
 
 
+# Findings of another body region, none of them critical: what a summarizer that lost track of
+# the exam writes ("diverticulitis" on a head CT). Spine exams may mention nearly any region.
+_FOREIGN_SENTENCES: dict[str, tuple[str, ...]] = {
+    "chest": ("Acute uncomplicated sigmoid diverticulitis.", "Mild communicating hydrocephalus."),
+    "head": ("Small right pleural effusion.", "Acute uncomplicated sigmoid diverticulitis."),
+    "abdomen": ("Mild communicating hydrocephalus.",),
+    "extremity": ("Small right pleural effusion.", "Moderate volume ascites."),
+}
+
+
+def add_foreign_finding(pair: Pair, rng: random.Random) -> Pair | None:
+    """Add to the impression a (non-critical) finding of a region the exam does not cover."""
+    regions = exam_regions(pair.context.exam)
+    stated = {m.head for m in parse(pair.findings + "\n" + pair.impression).findings()}
+    for region in sorted(regions):
+        for sentence in _FOREIGN_SENTENCES.get(region, ()):
+            heads = {m.head for m in parse(sentence).findings()}
+            if heads and not heads & stated and not regions - {region}:
+                return Pair(pair.findings, pair.impression.rstrip() + "\n" + sentence, pair.context)
+    return None
+
+
 _OTHER_SEX_ORGAN = {
     "male": ("The uterus is enlarged.", "Simple cyst in the left ovary."),
     "female": ("The prostate is enlarged.", "Small right testicular cyst."),
@@ -241,6 +263,7 @@ INJECTIONS: dict[str, tuple[Injector, frozenset[str]]] = {
     # Invented where the findings deny it ("No pneumothorax.") it reads as a reversed negation.
     "critical invented": (add_invented_critical, frozenset({"CRIT_UNGROUNDED", "NEG_FLIP"})),
     "wrong-sex organ": (wrong_sex_organ, frozenset({"SEX_MISMATCH"})),
+    "finding of another region invented": (add_foreign_finding, frozenset({"FOREIGN_FINDING"})),
 }
 
 
