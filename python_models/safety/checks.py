@@ -36,7 +36,8 @@ CODES: dict[str, tuple[str, str]] = {
     ),
     "FOREIGN_FINDING": (
         BLOCK,
-        "{n} impression finding(s) are neither in the findings nor in the examined region",
+        "{n} impression finding(s) of a body region the exam does not cover are not in the "
+        "findings",
     ),
     "UNGROUNDED": (WARN, "{n} impression finding(s) are not mentioned in the findings"),
     "SEX_MISMATCH": (WARN, "{n} organ mention(s) are inconsistent with the recorded patient sex"),
@@ -249,17 +250,16 @@ def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[S
     """UNGROUNDED: the impression states a finding the findings never mention at all.
     CRIT_UNGROUNDED instead when that finding is an acute critical one: an invented pulmonary
     embolism or hemorrhage would start an urgent call, so it blocks rather than warns.
-    FOREIGN_FINDING instead when its impression item also names a body part or finding outside
-    the examined region (diverticulitis on a head CT): not a summary term but an invention, so it
-    blocks too."""
+    FOREIGN_FINDING instead when the finding, named in full, belongs to a region far from the
+    exam's (diverticulitis on a head CT): not a summary term but an invention, so it blocks too."""
     f_any = {m.head for m in f.findings()}
-    foreign_items = {m.segment for m in i.mentions if _outside(m, _allowed_regions(ctx.exam))}
+    far = _far_regions_allowed(ctx.exam)
     found: dict[str, list[Span]] = {"UNGROUNDED": [], "CRIT_UNGROUNDED": [], "FOREIGN_FINDING": []}
     for m in _affirmed(i):
         if not (_related(m.head) & f_any):
             if m.head in lx.CRITICAL and is_urgent(i, m):
                 code = "CRIT_UNGROUNDED"
-            elif m.segment in foreign_items:
+            elif _foreign(i, m, far):
                 code = "FOREIGN_FINDING"
             else:
                 code = "UNGROUNDED"
@@ -311,6 +311,30 @@ def _outside(m: Mention, allowed: frozenset[str]) -> bool:
     if m.kind == "finding":
         region = lx.FINDING_REGION.get(m.head)
     return bool(region) and region not in allowed
+
+
+@lru_cache(maxsize=256)
+def _far_regions_allowed(exam: str | None) -> frozenset[str]:
+    """`_allowed_regions` widened for FOREIGN_FINDING, which blocks: what a report of this exam
+    may plausibly name at the edge of its images (ascites on a chest CT, a hip on an abdominal
+    CT, leg symptoms on a spine MRI) does not count as far."""
+    allowed = set(_allowed_regions(exam))
+    if not allowed:
+        return frozenset()
+    for region in exam_regions(exam):
+        allowed |= lx.FOREIGN_FINDING_ALSO_ALLOWS.get(region, frozenset())
+    return frozenset(allowed)
+
+
+def _foreign(i: Parsed, m: Mention, allowed: frozenset[str]) -> bool:
+    """Whether impression finding ``m`` belongs to a region outside ``allowed``, judged only
+    when the text names it in full: a bare "edema" or "effusion" is read as pulmonary edema or
+    pleural effusion, but may as well be vasogenic edema or a knee effusion."""
+    region = lx.FINDING_REGION.get(m.head)
+    if not allowed or not region or region in allowed:
+        return False
+    said = re.findall(r"[a-z]+", i.text[m.start : m.end].lower())
+    return all(any(w.startswith(part) for w in said) for part in m.head.split())
 
 
 def check_exam(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:

@@ -217,7 +217,7 @@ def add_invented_critical(pair: Pair, rng: random.Random) -> Pair | None:
 # Findings of another body region, none of them critical: what a summarizer that lost track of
 # the exam writes ("diverticulitis" on a head CT). Spine exams may mention nearly any region.
 _FOREIGN_SENTENCES: dict[str, tuple[str, ...]] = {
-    "chest": ("Acute uncomplicated sigmoid diverticulitis.", "Mild communicating hydrocephalus."),
+    "chest": ("Mild communicating hydrocephalus.",),
     "head": ("Small right pleural effusion.", "Acute uncomplicated sigmoid diverticulitis."),
     "abdomen": ("Mild communicating hydrocephalus.",),
     "extremity": ("Small right pleural effusion.", "Moderate volume ascites."),

@@ -503,6 +503,14 @@ REGION_ALLOWS: dict[str, frozenset[str]] = {
     "extremity": frozenset({"extremity"}),
 }
 
+# FOREIGN_FINDING (block) is stricter about what is "far" than EXAM_MISMATCH (warn): these
+# regions are near enough to an exam's images that an impression may name them.
+FOREIGN_FINDING_ALSO_ALLOWS: dict[str, frozenset[str]] = {
+    "chest": frozenset({"abdomen"}),
+    "abdomen": frozenset({"extremity"}),
+    "spine": frozenset({"extremity"}),
+}
+
 SIDE_WORDS: dict[str, str] = {
     "left": "left",
     "left-sided": "left",
