@@ -209,7 +209,7 @@ class Postprocessor:
                         keeps_first=i == 0
                         or (bool(text) and keeps_supported(facts[0], facts[i], findings)),
                         ungrounded=ungrounded_count(found),
-                        supported=supported_count(facts[i], findings) if text else 0,
+                        supported=supported_count(facts[i], findings),
                     )
                 )
         except Exception as exc:  # noqa: BLE001 - the model's first candidate is still an answer

@@ -330,8 +330,7 @@ def _foreign(i: Parsed, m: Mention, allowed: frozenset[str]) -> bool:
     """Whether impression finding ``m`` belongs to a region outside ``allowed``, judged only
     when the text names it in full: a bare "edema" or "effusion" is read as pulmonary edema or
     pleural effusion, but may as well be vasogenic edema or a knee effusion."""
-    region = lx.FINDING_REGION.get(m.head)
-    if not allowed or not region or region in allowed:
+    if not _outside(m, allowed):
         return False
     said = re.findall(r"[a-z]+", i.text[m.start : m.end].lower())
     return all(any(w.startswith(part) for w in said) for part in m.head.split())
