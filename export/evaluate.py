@@ -387,12 +387,14 @@ def prepare_cases(
 
 class Served(NamedTuple):
     """Per case, in input order: the served impression, the model's first candidate finished
-    alone (the same when there is one candidate) and whether the served answer carries a
-    blocking warning (is sent back for review)."""
+    alone (the same when there is one candidate; never completed), whether the served answer
+    carries a blocking warning (is sent back for review) and the served choice without the
+    critical completion (what the model itself wrote)."""
 
     kept: list[str]
     first: list[str]
     blocked: list[bool]
+    unaided: list[str]  # the safest candidate as the model wrote it (no critical completion)
 
 
 def _generate_batched(
@@ -400,6 +402,7 @@ def _generate_batched(
     tokenizer: Any,
     gen: Callable[[Any, Any], list[list[list[int]]]],
     batch_size: int,
+    complete_critical: bool = True,
 ) -> Served:
     """Generate candidates in length-sorted batches and finish them exactly as the served
     postprocess does (placeholders written back, the safest candidate kept; default style), so
@@ -409,7 +412,8 @@ def _generate_batched(
     from python_models.postprocess import Postprocessor
     from python_models.safety import checker_for_context
 
-    post = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context)
+    post = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, complete_critical)
+    plain = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, False)
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     if eos is None:
         raise ValueError("the tokenizer has no eos token: generated candidates cannot be read")
@@ -417,11 +421,13 @@ def _generate_batched(
     kept: list[str] = [""] * len(prepared)
     first: list[str] = [""] * len(prepared)
     blocked: list[bool] = [False] * len(prepared)
+    unaided: list[str] = [""] * len(prepared)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         candidates = gen(*pad_rows([prepared[i].input_ids for i in idx], pad))
-        for target, pick in ((kept, slice(None)), (first, slice(0, 1))):
-            finished = post.finish(
+        runs = ((kept, post, slice(None)), (unaided, plain, slice(None)), (first, plain, slice(1)))
+        for target, finisher, pick in runs:
+            finished = finisher.finish(
                 [
                     (join_candidates(rows[pick], eos), prepared[i].context)
                     for i, rows in zip(idx, candidates, strict=True)
@@ -431,7 +437,7 @@ def _generate_batched(
                 target[i] = done.impression
                 if target is kept:
                     blocked[i] = any(w.get("severity") == "block" for w in done.warnings)
-    return Served(kept, first, blocked)
+    return Served(kept, first, blocked, unaided)
 
 
 def torch_generator(
@@ -527,6 +533,16 @@ def served_decoding(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pb
     return Decoding(values["num_beams"], values["num_candidates"])
 
 
+def served_completion(repository: Path = DEFAULT_REPOSITORY) -> bool:
+    """postprocess's complete_critical_findings (whether the server adds omitted critical
+    findings from the findings; `python_models.critical_completion`)."""
+    config = repository / "postprocess" / "config.pbtxt"
+    raw = config_parameters(config, {"complete_critical_findings": "true"})
+    from python_models.model_config import boolean
+
+    return boolean(raw["complete_critical_findings"])
+
+
 def served_max_input_tokens(repository: Path = DEFAULT_REPOSITORY) -> int:
     """preprocess's max_input_tokens (what the server truncates the findings to)."""
     config = repository / "preprocess" / "config.pbtxt"
@@ -570,6 +586,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="beams postprocess chooses among (<= num-beams); default: the served config's",
     )
+    p.add_argument(
+        "--no-completion",
+        action="store_true",
+        help="score the model's text only, even where postprocess's config adds omitted "
+        "critical findings (complete_critical_findings)",
+    )
     p.add_argument("--json-out", type=Path, help="write the scores as JSON")
     p.add_argument(
         "--errors-out",
@@ -588,6 +610,7 @@ def main(argv: list[str]) -> int:
 
     cases = generate_cases(args.n, seed=args.seed, split=args.split)
     decoding = _decoding(args)
+    completion = served_completion(args.repository) and not args.no_completion
     tokenizer = load_tokenizer(args.checkpoint)
     prepared = prepare_cases(cases, tokenizer, served_max_input_tokens(args.repository))
     rows: list[Scores] = []
@@ -598,10 +621,11 @@ def main(argv: list[str]) -> int:
 
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     outputs: dict[str, list[str]] = {}
+    unaided: dict[str, list[str]] = {}
     if "torch" in engines:
         t0 = time.perf_counter()
         gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens, decoding)
-        served = _generate_batched(prepared, tokenizer, gen, args.batch_size)
+        served = _generate_batched(prepared, tokenizer, gen, args.batch_size, completion)
         outputs["torch"] = served.kept
         seconds = time.perf_counter() - t0
         rows.append(score("model (torch)", cases, served.kept, seconds, blocked=served.blocked))
@@ -629,7 +653,7 @@ def main(argv: list[str]) -> int:
                 def gen(ids, mask, engine=engine):  # noqa: ANN001
                     return engine.generate_candidates(ids, mask, args.max_new_tokens)
 
-                served = _generate_batched(prepared, tokenizer, gen, args.batch_size)
+                served = _generate_batched(prepared, tokenizer, gen, args.batch_size, completion)
                 seconds = time.perf_counter() - t0
                 outputs[name], first = served.kept, served.first
                 if precision == "fp32" and args.errors_out:
@@ -644,6 +668,18 @@ def main(argv: list[str]) -> int:
                         blocked=served.blocked,
                     )
                 )
+                if precision == "fp32" and completion:
+                    unaided[name] = served.unaided
+                    rows.append(
+                        score(
+                            "  same, without critical completion",
+                            cases,
+                            served.unaided,
+                            seconds,
+                            "the same choice as the model wrote it: no omitted critical finding "
+                            "added from the findings (timing shared with the row above)",
+                        )
+                    )
                 if precision == "fp32" and decoding.num_candidates > 1:
                     rows.append(
                         score(
@@ -664,6 +700,11 @@ def main(argv: list[str]) -> int:
             extra.append(f"ORT fp32 fact errors flagged for review, by kind: {row.flagged_note()}")
     if "onnx-fp32" in outputs:
         extra += held_out_pair_notes(cases, outputs["onnx-fp32"])
+    if "onnx-fp32" in unaided:
+        extra += [
+            f"without critical completion: {note}"
+            for note in held_out_pair_notes(cases, unaided["onnx-fp32"])
+        ]
     if "onnx-fp32" in outputs and "onnx-int8" in outputs:
         f32 = next(r for r in rows if r.name == "model (ORT fp32)")
         i8 = next(r for r in rows if r.name == "model (ORT int8)")
@@ -678,6 +719,7 @@ def main(argv: list[str]) -> int:
     header = (
         f"{args.split} split, seed {args.seed}, {len(cases)} cases, "
         f"{decoding.describe()}, "
+        f"critical completion {'on' if completion else 'off'}, "
         f"{args.threads} threads"
     )
     text = "\n".join([header, "", table] + ([""] + extra if extra else []))

@@ -5,13 +5,14 @@ in ONE row of OUTPUT_IDS: each candidate ends with the eos token (the last may e
 end), so the [batch, tokens] contract of OUTPUT_IDS stays as it is and a row from a single-output
 generator is simply one candidate. Postprocess (and `impressions eval`) then keeps the first
 candidate with the fewest blocking safety warnings (a contradicted side, a reversed negation, a
-missed or invented critical finding, a measurement the findings lack), then the fewest findings
-the findings section never mentions, then the most findings and measurements of the findings it
-states: a small model's second beam often states the side or the critical finding its first beam
-got wrong, or the finding its first beam left out. A later candidate may only
-replace the first when it keeps every finding and measurement of the first that the findings
-support, so a fix can never be bought by silently leaving something out. The checks choose
-among what the model wrote; they never write text themselves.
+missed or invented critical finding, a measurement the findings lack or give another finding),
+then the fewest findings the findings section never mentions, then the most findings and
+measurements of the findings it states: a small model's second beam often states the side or
+the critical finding its first beam got wrong, or the finding its first beam left out. A later
+candidate may only replace the first when it keeps every finding and measurement of the first
+that the findings support, so a fix can never be bought by silently leaving something out. The
+checks choose among what the model wrote; they never write text themselves (the one exception,
+an omitted critical finding put back, is `python_models.critical_completion`, after the choice).
 """
 
 from __future__ import annotations

@@ -53,6 +53,11 @@ def tokenizer_uses_placeholders(tokenizer: Any) -> bool:
     return placeholder(0) in vocab and placeholder(PLACEHOLDER_COUNT - 1) in vocab
 
 
+def measurement_spans(text: str) -> list[tuple[int, int]]:
+    """Where each whole measurement ("2.1 x 1.4 cm", "7 mm") lies in ``text``."""
+    return [m.span() for m in _MEASUREMENT.finditer(text)]
+
+
 def mask_measurements(text: str) -> tuple[str, list[str]]:
     """Replace each measurement with ``<nK>`` (K by first appearance; a repeated measurement
     reuses its placeholder). Returns the masked text and the canonical measurements in K order.

@@ -49,6 +49,17 @@ def parameter(
     return value
 
 
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+def boolean(raw: str) -> bool:
+    """A switch parameter: true/false (also 1/0, yes/no, on/off), any case."""
+    value = raw.strip().lower()
+    if value in _TRUE or value in _FALSE:
+        return value in _TRUE
+    raise ValueError(raw)
+
+
 def version_path(args: dict[str, str]) -> Path:
     """The model's version folder (where its artifacts live)."""
     return Path(args["model_repository"]) / str(args["model_version"])

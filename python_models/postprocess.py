@@ -3,7 +3,9 @@
 The whole batch is detokenized in one `batch_decode` call; measurement placeholders (``<nK>``)
 are replaced with the values preprocess took out of the findings. When the generator sent several
 candidates per report (`python_models.candidates`), the one the safety checks object to least is
-kept. Styling and safety checks then run per item, each guarded: a failure in either degrades
+kept. A critical finding the kept candidate leaves out is then added from the findings, with a
+blocking CRIT_ADDED warning (`python_models.critical_completion`; a config switch). Styling and
+safety checks then run per item, each guarded: a failure in either degrades
 that one answer (default style, or a blocking CHECK_ERROR warning that asks for a manual review)
 instead of failing the batch.
 """
@@ -15,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from python_models import critical_completion
 from python_models.candidates import (
     MAX_CANDIDATES,
     Assessment,
@@ -122,10 +125,17 @@ def _check_error() -> Warning_:
 class Postprocessor:
     """Detokenize, apply the radiologist's style, run the safety checks."""
 
-    def __init__(self, tokenizer: Decoder, styler: Styler, checker: CheckerFactory) -> None:
+    def __init__(
+        self,
+        tokenizer: Decoder,
+        styler: Styler,
+        checker: CheckerFactory,
+        complete_critical: bool = True,
+    ) -> None:
         self.tokenizer = tokenizer
         self.styler = styler
         self.checker = checker
+        self.complete_critical = complete_critical
 
     def _style(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
         try:
@@ -179,6 +189,35 @@ class Postprocessor:
             )
         ]
 
+    def _complete(
+        self, text: str, context: dict[str, Any], check: Check, found: list[Warning_] | None
+    ) -> tuple[str, list]:
+        """``text`` with the critical findings it leaves out added from the findings, and a
+        blocking CRIT_ADDED warning (nothing added: ``text`` as it is, no warning). ``found``:
+        the text's check warnings when the candidate choice already ran them."""
+        try:
+            missing = [
+                span
+                for w in (check(text) if found is None else found)
+                if w.get("code") == "CRIT_MISS"
+                for span in w.get("spans") or []
+            ]
+            if not missing:
+                return text, []
+            done = critical_completion.complete(text, context.get("findings") or "", missing)
+        except Exception as exc:  # noqa: BLE001 - the model's text is still an answer
+            log.error("critical completion failed: %s", type(exc).__name__)
+            return text, []
+        if not done.added:
+            return text, []
+        added = warning(
+            "CRIT_ADDED",
+            "block",
+            f"{done.added} findings sentence(s) stating a critical finding the model left out "
+            "were added to the impression as dictated; review",
+        )
+        return done.impression, [{**added, "spans": done.spans}]
+
     def _split(self, ids: Sequence[int]) -> list[Sequence[int]]:
         eos = getattr(self.tokenizer, "eos_token_id", None)
         pad = getattr(self.tokenizer, "pad_token_id", None)
@@ -191,17 +230,19 @@ class Postprocessor:
         decoded: list[tuple[str, list[Warning_]]],
         context: dict[str, Any],
         check: Check | None,
-    ) -> tuple[int, list[Warning_]]:
+    ) -> tuple[int, list[Warning_], list[Warning_] | None]:
         """Which candidate to serve (python_models.candidates; the first if the choice fails),
-        and a CANDIDATE_REPLACED warning when it is not the model's first."""
+        a CANDIDATE_REPLACED warning when it is not the model's first, and the served
+        candidate's check warnings when the choice ran them (None otherwise)."""
         if len(decoded) <= 1:
-            return 0, []
+            return 0, [], None
         try:
             findings = extract_facts(context.get("findings") or "")
             facts = [extract_facts(text) for text, _ in decoded]
-            assessed = []
+            assessed, checked = [], []
             for i, (text, warnings) in enumerate(decoded):
                 found = warnings + self._check(text, check) if text else []
+                checked.append(found)
                 assessed.append(
                     Assessment(
                         empty=not text,
@@ -214,11 +255,11 @@ class Postprocessor:
                 )
         except Exception as exc:  # noqa: BLE001 - the model's first candidate is still an answer
             log.error("candidate choice failed: %s", type(exc).__name__)
-            return 0, []
+            return 0, [], None
         best = choose_candidate(assessed)
         if best == 0:
-            return 0, []
-        return best, [
+            return 0, [], checked[0]
+        replaced = [
             warning(
                 "CANDIDATE_REPLACED",
                 "warn",
@@ -229,6 +270,7 @@ class Postprocessor:
                 f"{assessed[best].ungrounded} and {assessed[best].supported}, is shown",
             )
         ]
+        return best, replaced, checked[best]
 
     def finish(self, batch: list[tuple[Sequence[int], dict[str, Any]]]) -> list[Finished]:
         pieces = [self._split(ids) for ids, _ in batch]
@@ -241,8 +283,11 @@ class Postprocessor:
         for candidates, (_, context) in zip(pieces, batch, strict=True):
             decoded = [self._unmask(next(texts), context) for _ in candidates]
             check = self._checker_for(context)
-            best, choice_warnings = self._choose(decoded, context, check)
+            best, choice_warnings, found = self._choose(decoded, context, check)
             text, unmask_warnings = decoded[best]
+            if text and self.complete_critical and check is not None:
+                text, completion_warnings = self._complete(text, context, check, found)
+                choice_warnings = choice_warnings + completion_warnings
             warnings = list(context.get("warnings") or []) + unmask_warnings + choice_warnings
             if not text:
                 warnings.append(

@@ -179,17 +179,42 @@ def test_eval_finishes_candidates_as_postprocess_does() -> None:
         "warnings": [],
     }
     prepared = [PreparedReport(slots(findings)["input_ids"], dict(context))]
-    echoed, first, blocked = _generate_batched(prepared, slots, _echo_candidates(None), 2)
+    echoed, first, blocked, unaided = _generate_batched(prepared, slots, _echo_candidates(None), 2)
+    assert unaided == echoed  # nothing critical left out: completion changes nothing
     assert echoed == first == ["Right lower lobe nodule 7 mm. No pneumothorax."]
     assert blocked == [False]
     flipped = slots("left lower lobe nodule <n0>.", add_special_tokens=False)["input_ids"]
-    kept, first, blocked = _generate_batched(prepared, slots, _echo_candidates(flipped), 2)
+    kept, first, blocked, _ = _generate_batched(prepared, slots, _echo_candidates(flipped), 2)
     assert kept == echoed and first == ["left lower lobe nodule 7 mm."] and blocked == [False]
     # the flipped side alone is served, and sent back for review
     alone = _generate_batched(prepared, slots, lambda ids, mask: [[flipped]], 2)
     assert alone.kept == first and alone.blocked == [True]
     negation_flip = slots("Pneumothorax.", add_special_tokens=False)["input_ids"]
     assert _generate_batched(prepared, slots, _echo_candidates(negation_flip), 2)[0] == echoed
+
+
+def test_eval_scores_the_completed_answer_and_the_models_own_text_apart() -> None:
+    """With completion on, `kept` holds the omitted critical finding put back (and blocked for
+    review); `unaided` and `first` hold what the model wrote."""
+    from export.evaluate import _generate_batched
+    from export.tiny_model import build_tokenizer
+    from python_models.preprocess import PreparedReport
+
+    tokenizer = build_tokenizer()
+    context = {
+        "findings": "Small volume ascites. There is small volume pneumoperitoneum.",
+        "warnings": [],
+    }
+    prepared = [PreparedReport(tokenizer("Small volume ascites.")["input_ids"], dict(context))]
+    ascites = tokenizer("Small volume ascites.", add_special_tokens=False)["input_ids"]
+    served = _generate_batched(prepared, tokenizer, lambda ids, mask: [[ascites]], 2)
+    assert served.kept == ["1. Small volume pneumoperitoneum. 2. Small volume ascites."]
+    assert served.unaided == served.first == ["Small volume ascites."]
+    assert served.blocked == [True]
+    plain = _generate_batched(
+        prepared, tokenizer, lambda ids, mask: [[ascites]], 2, complete_critical=False
+    )
+    assert plain.kept == ["Small volume ascites."] and plain.blocked == [True]  # CRIT_MISS
 
 
 def test_eval_decodes_as_the_server_is_configured(tmp_path) -> None:

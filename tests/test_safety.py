@@ -233,3 +233,43 @@ def test_foreign_finding_never_blocks_a_plausible_impression(
     findings: str, impression: str, exam: str
 ) -> None:
     assert "FOREIGN_FINDING" not in codes(findings, impression, CheckContext(exam=exam))
+
+
+RENAL = (
+    "A 3.4 cm simple cyst in the right kidney. An increased solid mass in the left kidney "
+    "measuring 25 x 12 mm is noted. Renal lengths are 12.5 cm on the right."
+)
+
+
+def test_a_measurement_given_to_another_finding_is_misplaced() -> None:
+    wrong = "Increased 3.4 cm left renal solid mass, concerning for renal cell carcinoma."
+    assert "NUM_MISPLACED" in codes(RENAL, wrong, CheckContext())
+    right = "1. Increased 25 x 12 mm left renal solid mass. 2. 3.4 cm right renal simple cyst."
+    assert codes(RENAL, right, CheckContext()) == set()
+
+
+@pytest.mark.parametrize(
+    ("findings", "impression"),
+    [
+        # a sentence naming two findings: either length may be either one's
+        (
+            "Cholelithiasis and gallbladder wall thickening to 6 mm, the largest stone 12 mm.",
+            "Cholelithiasis, with the largest stone measuring 6 mm.",
+        ),
+        # the length stated in the sentences after the finding, a prior value too
+        (
+            "There is a nodule in the right upper lobe. It measures 6 mm. Previously 4 mm. "
+            "A 9 mm cyst in the liver.",
+            "Increased 6 mm right upper lobe nodule, previously 4 mm.",
+        ),
+        # a finding the findings measure nowhere: nothing to misplace
+        (
+            "Large left pleural effusion. A 9 mm nodule in the left lower lobe.",
+            "Large left pleural effusion measuring 9 mm.",
+        ),
+    ],
+)
+def test_lengths_the_findings_do_not_tie_to_another_finding_are_not_misplaced(
+    findings: str, impression: str
+) -> None:
+    assert "NUM_MISPLACED" not in codes(findings, impression, CheckContext())

@@ -3,6 +3,7 @@ alone, and the well-formed requests batched with them are still answered."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import threading
 from pathlib import Path
@@ -145,3 +146,39 @@ def test_generator_sends_the_configured_number_of_candidates(triton_server: Any)
     expected = served_decoding(root / "model_repository/generator/config.pbtxt").num_candidates
     assert expected > 1, "the served config sends one candidate: this test needs several"
     assert len(candidates) == expected and all(candidates)
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_postprocess_adds_an_omitted_critical_finding_and_blocks(
+    triton_server: Any, protocol: str
+) -> None:
+    """The served postprocess (complete_critical_findings on) puts back a critical finding the
+    generated text left out, first and as dictated, and sends the answer to review."""
+    from python_models.tokenizer_loader import load_tokenizer
+    from tests.triton_calls import client_for
+
+    root = Path(__file__).resolve().parent.parent
+    tokenizer = load_tokenizer(root / "model_repository/postprocess/1/tokenizer")
+    ids = _ids([tokenizer("Small volume ascites.", add_special_tokens=False)["input_ids"]])
+    findings = "Images show small volume ascites. There is small volume pneumoperitoneum."
+    context = _context({"findings": findings, "exam": "CT abdomen and pelvis", "warnings": []})
+    module = importlib.import_module(f"tritonclient.{protocol}")
+    inputs = []
+    for name, array, dtype in (("OUTPUT_IDS", ids, "INT64"), ("CONTEXT", context, "BYTES")):
+        tensor = module.InferInput(name, list(array.shape), dtype)
+        tensor.set_data_from_numpy(array)
+        inputs.append(tensor)
+    client = client_for(protocol, triton_server)
+    try:
+        result = client.infer("postprocess", inputs)
+    finally:
+        client.close()
+    impression = result.as_numpy("IMPRESSION")[0, 0].decode()
+    warnings = json.loads(result.as_numpy("WARNINGS")[0, 0])
+    # the default style may lay the items out one per line
+    assert " ".join(impression.split()) == (
+        "1. Small volume pneumoperitoneum. 2. Small volume ascites."
+    )
+    (added,) = [w for w in warnings if w["code"] == "CRIT_ADDED"]
+    assert added["severity"] == "block"
+    assert "CRIT_MISS" not in {w["code"] for w in warnings}

@@ -28,6 +28,10 @@ CODES: dict[str, tuple[str, str]] = {
     "LAT_CONTRA": (BLOCK, "laterality of {n} impression item(s) contradicts the findings"),
     "LAT_DROP": (WARN, "{n} impression item(s) omit the side stated in the findings"),
     "NUM_MISMATCH": (BLOCK, "{n} measurement(s) in the impression do not match the findings"),
+    "NUM_MISPLACED": (
+        BLOCK,
+        "{n} measurement(s) in the impression belong to another finding in the findings",
+    ),
     "NEG_FLIP": (BLOCK, "{n} impression item(s) reverse a negation in the findings"),
     "CRIT_MISS": (BLOCK, "{n} critical finding(s) in the findings are absent from the impression"),
     "CRIT_UNGROUNDED": (
@@ -147,6 +151,50 @@ def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
         _span("impression", m.start, m.end) for m in i.measurements if round(m.mm, 1) not in known
     ]
     return {"NUM_MISMATCH": bad}
+
+
+def _values_by_head(parsed: Parsed) -> dict[str, set[float]]:
+    """Per affirmed finding head, the lengths (mm) stated in its sentence and in the sentences
+    after it that name no finding ("It measures 6 mm. Previously 4 mm.")."""
+    heads_by_segment: dict[int, set[str]] = {}
+    for m in _affirmed(parsed):
+        heads_by_segment.setdefault(m.segment, set()).add(m.head)
+    owner: dict[int, set[str]] = {}
+    current: set[str] = set()
+    for segment in range(len(parsed.segments)):
+        if segment in heads_by_segment:
+            current = heads_by_segment[segment]
+        owner[segment] = current
+    values: dict[str, set[float]] = {}
+    for measurement in parsed.measurements:
+        for head in owner.get(measurement.segment, ()):
+            values.setdefault(head, set()).add(round(measurement.mm, 1))
+    return values
+
+
+def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """NUM_MISPLACED: an impression length the findings state, but for another finding: the
+    3.4 cm of the cyst given to the solid mass. Judged per impression sentence, against every
+    finding it names (a related head only when the findings give the head itself no length)
+    that the findings give a length at all, so a sentence naming two findings, or a finding
+    measured only elsewhere, never fires."""
+    f_values = _values_by_head(f)
+    anywhere = {round(m.mm, 1) for m in f.measurements}
+    heads_by_segment: dict[int, set[str]] = {}
+    for m in _affirmed(i):
+        heads_by_segment.setdefault(m.segment, set()).add(m.head)
+    bad = []
+    for measurement in i.measurements:
+        own: set[float] = set()
+        for head in heads_by_segment.get(measurement.segment, ()):
+            # the head's own lengths; a related head's ("mass" for "lesion") only when the
+            # findings give the head itself none
+            for h in (head,) if head in f_values else _related(head):
+                own |= f_values.get(h, set())
+        value = round(measurement.mm, 1)
+        if own and value in anywhere and value not in own:
+            bad.append(_span("impression", measurement.start, measurement.end))
+    return {"NUM_MISPLACED": bad}
 
 
 def _same_place(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -443,6 +491,7 @@ def check_comparison(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
 CHECKS: tuple[Callable[[Parsed, Parsed, CheckContext], dict[str, list[Span]]], ...] = (
     check_laterality,
     check_numbers,
+    check_binding,
     check_negation,
     check_critical,
     check_grounding,

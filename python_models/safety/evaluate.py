@@ -14,10 +14,12 @@ import random
 import re
 import sys
 import time
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from python_models.measurement_placeholders import canonical_measurement, measurement_spans
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
 from python_models.safety.checks import CheckContext, exam_regions, is_urgent, run_checks
@@ -112,6 +114,34 @@ def swap_unit(pair: Pair, rng: random.Random) -> Pair | None:
     new = {"mm": "cm", "cm": "mm", "MM": "CM", "CM": "MM"}.get(unit, "cm")
     start = m.start(3)
     return Pair(pair.findings, _replace_span(pair.impression, start, m.end(3), new), pair.context)
+
+
+def swap_measurements(pair: Pair, rng: random.Random) -> Pair | None:
+    """Exchange the whole measurements ("4.3 x 2.6 cm") of two impression sentences naming
+    different findings: the model's commonest measurement error (a cyst's 3.4 cm given to the
+    solid mass). The first such pair, with no random draw, so the other rows stay as they were."""
+    imp = parse(pair.impression)
+    heads: dict[int, set[str]] = {}
+    for m in imp.findings():
+        if not m.negated:
+            heads.setdefault(m.segment, set()).add(m.head)
+    starts = [s for s, _ in imp.segments]
+    sized = [
+        (start, end, bisect_right(starts, start) - 1)
+        for start, end in measurement_spans(pair.impression)
+    ]
+    sized = [x for x in sized if heads.get(x[2])]
+    text = pair.impression
+    for n, (a0, a1, a_seg) in enumerate(sized):
+        for b0, b1, b_seg in sized[n + 1 :]:
+            if a_seg == b_seg or not heads[a_seg].isdisjoint(heads[b_seg]):
+                continue
+            first, second = text[a0:a1], text[b0:b1]
+            if canonical_measurement(first) == canonical_measurement(second):
+                continue
+            text = text[:a0] + second + text[a1:b0] + first + text[b1:]
+            return Pair(pair.findings, text, pair.context)
+    return None
 
 
 _NO_RE = re.compile(r"\b(?:no|without)\s+", re.I)
@@ -264,6 +294,7 @@ INJECTIONS: dict[str, tuple[Injector, frozenset[str]]] = {
     "critical invented": (add_invented_critical, frozenset({"CRIT_UNGROUNDED", "NEG_FLIP"})),
     "wrong-sex organ": (wrong_sex_organ, frozenset({"SEX_MISMATCH"})),
     "finding of another region invented": (add_foreign_finding, frozenset({"FOREIGN_FINDING"})),
+    "measurements of two findings swapped": (swap_measurements, frozenset({"NUM_MISPLACED"})),
 }
 
 

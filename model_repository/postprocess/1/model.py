@@ -17,7 +17,7 @@ try:
 except ImportError:  # not pip-installed: fall back to the checkout that holds this repository
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from python_models.model_config import parameter, resolve_in_version
+from python_models.model_config import boolean, parameter, resolve_in_version
 from python_models.postprocess import Finished, Postprocessor, validate_context, validate_ids
 from python_models.request_fields import InvalidRequest
 from python_models.safety import checker_for_context
@@ -47,7 +47,10 @@ class TritonPythonModel:
         tokenizer = load_tokenizer(tokenizer_dir)
         self.vocab_size = len(tokenizer)
         self.eos_id, self.pad_id = tokenizer.eos_token_id, tokenizer.pad_token_id
-        self.postprocessor = Postprocessor(tokenizer, StyleService(store_url), checker_for_context)
+        complete = parameter(config, "complete_critical_findings", boolean, True)
+        self.postprocessor = Postprocessor(
+            tokenizer, StyleService(store_url), checker_for_context, complete
+        )
         self.logger = pb_utils.Logger
 
     def _unpack(self, request) -> list[tuple[list[int], dict]] | InvalidRequest:
