@@ -18,7 +18,7 @@ Case schema (``generate_cases`` returns a list of these dicts)::
     impression      canonical impression: items numbered "1. ..." on separate lines when >= 2
     impression_items  the same items, unnumbered
     facts           list of fact dicts (below)
-    guideline       version of the follow-up table used (export.guidelines)
+    guideline       version of the follow-up table used (python_models.guidelines)
     split           "train" | "val" | "test"
 
 Fact schema::
@@ -64,7 +64,7 @@ from export.corpus_catalog import (
     Finding,
 )
 from export.corpus_phrasing import Chooser, cap, findings_sentences, impression_item, split_loc
-from export.guidelines import FLEISCHNER_VERSION, fleischner_solid
+from python_models.guidelines import FLEISCHNER_VERSION, fleischner_solid
 
 SPLITS = ("train", "val", "test")
 SIDE_RE = re.compile(r"\b(left|right|bilateral)\b")

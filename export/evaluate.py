@@ -387,14 +387,14 @@ def prepare_cases(
 
 class Served(NamedTuple):
     """Per case, in input order: the served impression, the model's first candidate finished
-    alone (the same when there is one candidate; never completed), whether the served answer
-    carries a blocking warning (is sent back for review) and the served choice without the
-    critical completion (what the model itself wrote)."""
+    alone (the same when there is one candidate; as the model wrote it), whether the served
+    answer carries a blocking warning (is sent back for review) and the served choice as the
+    model wrote it (no critical completion, no guideline follow-up set)."""
 
     kept: list[str]
     first: list[str]
     blocked: list[bool]
-    unaided: list[str]  # the safest candidate as the model wrote it (no critical completion)
+    unaided: list[str]  # the safest candidate as the model wrote it (no edits after the choice)
 
 
 def _generate_batched(
@@ -403,6 +403,7 @@ def _generate_batched(
     gen: Callable[[Any, Any], list[list[list[int]]]],
     batch_size: int,
     complete_critical: bool = True,
+    guideline_followup: bool = True,
 ) -> Served:
     """Generate candidates in length-sorted batches and finish them exactly as the served
     postprocess does (placeholders written back, the safest candidate kept; default style), so
@@ -412,8 +413,10 @@ def _generate_batched(
     from python_models.postprocess import Postprocessor
     from python_models.safety import checker_for_context
 
-    post = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, complete_critical)
-    plain = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, False)
+    post = Postprocessor(
+        tokenizer, _DefaultStyle(), checker_for_context, complete_critical, guideline_followup
+    )
+    plain = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, False, False)
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     if eos is None:
         raise ValueError("the tokenizer has no eos token: generated candidates cannot be read")
@@ -533,14 +536,16 @@ def served_decoding(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pb
     return Decoding(values["num_beams"], values["num_candidates"])
 
 
-def served_completion(repository: Path = DEFAULT_REPOSITORY) -> bool:
-    """postprocess's complete_critical_findings (whether the server adds omitted critical
-    findings from the findings; `python_models.critical_completion`)."""
-    config = repository / "postprocess" / "config.pbtxt"
-    raw = config_parameters(config, {"complete_critical_findings": "true"})
+def served_edits(repository: Path = DEFAULT_REPOSITORY) -> tuple[bool, bool]:
+    """postprocess's complete_critical_findings and guideline_followup: whether the server
+    adds omitted critical findings from the findings (`python_models.critical_completion`) and
+    sets Fleischner recommendations from the table (`python_models.guideline_followup`)."""
     from python_models.model_config import boolean
 
-    return boolean(raw["complete_critical_findings"])
+    config = repository / "postprocess" / "config.pbtxt"
+    keys = ("complete_critical_findings", "guideline_followup")
+    raw = config_parameters(config, dict.fromkeys(keys, "true"))
+    return boolean(raw[keys[0]]), boolean(raw[keys[1]])
 
 
 def served_max_input_tokens(repository: Path = DEFAULT_REPOSITORY) -> int:
@@ -587,10 +592,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="beams postprocess chooses among (<= num-beams); default: the served config's",
     )
     p.add_argument(
-        "--no-completion",
+        "--model-text-only",
         action="store_true",
         help="score the model's text only, even where postprocess's config adds omitted "
-        "critical findings (complete_critical_findings)",
+        "critical findings or sets Fleischner recommendations (complete_critical_findings, "
+        "guideline_followup)",
     )
     p.add_argument("--json-out", type=Path, help="write the scores as JSON")
     p.add_argument(
@@ -610,7 +616,7 @@ def main(argv: list[str]) -> int:
 
     cases = generate_cases(args.n, seed=args.seed, split=args.split)
     decoding = _decoding(args)
-    completion = served_completion(args.repository) and not args.no_completion
+    edits = (False, False) if args.model_text_only else served_edits(args.repository)
     tokenizer = load_tokenizer(args.checkpoint)
     prepared = prepare_cases(cases, tokenizer, served_max_input_tokens(args.repository))
     rows: list[Scores] = []
@@ -625,7 +631,7 @@ def main(argv: list[str]) -> int:
     if "torch" in engines:
         t0 = time.perf_counter()
         gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens, decoding)
-        served = _generate_batched(prepared, tokenizer, gen, args.batch_size, completion)
+        served = _generate_batched(prepared, tokenizer, gen, args.batch_size, *edits)
         outputs["torch"] = served.kept
         seconds = time.perf_counter() - t0
         rows.append(score("model (torch)", cases, served.kept, seconds, blocked=served.blocked))
@@ -653,7 +659,7 @@ def main(argv: list[str]) -> int:
                 def gen(ids, mask, engine=engine):  # noqa: ANN001
                     return engine.generate_candidates(ids, mask, args.max_new_tokens)
 
-                served = _generate_batched(prepared, tokenizer, gen, args.batch_size, completion)
+                served = _generate_batched(prepared, tokenizer, gen, args.batch_size, *edits)
                 seconds = time.perf_counter() - t0
                 outputs[name], first = served.kept, served.first
                 if precision == "fp32" and args.errors_out:
@@ -668,16 +674,17 @@ def main(argv: list[str]) -> int:
                         blocked=served.blocked,
                     )
                 )
-                if precision == "fp32" and completion:
+                if precision == "fp32" and any(edits):
                     unaided[name] = served.unaided
                     rows.append(
                         score(
-                            "  same, without critical completion",
+                            "  same, the model's text only",
                             cases,
                             served.unaided,
                             seconds,
                             "the same choice as the model wrote it: no omitted critical finding "
-                            "added from the findings (timing shared with the row above)",
+                            "added, no Fleischner recommendation set from the table (timing "
+                            "shared with the row above)",
                         )
                     )
                 if precision == "fp32" and decoding.num_candidates > 1:
@@ -702,7 +709,7 @@ def main(argv: list[str]) -> int:
         extra += held_out_pair_notes(cases, outputs["onnx-fp32"])
     if "onnx-fp32" in unaided:
         extra += [
-            f"without critical completion: {note}"
+            f"the model's text only: {note}"
             for note in held_out_pair_notes(cases, unaided["onnx-fp32"])
         ]
     if "onnx-fp32" in outputs and "onnx-int8" in outputs:
@@ -719,7 +726,8 @@ def main(argv: list[str]) -> int:
     header = (
         f"{args.split} split, seed {args.seed}, {len(cases)} cases, "
         f"{decoding.describe()}, "
-        f"critical completion {'on' if completion else 'off'}, "
+        f"critical completion {'on' if edits[0] else 'off'}, "
+        f"guideline follow-up {'on' if edits[1] else 'off'}, "
         f"{args.threads} threads"
     )
     text = "\n".join([header, "", table] + ([""] + extra if extra else []))

@@ -4,7 +4,9 @@ The whole batch is detokenized in one `batch_decode` call; measurement placehold
 are replaced with the values preprocess took out of the findings. When the generator sent several
 candidates per report (`python_models.candidates`), the one the safety checks object to least is
 kept. A critical finding the kept candidate leaves out is then added from the findings, with a
-blocking CRIT_ADDED warning (`python_models.critical_completion`; a config switch). Styling and
+blocking CRIT_ADDED warning (`python_models.critical_completion`), and Fleischner recommendations
+are set from the guideline table for the sizes written back (`python_models.guideline_followup`;
+the model never sees a size); each is a config switch. Styling and
 safety checks then run per item, each guarded: a failure in either degrades
 that one answer (default style, or a blocking CHECK_ERROR warning that asks for a manual review)
 instead of failing the batch.
@@ -17,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from python_models import critical_completion
+from python_models import critical_completion, guideline_followup
 from python_models.candidates import (
     MAX_CANDIDATES,
     Assessment,
@@ -131,11 +133,13 @@ class Postprocessor:
         styler: Styler,
         checker: CheckerFactory,
         complete_critical: bool = True,
+        guideline_followup: bool = True,
     ) -> None:
         self.tokenizer = tokenizer
         self.styler = styler
         self.checker = checker
         self.complete_critical = complete_critical
+        self.guideline_followup = guideline_followup
 
     def _style(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
         try:
@@ -218,6 +222,25 @@ class Postprocessor:
         )
         return done.impression, [{**added, "spans": done.spans}]
 
+    def _set_followup(self, text: str, context: dict[str, Any]) -> tuple[str, list]:
+        """Fleischner recommendations set from the guideline table for the sizes written back
+        (`python_models.guideline_followup`), with a warn-level FOLLOWUP_SET when one changed."""
+        try:
+            done = guideline_followup.set_fleischner(text, context.get("patient_age"))
+        except Exception as exc:  # noqa: BLE001 - the model's text is still an answer
+            log.error("guideline follow-up failed: %s", type(exc).__name__)
+            return text, []
+        if not done.replaced:
+            return text, []
+        return done.impression, [
+            warning(
+                "FOLLOWUP_SET",
+                "warn",
+                f"{done.replaced} Fleischner 2017 recommendation(s) did not fit the nodule size "
+                "stated and were set from the guideline table",
+            )
+        ]
+
     def _split(self, ids: Sequence[int]) -> list[Sequence[int]]:
         eos = getattr(self.tokenizer, "eos_token_id", None)
         pad = getattr(self.tokenizer, "pad_token_id", None)
@@ -288,6 +311,9 @@ class Postprocessor:
             if text and self.complete_critical and check is not None:
                 text, completion_warnings = self._complete(text, context, check, found)
                 choice_warnings = choice_warnings + completion_warnings
+            if text and self.guideline_followup:
+                text, followup_warnings = self._set_followup(text, context)
+                choice_warnings = choice_warnings + followup_warnings
             warnings = list(context.get("warnings") or []) + unmask_warnings + choice_warnings
             if not text:
                 warnings.append(

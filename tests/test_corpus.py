@@ -10,8 +10,8 @@ from export.corpus import generate_cases, number_items, render_report
 from export.corpus_catalog import EXAMS, FINDINGS, HELD_OUT_COMBOS, ORGANS
 from export.corpus_phrasing import CHANGE_SUFFIX, FRAMES, HELD_OUT_FAMILIES, PRIOR_SUFFIX
 from export.evaluate import measurements
-from export.guidelines import fleischner_solid
 from python_models.exams import modality_of
+from python_models.guidelines import fleischner_solid
 from python_models.sections import parse_sections
 
 

@@ -47,9 +47,12 @@ class TritonPythonModel:
         tokenizer = load_tokenizer(tokenizer_dir)
         self.vocab_size = len(tokenizer)
         self.eos_id, self.pad_id = tokenizer.eos_token_id, tokenizer.pad_token_id
-        complete = parameter(config, "complete_critical_findings", boolean, True)
         self.postprocessor = Postprocessor(
-            tokenizer, StyleService(store_url), checker_for_context, complete
+            tokenizer,
+            StyleService(store_url),
+            checker_for_context,
+            complete_critical=parameter(config, "complete_critical_findings", boolean, True),
+            guideline_followup=parameter(config, "guideline_followup", boolean, True),
         )
         self.logger = pb_utils.Logger
 

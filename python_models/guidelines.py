@@ -1,4 +1,5 @@
-"""Versioned follow-up guideline table used to write impression recommendations.
+"""Versioned follow-up guideline table: the corpus writes impression recommendations with it,
+and postprocess sets the served ones from it (`python_models.guideline_followup`).
 
 Only the Fleischner Society 2017 table for incidental SOLID pulmonary nodules is encoded (adults
 >= 35 years, no known cancer, not immunocompromised). The table is data with a version so a
@@ -60,6 +61,14 @@ def size_band(size_mm: float) -> str:
     if size_mm <= 8:
         return "6-8"
     return ">8"
+
+
+def fleischner_accepted(size_mm: float, multiple: bool = False) -> frozenset[str]:
+    """Every wording `fleischner_solid` may give this nodule (low, high or unknown risk),
+    without the "Fleischner 2017: " prefix and final period."""
+    rec = _TABLE[size_band(size_mm)][1 if multiple else 0]
+    both = rec.low if rec.low == rec.high else f"{rec.low} if low risk; {rec.high} if high risk"
+    return frozenset({rec.low, rec.high, both})
 
 
 def fleischner_solid(

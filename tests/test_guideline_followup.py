@@ -1,0 +1,88 @@
+"""Fleischner recommendations set from the table for the size the impression states."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from export.tiny_model import build_tokenizer
+from python_models import guideline_followup
+from python_models.guideline_followup import set_fleischner
+from python_models.guidelines import fleischner_solid
+from python_models.postprocess import Postprocessor
+from python_models.safety import checker_for_context
+
+SMALL = "No routine follow-up if low risk; Optional CT at 12 months if high risk"
+
+
+def test_a_recommendation_of_the_wrong_band_is_set_from_the_table() -> None:
+    text = (
+        "1. 0.5 cm right middle lobe pulmonary nodule. Fleischner 2017: Consider CT at 3 "
+        "months, PET/CT, or tissue sampling. 2. Severe centrilobular emphysema."
+    )
+    done = set_fleischner(text)
+    assert done.replaced == 1
+    assert done.impression == (
+        f"1. 0.5 cm right middle lobe pulmonary nodule. Fleischner 2017: {SMALL}. "
+        "2. Severe centrilobular emphysema."
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"4 mm right upper lobe nodule. Fleischner 2017: {SMALL}.",
+        "4 mm right upper lobe nodule. Fleischner 2017: No routine follow-up.",  # low risk
+        "4 mm right upper lobe nodule. Fleischner 2017: Optional CT at 12 months.",  # high risk
+        # no size in the item: nothing to set it from
+        "Right upper lobe nodule. Fleischner 2017: Consider CT at 3 months, PET/CT, or tissue "
+        "sampling.",
+        "Small left pleural effusion.",
+    ],
+)
+def test_a_recommendation_any_risk_level_allows_is_left_alone(text: str) -> None:
+    assert set_fleischner(text) == guideline_followup.FollowupResult(text, 0)
+
+
+def test_each_recommendation_is_judged_by_its_own_item_and_plural_means_multiple() -> None:
+    text = (
+        "1. 13 mm left lower lobe pulmonary nodule. Fleischner 2017: No routine follow-up. "
+        "2. Two right upper lobe pulmonary nodules measuring up to 7 mm. Fleischner 2017: "
+        "No routine follow-up."
+    )
+    done = set_fleischner(text)
+    assert done.replaced == 2
+    assert done.impression == (
+        f"1. 13 mm left lower lobe pulmonary nodule. {fleischner_solid(13)} "
+        f"2. Two right upper lobe pulmonary nodules measuring up to 7 mm. "
+        f"{fleischner_solid(7, multiple=True)}"
+    )
+
+
+def test_under_35_the_table_does_not_apply_and_nothing_is_set() -> None:
+    text = "13 mm nodule. Fleischner 2017: No routine follow-up."
+    assert set_fleischner(text, age=30).replaced == 0
+    assert set_fleischner(text, age=50).replaced == 1
+
+
+class _NoStyle:
+    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
+        return impression, []
+
+
+def test_postprocess_sets_the_recommendation_after_writing_sizes_back() -> None:
+    tokenizer = build_tokenizer()
+    text = "13 mm nodule. Fleischner 2017: No routine follow-up."
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    context = {"findings": "A 13 mm solid nodule in the left lower lobe.", "warnings": []}
+    on = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
+    (served,) = on.finish([(ids, dict(context))])
+    assert served.impression == f"13 mm nodule. {fleischner_solid(13)}"
+    (note,) = [w for w in served.warnings if w["code"] == "FOLLOWUP_SET"]
+    assert note["severity"] == "warn"
+    off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, guideline_followup=False)
+    (plain,) = off.finish([(ids, dict(context))])
+    # as generated (this toy tokenizer loses the hyphen of "follow-up")
+    assert plain.impression.startswith("13 mm nodule. Fleischner 2017: No routine follow")
+    assert "FOLLOWUP_SET" not in {w["code"] for w in plain.warnings}
