@@ -248,6 +248,14 @@ def test_a_measurement_given_to_another_finding_is_misplaced() -> None:
     assert codes(RENAL, right, CheckContext()) == set()
 
 
+def test_a_findings_length_on_an_invented_finding_is_misplaced() -> None:
+    findings = "Common bile duct dilation, with the duct measuring 12 mm. Cholelithiasis."
+    wrong = "1. Cholelithiasis. 2. 12 mm right ovarian simple cyst."
+    assert "NUM_MISPLACED" in codes(findings, wrong, CheckContext())
+    right = "1. Common bile duct dilation, with the duct measuring 12 mm. 2. Cholelithiasis."
+    assert codes(findings, right, CheckContext()) == set()
+
+
 @pytest.mark.parametrize(
     ("findings", "impression"),
     [

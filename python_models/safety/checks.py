@@ -177,22 +177,28 @@ def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
     3.4 cm of the cyst given to the solid mass. Judged per impression sentence, against every
     finding it names (a related head only when the findings give the head itself no length)
     that the findings give a length at all, so a sentence naming two findings, or a finding
-    measured only elsewhere, never fires."""
+    measured only elsewhere, never fires. A sentence whose every finding the findings never
+    mention (an invented "12 mm ovarian cyst" on a right upper quadrant ultrasound) fires for
+    any length of the findings it carries: the length can only be another finding's."""
     f_values = _values_by_head(f)
+    f_any = {m.head for m in f.findings()}
     anywhere = {round(m.mm, 1) for m in f.measurements}
     heads_by_segment: dict[int, set[str]] = {}
     for m in _affirmed(i):
         heads_by_segment.setdefault(m.segment, set()).add(m.head)
     bad = []
     for measurement in i.measurements:
+        heads = heads_by_segment.get(measurement.segment, set())
         own: set[float] = set()
-        for head in heads_by_segment.get(measurement.segment, ()):
+        for head in heads:
             # the head's own lengths; a related head's ("mass" for "lesion") only when the
             # findings give the head itself none
             for h in (head,) if head in f_values else _related(head):
                 own |= f_values.get(h, set())
+        # every finding of the sentence invented: its length can only be another finding's
+        invented = bool(heads) and all(not (_related(h) & f_any) for h in heads)
         value = round(measurement.mm, 1)
-        if own and value in anywhere and value not in own:
+        if value in anywhere and ((own and value not in own) or invented):
             bad.append(_span("impression", measurement.start, measurement.end))
     return {"NUM_MISPLACED": bad}
 
