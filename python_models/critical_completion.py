@@ -4,30 +4,36 @@ A small model drops a critical finding it never saw in that company (pneumoperit
 ascites, midline shift next to a subdural hematoma); the CRIT_MISS check catches every such
 case. Flagging alone still shows the clinician a draft without the critical finding, so
 postprocess (when `complete_critical_findings` is on) adds, as the first items, the findings
-sentences that state them — as dictated, only a section label and an opening "There is" taken
-off — and returns a blocking CRIT_ADDED warning pointing at those sentences, so the draft
-goes to review with the critical finding on top. Nothing is invented: every added word is the
-radiologist's own. Items that would contradict the addition go: the exam's all-normal phrase,
-and items denying the added finding ("No pneumothorax" when a pneumothorax is added).
+sentences that state them, as dictated: only a list marker, a section label (kept when the rest
+names no finding: "Pneumothorax: small") and an opening "There is/are", "Images show" or "The
+study shows/demonstrates" with its article are taken off. A blocking CRIT_ADDED warning points
+at those sentences, so the draft goes to review with the critical finding on top. Nothing is
+invented: every added word is the radiologist's own. Items the addition makes redundant or
+contradicts go: an all-normal item naming no finding, an item whose only content is denying an
+added finding on the same side ("No pneumothorax"), and an item whose every finding the added
+sentences already state. An item that also states other findings stays whole (its
+contradiction is still reported by the checks).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from python_models.safety import lexicons as lx
-from python_models.safety.mentions import parse, segments_of
-from python_models.style.items import Item, is_normal, render, split_items
+from python_models.safety.mentions import Mention, parse
+from python_models.style.items import Item, is_normal, render, sentence_spans, split_items
 from python_models.style.profile import StyleRules
 
-_LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9 ,/&()\-]{0,40}:\s+")
+_MARKER_RE = re.compile(r"^(?:\d{1,2}[.)]|[-*\u2022])\s+")
+_LABEL_RE = re.compile(r"^([A-Za-z][A-Za-z0-9 ,/&()\-]{0,40}):\s+")
 _OPENER_RE = re.compile(
     r"^(?:there\s+(?:is|are)|images?\s+show|the\s+study\s+(?:shows|demonstrates))\s+(?:an?\s+)?",
     re.IGNORECASE,
 )
+_NORMAL_WORD_RE = re.compile(r"\b(?:clear|normal|unremarkable|no acute)\b", re.IGNORECASE)
 _DEFAULT_LAYOUT = StyleRules()
 
 
@@ -40,36 +46,56 @@ class Completion:
     spans: list[dict[str, Any]]
 
 
-def _sentence_at(findings: str, offset: int) -> tuple[int, int] | None:
-    for start, end in segments_of(findings):
-        if start <= offset < end:
-            return start, end
+def sentence_at(findings: str, offset: int) -> tuple[int, int] | None:
+    """The findings sentence holding ``offset``: its line, split as prose is (decimals and
+    abbreviations such as "approx." kept whole)."""
+    line_start = findings.rfind("\n", 0, offset) + 1
+    line_end = findings.find("\n", offset)
+    line = findings[line_start : len(findings) if line_end < 0 else line_end]
+    for start, end in sentence_spans(line):
+        if start <= offset - line_start < end:
+            return line_start + start, line_start + end
     return None
 
 
 def as_item(sentence: str) -> str:
-    """A findings sentence as an impression item: label and opener off, first letter up."""
-    text = " ".join(sentence.split())
-    text = _LABEL_RE.sub("", text, count=1)
+    """A findings sentence as an impression item: list marker, section label and opener off,
+    first letter up. The label stays when the rest names no finding ("Pneumothorax: small")."""
+    text = _MARKER_RE.sub("", " ".join(sentence.split()), count=1)
+    label = _LABEL_RE.match(text)
+    if label and parse(text[label.end() :]).findings():
+        text = text[label.end() :]
     text = _OPENER_RE.sub("", text, count=1).strip(" ,")
     return text[:1].upper() + text[1:]
 
 
-def _covering(heads: Iterable[str]) -> set[str]:
-    """The heads plus the generic terms that cover them ("hemorrhage" for a subdural)."""
-    out = set(heads)
-    for generic, members in lx.CRITICAL_GENERIC.items():
-        if out & members:
-            out.add(generic)
+def _covering(mentions: Sequence[Mention]) -> dict[str, list[frozenset[str]]]:
+    """Affirmed heads of the added sentences (plus the generic terms covering them, such as
+    "hemorrhage" for a subdural hematoma), each with the sides it was stated on."""
+    out: dict[str, list[frozenset[str]]] = {}
+    for m in mentions:
+        heads = {m.head} | {g for g, members in lx.CRITICAL_GENERIC.items() if m.head in members}
+        for head in heads:
+            out.setdefault(head, []).append(m.side_set)
     return out
 
 
-def _contradicts(item: Item, added_heads: set[str]) -> bool:
-    """An all-normal item (no finding named), or one denying a finding being added."""
+def _same_place(a: frozenset[str], b: frozenset[str]) -> bool:
+    return not a or not b or bool(a & b)
+
+
+def _goes(item: Item, added: dict[str, list[frozenset[str]]]) -> bool:
+    """Whether the addition makes ``item`` redundant or contradicted (see the module text)."""
     mentions = parse(item.text).findings()
-    if is_normal(item.text) and not mentions:
-        return True
-    return any(m.negated and m.head in added_heads for m in mentions)
+    affirmed = [m for m in mentions if not m.negated]
+    if not mentions:
+        return is_normal(item.text) or bool(_NORMAL_WORD_RE.search(item.text))
+    if affirmed:
+        return all(m.head in added for m in affirmed)
+    return any(
+        m.head in added and any(_same_place(m.side_set, sides) for sides in added[m.head])
+        for m in mentions
+    )
 
 
 def complete(impression: str, findings: str, missing: Sequence[dict[str, Any]]) -> Completion:
@@ -79,17 +105,17 @@ def complete(impression: str, findings: str, missing: Sequence[dict[str, Any]]) 
     for span in missing:
         if span.get("source") != "findings":
             continue
-        found = _sentence_at(findings, int(span["start"]))
+        found = sentence_at(findings, int(span["start"]))
         if found is not None and found not in bounds:
             bounds.append(found)
     bounds.sort()
-    added = [as_item(findings[start:end]) for start, end in bounds]
-    added = [text for text in added if text]
-    if not added:
+    pairs = [(as_item(findings[start:end]), (start, end)) for start, end in bounds]
+    pairs = [(text, bound) for text, bound in pairs if text]
+    if not pairs:
         return Completion(impression, 0, [])
-    heads = _covering(m.head for text in added for m in parse(text).findings() if not m.negated)
+    added = _covering([m for text, _ in pairs for m in parse(text).findings() if not m.negated])
     items, _layout = split_items(impression)
-    kept = [item for item in items if not _contradicts(item, heads)]
-    text = render([Item(t) for t in added] + kept, _DEFAULT_LAYOUT)
-    spans = [{"source": "findings", "start": s, "end": e} for s, e in bounds]
-    return Completion(" ".join(text.split()), len(added), spans)
+    kept = [item for item in items if not _goes(item, added)]
+    text = render([Item(t) for t, _ in pairs] + kept, _DEFAULT_LAYOUT)
+    spans = [{"source": "findings", "start": s, "end": e} for _, (s, e) in pairs]
+    return Completion(" ".join(text.split()), len(pairs), spans)

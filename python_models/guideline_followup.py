@@ -2,11 +2,14 @@
 
 The model never sees a nodule's size: preprocess hands it ``<n0>`` in place of "7 mm"
 (`python_models.measurement_placeholders`), so the band it picks for "Fleischner 2017: ..." is
-a guess. Once postprocess has written the sizes back, each such recommendation is compared with
-the versioned table (`python_models.guidelines`) for the size stated in its own item; one that
-no risk level of that row allows is replaced by the table's wording (risk unknown: both risk
-levels stated), with a warn-level FOLLOWUP_SET warning. Whether to recommend at all stays the
-model's choice (the checks' FOLLOWUP_MISSING covers a missing one); nothing else is touched.
+a guess. Once postprocess has written the sizes back, each recommendation worded as the table
+words it is compared with the versioned table (`python_models.guidelines`) for the nodule of the
+sentence right before it; one that no risk level of that row allows is replaced by the table's
+wording (risk unknown: both risk levels stated), with a warn-level FOLLOWUP_SET warning. In
+doubt it is left as generated: a wording not from the table, a sentence before it that names no
+nodule, denies one ("no other nodules"), compares with a prior, or gives other than exactly one
+size. Whether to recommend at all stays the model's choice (FOLLOWUP_MISSING covers a missing
+one); nothing else is touched.
 """
 
 from __future__ import annotations
@@ -14,11 +17,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from python_models.guidelines import fleischner_accepted, fleischner_solid
-from python_models.safety.mentions import parse
+from python_models.guidelines import fleischner_accepted, fleischner_solid, fleischner_wordings
+from python_models.safety.mentions import parse, segments_of
 
-_FLEISCHNER_RE = re.compile(r"Fleischner 2017:\s*(?P<text>[^.]*)\.?")
-_ITEM_MARKER_RE = re.compile(r"(?:(?<=\s)|^)\d{1,2}[.)]\s+")
+_PREFIX = "Fleischner 2017:"
+_WORDINGS = sorted(fleischner_wordings(), key=len, reverse=True)  # longest first
+_RECOMMENDATION_RE = re.compile(
+    re.escape(_PREFIX)
+    + r"\s*(?P<text>"
+    + "|".join(re.escape(w) for w in _WORDINGS)
+    + r")\.?(?![\w-])",
+    re.IGNORECASE,
+)
+_COMPARED_RE = re.compile(
+    r"\b(?:previously|prior|increased|decreased|stable|unchanged|enlarging|from)\b", re.I
+)
 _PLURAL_NODULES_RE = re.compile(r"\bnodules\b", re.IGNORECASE)
 
 
@@ -28,40 +41,36 @@ class FollowupResult:
     replaced: int
 
 
-def _item_before(text: str, end: int, floor: int) -> str:
-    """The impression item a recommendation at ``end`` belongs to: back to the last list
-    marker (or the previous recommendation, or the start)."""
-    start = floor
-    for marker in _ITEM_MARKER_RE.finditer(text, floor, end):
-        start = marker.end()
-    return text[start:end]
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.split()).strip(" .").lower()
+def _nodule_size(sentence: str) -> tuple[float, bool] | None:
+    """(size in mm, several nodules) of the one nodule the sentence states; None in doubt."""
+    parsed = parse(sentence)
+    nodules = [m for m in parsed.findings() if m.head == "nodule"]
+    if not nodules or any(m.negated for m in nodules) or _COMPARED_RE.search(sentence):
+        return None
+    if len(parsed.measurements) != 1:
+        return None
+    return parsed.measurements[0].mm, bool(_PLURAL_NODULES_RE.search(sentence))
 
 
 def set_fleischner(impression: str, age: int | None = None) -> FollowupResult:
-    """``impression`` with every Fleischner 2017 recommendation that does not fit its item's
-    nodule size replaced from the table; items without a size are left as they are."""
+    """``impression`` with every table-worded Fleischner 2017 recommendation that does not fit
+    the size of the nodule stated right before it replaced from the table."""
     pieces: list[str] = []
     replaced = 0
     last = 0
-    for match in _FLEISCHNER_RE.finditer(impression):
-        item = _item_before(impression, match.start(), last)
-        sizes = [m.mm for m in parse(item).measurements]
+    for match in _RECOMMENDATION_RE.finditer(impression):
+        before = impression[last : match.start()]
+        segments = segments_of(before)
+        found = _nodule_size(before[slice(*segments[-1])]) if segments else None
         expected = None
-        if sizes:
-            multiple = bool(_PLURAL_NODULES_RE.search(item))
-            accepted = {_normal(t) for t in fleischner_accepted(max(sizes), multiple)}
-            if _normal(match.group("text")) not in accepted:
-                expected = fleischner_solid(max(sizes), multiple=multiple, age=age)
-        pieces.append(impression[last : match.start()])
-        if expected is None:
-            pieces.append(match.group(0))
-        else:
-            pieces.append(expected)
-            replaced += 1
+        if found is not None:
+            size, multiple = found
+            accepted = {w.lower() for w in fleischner_accepted(size, multiple)}
+            if match.group("text").lower() not in accepted:
+                expected = fleischner_solid(size, multiple=multiple, age=age)
+        pieces.append(before)
+        pieces.append(match.group(0) if expected is None else expected)
+        replaced += expected is not None
         last = match.end()
     if not replaced:
         return FollowupResult(impression, 0)

@@ -71,6 +71,16 @@ def fleischner_accepted(size_mm: float, multiple: bool = False) -> frozenset[str
     return frozenset({rec.low, rec.high, both})
 
 
+def fleischner_wordings() -> frozenset[str]:
+    """Every wording of the table, any band and risk (what a served recommendation may say)."""
+    return frozenset(
+        text
+        for band in _TABLE
+        for multiple in (False, True)
+        for text in fleischner_accepted({"<6": 4, "6-8": 7, ">8": 10}[band], multiple)
+    )
+
+
 def fleischner_solid(
     size_mm: float, multiple: bool = False, risk: str | None = None, age: int | None = None
 ) -> str | None:

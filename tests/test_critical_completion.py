@@ -38,7 +38,7 @@ def test_the_omitted_critical_finding_comes_first_as_dictated() -> None:
     assert done.impression == "1. Small volume pneumoperitoneum. 2. Small volume ascites."
     assert done.added == 1
     (span,) = done.spans
-    assert FINDINGS[span["start"] : span["end"]].strip() == "There is small volume pneumoperitoneum"
+    assert FINDINGS[span["start"] : span["end"]] == "There is small volume pneumoperitoneum."
     assert "CRIT_MISS" not in _codes(FINDINGS, done.impression)
 
 
@@ -158,3 +158,57 @@ def test_a_bad_switch_fails_the_load_by_name() -> None:
     config = {"parameters": {"complete_critical_findings": {"string_value": "maybe"}}}
     with pytest.raises(ConfigError, match="complete_critical_findings"):
         parameter(config, "complete_critical_findings", boolean, True)
+
+
+def _completed(findings: str, impression: str) -> str:
+    return complete(impression, findings, _missing(findings, impression)).impression
+
+
+@pytest.mark.parametrize(
+    ("findings", "impression", "expected"),
+    [
+        # an item that also states another finding stays whole (its NEG_FLIP is still reported)
+        (
+            "Right lower lobe consolidation. There is a small right pneumothorax.",
+            "Right lower lobe pneumonia without pneumothorax.",
+            "1. Small right pneumothorax. 2. Right lower lobe pneumonia without pneumothorax.",
+        ),
+        # a denial on the other side is no contradiction
+        (
+            "Small right pneumothorax. No left pneumothorax.",
+            "No left pneumothorax.",
+            "1. Small right pneumothorax. 2. No left pneumothorax.",
+        ),
+        # a label is the finding's name when the rest names none
+        (
+            "Pneumoperitoneum: Present. Ascites: Small.",
+            "Small ascites.",
+            "1. Pneumoperitoneum: Present. 2. Small ascites.",
+        ),
+        # an abbreviation does not end the sentence
+        (
+            "There is free air (approx. 2 cm) under the diaphragm. Moderate ascites.",
+            "Moderate ascites.",
+            "1. Free air (approx. 2 cm) under the diaphragm. 2. Moderate ascites.",
+        ),
+        # list markers and bullets of the findings are not copied; "clear" items go
+        (
+            "1) There is a small right pneumothorax.\n2) Clear left lung.",
+            "Clear lungs.",
+            "Small right pneumothorax.",
+        ),
+        (
+            "- There is a small right pneumothorax.",
+            "No acute abnormality.",
+            "Small right pneumothorax.",
+        ),
+        # an item the added sentence already states is not repeated
+        (
+            "There is a 1 cm left subdural hematoma with 6 mm rightward midline shift.",
+            "1 cm left subdural hematoma.",
+            "1 cm left subdural hematoma with 6 mm rightward midline shift.",
+        ),
+    ],
+)
+def test_what_the_addition_keeps_and_removes(findings: str, impression: str, expected: str) -> None:
+    assert _completed(findings, impression) == expected

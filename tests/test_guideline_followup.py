@@ -73,7 +73,7 @@ class _NoStyle:
 
 def test_postprocess_sets_the_recommendation_after_writing_sizes_back() -> None:
     tokenizer = build_tokenizer()
-    text = "13 mm nodule. Fleischner 2017: No routine follow-up."
+    text = "13 mm nodule. Fleischner 2017: Optional CT at 12 months."
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     context = {"findings": "A 13 mm solid nodule in the left lower lobe.", "warnings": []}
     on = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
@@ -83,6 +83,34 @@ def test_postprocess_sets_the_recommendation_after_writing_sizes_back() -> None:
     assert note["severity"] == "warn"
     off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, guideline_followup=False)
     (plain,) = off.finish([(ids, dict(context))])
-    # as generated (this toy tokenizer loses the hyphen of "follow-up")
-    assert plain.impression.startswith("13 mm nodule. Fleischner 2017: No routine follow")
+    assert plain.impression == text
     assert "FOLLOWUP_SET" not in {w["code"] for w in plain.warnings}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no final period: the wording is still found, and nothing after it is touched
+        "5 mm nodule. Fleischner 2017: No routine follow-up\nModerate emphysema, 2.5 cm bulla.",
+        # the size right before belongs to another finding: the nodule's own sentence decides
+        "Right renal cyst measuring 3 cm. 5 mm right lower lobe nodule. Fleischner 2017: No "
+        "routine follow-up.",
+        # a prior size, two axes, a denied plural, a wording not from the table: left alone
+        "1) 7 mm right upper lobe nodule, previously 9 mm. Fleischner 2017: No routine follow-up.",
+        "10 x 6 mm nodule. Fleischner 2017: No routine follow-up.",
+        "13 mm nodule, no other nodules. Fleischner 2017: No routine follow-up.",
+        "13 mm nodule. Fleischner 2017: follow the guideline.",
+    ],
+)
+def test_in_doubt_the_recommendation_is_left_as_generated(text: str) -> None:
+    assert set_fleischner(text).replaced == 0
+
+
+def test_only_the_recommendation_is_replaced_not_what_follows_it() -> None:
+    text = "13 mm nodule. Fleischner 2017: No routine follow-up\nModerate emphysema, 2.5 cm bulla."
+    done = set_fleischner(text)
+    assert done.replaced == 1
+    assert (
+        done.impression
+        == f"13 mm nodule. {fleischner_solid(13)}\nModerate emphysema, 2.5 cm bulla."
+    )

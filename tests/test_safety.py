@@ -275,6 +275,23 @@ def test_a_findings_length_on_an_invented_finding_is_misplaced() -> None:
             "Large left pleural effusion. A 9 mm nodule in the left lower lobe.",
             "Large left pleural effusion measuring 9 mm.",
         ),
+        # a summary term for a finding measured in no finding's sentence
+        ("The spleen is enlarged, measuring 15 cm.", "Splenomegaly, 15 cm."),
+        # a part's own sentence does not continue the nodule's before it
+        (
+            "Stable 4 mm right lower lobe nodule. The ascending aorta measures 4.2 cm.",
+            "1. Ascending aortic aneurysm, 4.2 cm. 2. Stable 4 mm right lower lobe nodule.",
+        ),
+        # the same part on the same side: only the name differs
+        (
+            "A 1.5 cm left adrenal lesion. A 5 mm nodule in the right lower lobe.",
+            "1.5 cm left adrenal nodule.",
+        ),
+        # two findings and two lengths in one sentence
+        (
+            "Choledocholithiasis measuring 1 cm with biliary dilatation to 9 mm.",
+            "Choledocholithiasis, 1 cm, with biliary dilatation to 9 mm.",
+        ),
     ],
 )
 def test_lengths_the_findings_do_not_tie_to_another_finding_are_not_misplaced(

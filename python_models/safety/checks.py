@@ -153,17 +153,28 @@ def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
     return {"NUM_MISMATCH": bad}
 
 
+# A sentence that goes on about the finding before it: "It measures ...", "Previously 4 mm".
+_CONTINUES_RE = re.compile(
+    r"\s*(?:\d|(?:it|this|these|they|which|previously|prior|measuring|measures|measured|"
+    r"up from|down from|now|compared|on the prior|size)\b)",
+    re.IGNORECASE,
+)
+
+
 def _values_by_head(parsed: Parsed) -> dict[str, set[float]]:
     """Per affirmed finding head, the lengths (mm) stated in its sentence and in the sentences
-    after it that name no finding ("It measures 6 mm. Previously 4 mm.")."""
+    right after it that continue it ("It measures 6 mm. Previously 4 mm."); any other sentence
+    ("The ascending aorta measures 4.2 cm.") ends the run."""
     heads_by_segment: dict[int, set[str]] = {}
     for m in _affirmed(parsed):
         heads_by_segment.setdefault(m.segment, set()).add(m.head)
     owner: dict[int, set[str]] = {}
     current: set[str] = set()
-    for segment in range(len(parsed.segments)):
+    for segment, (start, end) in enumerate(parsed.segments):
         if segment in heads_by_segment:
             current = heads_by_segment[segment]
+        elif not _CONTINUES_RE.match(parsed.text[start:end]):
+            current = set()
         owner[segment] = current
     values: dict[str, set[float]] = {}
     for measurement in parsed.measurements:
@@ -172,17 +183,42 @@ def _values_by_head(parsed: Parsed) -> dict[str, set[float]]:
     return values
 
 
+Place = tuple[str, frozenset[str]]
+
+
+def _places_by_segment(parsed: Parsed) -> dict[int, list[Place]]:
+    """Per segment, the parts it names with their sides ("left adrenal" -> adrenal, {left})."""
+    out: dict[int, list[Place]] = {}
+    for m in parsed.mentions:
+        if m.kind == "anatomy":
+            out.setdefault(m.segment, []).append((m.head, m.side_set))
+    return out
+
+
+def _same_part(a: list[Place], b: list[Place]) -> bool:
+    """A part named on the same side in both (unsided only with unsided: "renal cell carcinoma"
+    must not make every kidney the same)."""
+    return bool(set(a) & set(b))
+
+
 def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     """NUM_MISPLACED: an impression length the findings state, but for another finding: the
-    3.4 cm of the cyst given to the solid mass. Judged per impression sentence, against every
-    finding it names (a related head only when the findings give the head itself no length)
-    that the findings give a length at all, so a sentence naming two findings, or a finding
-    measured only elsewhere, never fires. A sentence whose every finding the findings never
-    mention (an invented "12 mm ovarian cyst" on a right upper quadrant ultrasound) fires for
-    any length of the findings it carries: the length can only be another finding's."""
+    3.4 cm of the right renal cyst given to the left renal solid mass. Judged per impression
+    sentence, against every finding it names (a related head only when the findings give the
+    head itself no length) that the findings give a length at all, so a sentence naming two
+    findings, or a finding measured only elsewhere, never fires. A sentence whose every finding
+    the findings never mention (an invented "12 mm ovarian cyst" on a right upper quadrant
+    ultrasound) fires for a length the findings give to a finding. Never when the findings state
+    the length in a sentence naming the same part on the same side as the impression sentence
+    ("1.5 cm left adrenal nodule" for a "1.5 cm left adrenal lesion"): only the name differs."""
     f_values = _values_by_head(f)
+    owned = set().union(*f_values.values()) if f_values else set()
     f_any = {m.head for m in f.findings()}
-    anywhere = {round(m.mm, 1) for m in f.measurements}
+    f_places = _places_by_segment(f)
+    places_of_value: dict[float, list[Place]] = {}
+    for x in f.measurements:
+        places_of_value.setdefault(round(x.mm, 1), []).extend(f_places.get(x.segment, []))
+    i_places = _places_by_segment(i)
     heads_by_segment: dict[int, set[str]] = {}
     for m in _affirmed(i):
         heads_by_segment.setdefault(m.segment, set()).add(m.head)
@@ -195,10 +231,14 @@ def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
             # findings give the head itself none
             for h in (head,) if head in f_values else _related(head):
                 own |= f_values.get(h, set())
-        # every finding of the sentence invented: its length can only be another finding's
+        # every finding of the sentence invented: a finding's length can only be another's
         invented = bool(heads) and all(not (_related(h) & f_any) for h in heads)
         value = round(measurement.mm, 1)
-        if value in anywhere and ((own and value not in own) or invented):
+        if value not in owned or _same_part(
+            i_places.get(measurement.segment, []), places_of_value.get(value, [])
+        ):
+            continue
+        if (own and value not in own) or invented:
             bad.append(_span("impression", measurement.start, measurement.end))
     return {"NUM_MISPLACED": bad}
 

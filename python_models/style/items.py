@@ -67,18 +67,30 @@ def strip_period(text: str) -> str:
     return text
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences on ". " before a capital or digit, keeping decimals whole."""
-    pieces: list[str] = []
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of one line of prose: split on ". " before a capital or
+    digit, keeping decimals and abbreviations ("approx. 2 cm") whole; spaces trimmed."""
+    bounds: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END_RE.finditer(text):
         before = text[start : match.start()].rstrip(".!?").split()
-        if before and before[-1].lower().rstrip(".") in _NO_SPLIT_BEFORE:
+        if before and before[-1].lower().strip("([\"'").rstrip(".") in _NO_SPLIT_BEFORE:
             continue
-        pieces.append(text[start : match.start()])
+        bounds.append((start, match.start()))
         start = match.end()
-    pieces.append(text[start:])
-    return [p.strip() for p in pieces if p.strip()]
+    bounds.append((start, len(text)))
+    spans = []
+    for a, b in bounds:
+        piece = text[a:b]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((a + lead, a + len(piece.rstrip())))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences on ". " before a capital or digit, keeping decimals whole."""
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 def is_recommendation(text: str) -> bool:
