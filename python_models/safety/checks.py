@@ -161,84 +161,98 @@ _CONTINUES_RE = re.compile(
 )
 
 
-def _values_by_head(parsed: Parsed) -> dict[str, set[float]]:
-    """Per affirmed finding head, the lengths (mm) stated in its sentence and in the sentences
-    right after it that continue it ("It measures 6 mm. Previously 4 mm."); any other sentence
-    ("The ascending aorta measures 4.2 cm.") ends the run."""
-    heads_by_segment: dict[int, set[str]] = {}
-    for m in _affirmed(parsed):
-        heads_by_segment.setdefault(m.segment, set()).add(m.head)
-    owner: dict[int, set[str]] = {}
-    current: set[str] = set()
-    for segment, (start, end) in enumerate(parsed.segments):
-        if segment in heads_by_segment:
-            current = heads_by_segment[segment]
-        elif not _CONTINUES_RE.match(parsed.text[start:end]):
-            current = set()
-        owner[segment] = current
-    values: dict[str, set[float]] = {}
-    for measurement in parsed.measurements:
-        for head in owner.get(measurement.segment, ()):
-            values.setdefault(head, set()).add(round(measurement.mm, 1))
-    return values
-
-
 Place = tuple[str, frozenset[str]]
 
 
-def _places_by_segment(parsed: Parsed) -> dict[int, list[Place]]:
+@dataclass(frozen=True)
+class _Sized:
+    """Lengths the findings give a finding in one run of sentences, and the parts it names."""
+
+    values: frozenset[float]
+    places: frozenset[Place]
+
+
+def _places_by_segment(parsed: Parsed) -> dict[int, set[Place]]:
     """Per segment, the parts it names with their sides ("left adrenal" -> adrenal, {left})."""
-    out: dict[int, list[Place]] = {}
+    out: dict[int, set[Place]] = {}
     for m in parsed.mentions:
         if m.kind == "anatomy":
-            out.setdefault(m.segment, []).append((m.head, m.side_set))
+            out.setdefault(m.segment, set()).add((m.head, m.side_set))
     return out
 
 
-def _same_part(a: list[Place], b: list[Place]) -> bool:
-    """A part named on the same side in both (unsided only with unsided: "renal cell carcinoma"
-    must not make every kidney the same)."""
-    return bool(set(a) & set(b))
+def _sized_by_head(parsed: Parsed) -> dict[str, list[_Sized]]:
+    """Per affirmed finding head, each sentence stating it with the lengths of that sentence and
+    of the sentences right after it that continue it ("It measures 6 mm. Previously 4 mm.");
+    any other sentence ("The ascending aorta measures 4.2 cm.") ends the run."""
+    heads_by_segment: dict[int, set[str]] = {}
+    for m in _affirmed(parsed):
+        heads_by_segment.setdefault(m.segment, set()).add(m.head)
+    values_by_segment: dict[int, set[float]] = {}
+    for x in parsed.measurements:
+        values_by_segment.setdefault(x.segment, set()).add(round(x.mm, 1))
+    places = _places_by_segment(parsed)
+    out: dict[str, list[_Sized]] = {}
+    segment = 0
+    while segment < len(parsed.segments):
+        heads = heads_by_segment.get(segment)
+        if not heads:
+            segment += 1
+            continue
+        values = set(values_by_segment.get(segment, ()))
+        end = segment + 1
+        while end < len(parsed.segments) and end not in heads_by_segment:
+            start, stop = parsed.segments[end]
+            if not _CONTINUES_RE.match(parsed.text[start:stop]):
+                break
+            values |= values_by_segment.get(end, set())
+            end += 1
+        if values:
+            sized = _Sized(frozenset(values), frozenset(places.get(segment, ())))
+            for head in heads:
+                out.setdefault(head, []).append(sized)
+        segment = end
+    return out
 
 
 def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     """NUM_MISPLACED: an impression length the findings state, but for another finding: the
     3.4 cm of the right renal cyst given to the left renal solid mass. Judged per impression
-    sentence, against every finding it names (a related head only when the findings give the
-    head itself no length) that the findings give a length at all, so a sentence naming two
-    findings, or a finding measured only elsewhere, never fires. A sentence whose every finding
-    the findings never mention (an invented "12 mm ovarian cyst" on a right upper quadrant
-    ultrasound) fires for a length the findings give to a finding. Never when the findings state
-    the length in a sentence naming the same part on the same side as the impression sentence
-    ("1.5 cm left adrenal nodule" for a "1.5 cm left adrenal lesion"): only the name differs."""
-    f_values = _values_by_head(f)
-    owned = set().union(*f_values.values()) if f_values else set()
+    sentence, against the lengths the findings give the findings it names (a related head only
+    when the findings give the head itself none) where they stand at the same part and side, or
+    either names none: a sentence naming two findings, or a finding measured only elsewhere
+    ("1.5 cm left adrenal nodule" beside a lung nodule), never fires. A sentence whose every
+    finding the findings never mention (an invented "12 mm ovarian cyst" on a right upper
+    quadrant ultrasound) fires for a length the findings give to a finding, unless that length
+    stands in a findings sentence naming the same part on the same side (a renamed finding)."""
+    f_sized = _sized_by_head(f)
+    owned = {v for runs in f_sized.values() for run in runs for v in run.values}
     f_any = {m.head for m in f.findings()}
     f_places = _places_by_segment(f)
-    places_of_value: dict[float, list[Place]] = {}
+    places_of_value: dict[float, set[Place]] = {}
     for x in f.measurements:
-        places_of_value.setdefault(round(x.mm, 1), []).extend(f_places.get(x.segment, []))
+        places_of_value.setdefault(round(x.mm, 1), set()).update(f_places.get(x.segment, ()))
     i_places = _places_by_segment(i)
     heads_by_segment: dict[int, set[str]] = {}
     for m in _affirmed(i):
         heads_by_segment.setdefault(m.segment, set()).add(m.head)
     bad = []
     for measurement in i.measurements:
+        value = round(measurement.mm, 1)
+        if value not in owned:
+            continue
         heads = heads_by_segment.get(measurement.segment, set())
+        here = i_places.get(measurement.segment, set())
         own: set[float] = set()
         for head in heads:
-            # the head's own lengths; a related head's ("mass" for "lesion") only when the
-            # findings give the head itself none
-            for h in (head,) if head in f_values else _related(head):
-                own |= f_values.get(h, set())
-        # every finding of the sentence invented: a finding's length can only be another's
+            for h in (head,) if head in f_sized else _related(head):
+                for run in f_sized.get(h, ()):
+                    if not here or not run.places or here & run.places:
+                        own |= run.values
         invented = bool(heads) and all(not (_related(h) & f_any) for h in heads)
-        value = round(measurement.mm, 1)
-        if value not in owned or _same_part(
-            i_places.get(measurement.segment, []), places_of_value.get(value, [])
+        if (own and value not in own) or (
+            invented and not here & places_of_value.get(value, set())
         ):
-            continue
-        if (own and value not in own) or invented:
             bad.append(_span("impression", measurement.start, measurement.end))
     return {"NUM_MISPLACED": bad}
 

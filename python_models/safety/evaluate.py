@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from python_models.measurement_placeholders import canonical_measurement, measurement_spans
+from python_models.measurement_placeholders import measurement_spans
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
 from python_models.safety.checks import CheckContext, exam_regions, is_urgent, run_checks
@@ -116,6 +116,10 @@ def swap_unit(pair: Pair, rng: random.Random) -> Pair | None:
     return Pair(pair.findings, _replace_span(pair.impression, start, m.end(3), new), pair.context)
 
 
+def _lengths(text: str) -> list[float]:
+    return [round(m.mm, 1) for m in parse(text).measurements]
+
+
 def swap_measurements(pair: Pair, rng: random.Random) -> Pair | None:
     """Exchange the whole measurements ("4.3 x 2.6 cm") of two impression sentences naming
     different findings: the model's commonest measurement error (a cyst's 3.4 cm given to the
@@ -137,7 +141,7 @@ def swap_measurements(pair: Pair, rng: random.Random) -> Pair | None:
             if a_seg == b_seg or not heads[a_seg].isdisjoint(heads[b_seg]):
                 continue
             first, second = text[a0:a1], text[b0:b1]
-            if canonical_measurement(first) == canonical_measurement(second):
+            if _lengths(first) == _lengths(second):  # "11 mm" for "1.1 cm" is no error
                 continue
             text = text[:a0] + second + text[a1:b0] + first + text[b1:]
             return Pair(pair.findings, text, pair.context)
