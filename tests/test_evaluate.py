@@ -184,7 +184,7 @@ def test_eval_finishes_candidates_as_postprocess_does() -> None:
     assert echoed == first == ["Right lower lobe nodule 7 mm. No pneumothorax."]
     assert blocked == [False]
     flipped = slots("left lower lobe nodule <n0>.", add_special_tokens=False)["input_ids"]
-    kept, first, blocked, _ = _generate_batched(prepared, slots, _echo_candidates(flipped), 2)
+    kept, first, blocked, _, _ = _generate_batched(prepared, slots, _echo_candidates(flipped), 2)
     assert kept == echoed and first == ["left lower lobe nodule 7 mm."] and blocked == [False]
     # the flipped side alone is served, and sent back for review
     alone = _generate_batched(prepared, slots, lambda ids, mask: [[flipped]], 2)
