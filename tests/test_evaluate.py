@@ -179,7 +179,10 @@ def test_eval_finishes_candidates_as_postprocess_does() -> None:
         "warnings": [],
     }
     prepared = [PreparedReport(slots(findings)["input_ids"], dict(context))]
-    echoed, first, blocked, unaided = _generate_batched(prepared, slots, _echo_candidates(None), 2)
+    echoed, first, blocked, unaided, seconds = _generate_batched(
+        prepared, slots, _echo_candidates(None), 2
+    )
+    assert seconds > 0
     assert unaided == echoed  # nothing critical left out: completion changes nothing
     assert echoed == first == ["Right lower lobe nodule 7 mm. No pneumothorax."]
     assert blocked == [False]
