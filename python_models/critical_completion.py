@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from python_models.safety import lexicons as lx
+from python_models.safety.checks import generics_of, same_place
 from python_models.safety.mentions import Mention, parse
 from python_models.style.items import Item, is_normal, render, sentence_spans, split_items
 from python_models.style.profile import StyleRules
@@ -74,14 +74,9 @@ def _covering(mentions: Sequence[Mention]) -> dict[str, list[frozenset[str]]]:
     "hemorrhage" for a subdural hematoma), each with the sides it was stated on."""
     out: dict[str, list[frozenset[str]]] = {}
     for m in mentions:
-        heads = {m.head} | {g for g, members in lx.CRITICAL_GENERIC.items() if m.head in members}
-        for head in heads:
+        for head in (m.head, *generics_of(m.head)):
             out.setdefault(head, []).append(m.side_set)
     return out
-
-
-def _same_place(a: frozenset[str], b: frozenset[str]) -> bool:
-    return not a or not b or bool(a & b)
 
 
 def _goes(item: Item, added: dict[str, list[frozenset[str]]]) -> bool:
@@ -93,7 +88,7 @@ def _goes(item: Item, added: dict[str, list[frozenset[str]]]) -> bool:
     if affirmed:
         return all(m.head in added for m in affirmed)
     return any(
-        m.head in added and any(_same_place(m.side_set, sides) for sides in added[m.head])
+        m.head in added and any(same_place(m.side_set, sides) for sides in added[m.head])
         for m in mentions
     )
 

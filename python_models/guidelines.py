@@ -63,22 +63,24 @@ def size_band(size_mm: float) -> str:
     return ">8"
 
 
+def _risk_unknown(rec: Recommendation) -> str:
+    """The wording when the risk is unknown: both recommendations, unless they agree."""
+    return rec.low if rec.low == rec.high else f"{rec.low} if low risk; {rec.high} if high risk"
+
+
+def _wordings(rec: Recommendation) -> frozenset[str]:
+    return frozenset({rec.low, rec.high, _risk_unknown(rec)})
+
+
 def fleischner_accepted(size_mm: float, multiple: bool = False) -> frozenset[str]:
     """Every wording `fleischner_solid` may give this nodule (low, high or unknown risk),
     without the "Fleischner 2017: " prefix and final period."""
-    rec = _TABLE[size_band(size_mm)][1 if multiple else 0]
-    both = rec.low if rec.low == rec.high else f"{rec.low} if low risk; {rec.high} if high risk"
-    return frozenset({rec.low, rec.high, both})
+    return _wordings(_TABLE[size_band(size_mm)][1 if multiple else 0])
 
 
 def fleischner_wordings() -> frozenset[str]:
     """Every wording of the table, any band and risk (what a served recommendation may say)."""
-    return frozenset(
-        text
-        for band in _TABLE
-        for multiple in (False, True)
-        for text in fleischner_accepted({"<6": 4, "6-8": 7, ">8": 10}[band], multiple)
-    )
+    return frozenset(text for cells in _TABLE.values() for rec in cells for text in _wordings(rec))
 
 
 def fleischner_solid(
@@ -94,12 +96,5 @@ def fleischner_solid(
     if risk not in (None, "low", "high"):
         raise ValueError(f"risk must be 'low', 'high' or None, got {risk!r}")
     rec = _TABLE[size_band(size_mm)][1 if multiple else 0]
-    if risk == "low":
-        text = rec.low
-    elif risk == "high":
-        text = rec.high
-    elif rec.low == rec.high:
-        text = rec.low
-    else:
-        text = f"{rec.low} if low risk; {rec.high} if high risk"
+    text = rec.low if risk == "low" else rec.high if risk == "high" else _risk_unknown(rec)
     return f"Fleischner 2017: {text}."

@@ -181,13 +181,19 @@ def _places_by_segment(parsed: Parsed) -> dict[int, set[Place]]:
     return out
 
 
+def heads_by_segment(parsed: Parsed) -> dict[int, set[str]]:
+    """Per segment (sentence), the finding heads it affirms."""
+    out: dict[int, set[str]] = {}
+    for m in _affirmed(parsed):
+        out.setdefault(m.segment, set()).add(m.head)
+    return out
+
+
 def _sized_by_head(parsed: Parsed) -> dict[str, list[_Sized]]:
     """Per affirmed finding head, each sentence stating it with the lengths of that sentence and
     of the sentences right after it that continue it ("It measures 6 mm. Previously 4 mm.");
     any other sentence ("The ascending aorta measures 4.2 cm.") ends the run."""
-    heads_by_segment: dict[int, set[str]] = {}
-    for m in _affirmed(parsed):
-        heads_by_segment.setdefault(m.segment, set()).add(m.head)
+    heads_at = heads_by_segment(parsed)
     values_by_segment: dict[int, set[float]] = {}
     for x in parsed.measurements:
         values_by_segment.setdefault(x.segment, set()).add(round(x.mm, 1))
@@ -195,13 +201,13 @@ def _sized_by_head(parsed: Parsed) -> dict[str, list[_Sized]]:
     out: dict[str, list[_Sized]] = {}
     segment = 0
     while segment < len(parsed.segments):
-        heads = heads_by_segment.get(segment)
+        heads = heads_at.get(segment)
         if not heads:
             segment += 1
             continue
         values = set(values_by_segment.get(segment, ()))
         end = segment + 1
-        while end < len(parsed.segments) and end not in heads_by_segment:
+        while end < len(parsed.segments) and end not in heads_at:
             start, stop = parsed.segments[end]
             if not _CONTINUES_RE.match(parsed.text[start:stop]):
                 break
@@ -233,15 +239,13 @@ def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
     for x in f.measurements:
         places_of_value.setdefault(round(x.mm, 1), set()).update(f_places.get(x.segment, ()))
     i_places = _places_by_segment(i)
-    heads_by_segment: dict[int, set[str]] = {}
-    for m in _affirmed(i):
-        heads_by_segment.setdefault(m.segment, set()).add(m.head)
+    i_heads = heads_by_segment(i)
     bad = []
     for measurement in i.measurements:
         value = round(measurement.mm, 1)
         if value not in owned:
             continue
-        heads = heads_by_segment.get(measurement.segment, set())
+        heads = i_heads.get(measurement.segment, set())
         here = i_places.get(measurement.segment, set())
         own: set[float] = set()
         for head in heads:
@@ -257,7 +261,7 @@ def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
     return {"NUM_MISPLACED": bad}
 
 
-def _same_place(a: frozenset[str], b: frozenset[str]) -> bool:
+def same_place(a: frozenset[str], b: frozenset[str]) -> bool:
     """Two mentions may describe the same thing: a side unknown on either, or sides overlap."""
     return not a or not b or bool(a & b)
 
@@ -277,7 +281,7 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
         by_sides = polarities.get(m.head, {})
         same: set[bool] = set()
         for sides, stated in by_sides.items():
-            if _same_place(m.side_set, sides):
+            if same_place(m.side_set, sides):
                 same |= stated
         if same:
             flipped = m.negated not in same
@@ -292,18 +296,18 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
 
 
 @cache
-def _generics_of(head: str) -> tuple[str, ...]:
+def generics_of(head: str) -> tuple[str, ...]:
     """The generic critical terms that cover ``head`` ("hemorrhage" for "subdural hematoma")."""
     return tuple(g for g, members in lx.CRITICAL_GENERIC.items() if head in members)
 
 
 def _denied_generically(m: Mention, polarities: dict[str, dict[frozenset[str], set[bool]]]) -> bool:
     """The findings never name ``m`` but deny, and never affirm, a generic term covering it."""
-    for generic in _generics_of(m.head):
+    for generic in generics_of(m.head):
         stated = [
             polarity
             for sides, polarity in polarities.get(generic, {}).items()
-            if _same_place(m.side_set, sides)
+            if same_place(m.side_set, sides)
         ]
         if stated and set().union(*stated) == {True}:
             return True
@@ -345,7 +349,7 @@ def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
     missing: dict[str, Span] = {}
     for m in _affirmed(f):
         if m.head in lx.CRITICAL and m.head not in missing and is_urgent(f, m):
-            covering = {m.head} | {g for g, heads in lx.CRITICAL_GENERIC.items() if m.head in heads}
+            covering = {m.head, *generics_of(m.head)}
             if not (covering & imp_pos):
                 missing[m.head] = _fnd(m)
     ett = _ett_malposition(f)

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from python_models.measurement_placeholders import measurement_spans
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
-from python_models.safety.checks import CheckContext, exam_regions, is_urgent, run_checks
+from python_models.safety.checks import (
+    CheckContext,
+    exam_regions,
+    heads_by_segment,
+    is_urgent,
+    run_checks,
+)
 from python_models.safety.mentions import parse
 from python_models.safety.stress import DEFAULT_STRESS_BYTES, format_stress, time_checks
 
@@ -125,10 +131,7 @@ def swap_measurements(pair: Pair, rng: random.Random) -> Pair | None:
     different findings: the model's commonest measurement error (a cyst's 3.4 cm given to the
     solid mass). The first such pair, with no random draw, so the other rows stay as they were."""
     imp = parse(pair.impression)
-    heads: dict[int, set[str]] = {}
-    for m in imp.findings():
-        if not m.negated:
-            heads.setdefault(m.segment, set()).add(m.head)
+    heads = heads_by_segment(imp)
     starts = [s for s, _ in imp.segments]
     sized = [
         (start, end, bisect_right(starts, start) - 1)
