@@ -405,6 +405,7 @@ def _generate_batched(
     batch_size: int,
     complete_critical: bool = True,
     guideline_followup: bool = True,
+    ground_items: bool = True,
 ) -> Served:
     """Generate candidates in length-sorted batches and finish them exactly as the served
     postprocess does (placeholders written back, the safest candidate kept; default style), so
@@ -415,9 +416,14 @@ def _generate_batched(
     from python_models.safety import checker_for_context
 
     post = Postprocessor(
-        tokenizer, _DefaultStyle(), checker_for_context, complete_critical, guideline_followup
+        tokenizer,
+        _DefaultStyle(),
+        checker_for_context,
+        complete_critical,
+        guideline_followup,
+        ground_items,
     )
-    plain = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, False, False)
+    plain = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, False, False, False)
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     if eos is None:
         raise ValueError("the tokenizer has no eos token: generated candidates cannot be read")
@@ -543,16 +549,16 @@ def served_decoding(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pb
     return Decoding(values["num_beams"], values["num_candidates"])
 
 
-def served_edits(repository: Path = DEFAULT_REPOSITORY) -> tuple[bool, bool]:
+def served_edits(repository: Path = DEFAULT_REPOSITORY) -> tuple[bool, bool, bool]:
     """postprocess's complete_critical_findings and guideline_followup: whether the server
     adds omitted critical findings from the findings (`python_models.critical_completion`) and
     sets Fleischner recommendations from the table (`python_models.guideline_followup`)."""
     from python_models.model_config import boolean
 
     config = repository / "postprocess" / "config.pbtxt"
-    keys = ("complete_critical_findings", "guideline_followup")
+    keys = ("complete_critical_findings", "guideline_followup", "ground_items")
     raw = config_parameters(config, dict.fromkeys(keys, "true"))
-    return boolean(raw[keys[0]]), boolean(raw[keys[1]])
+    return boolean(raw[keys[0]]), boolean(raw[keys[1]]), boolean(raw[keys[2]])
 
 
 def served_max_input_tokens(repository: Path = DEFAULT_REPOSITORY) -> int:
@@ -623,7 +629,7 @@ def main(argv: list[str]) -> int:
 
     cases = generate_cases(args.n, seed=args.seed, split=args.split)
     decoding = _decoding(args)
-    edits = (False, False) if args.model_text_only else served_edits(args.repository)
+    edits = (False, False, False) if args.model_text_only else served_edits(args.repository)
     tokenizer = load_tokenizer(args.checkpoint)
     prepared = prepare_cases(cases, tokenizer, served_max_input_tokens(args.repository))
     rows: list[Scores] = []
@@ -734,6 +740,7 @@ def main(argv: list[str]) -> int:
         f"{decoding.describe()}, "
         f"critical completion {'on' if edits[0] else 'off'}, "
         f"guideline follow-up {'on' if edits[1] else 'off'}, "
+        f"item grounding {'on' if edits[2] else 'off'}, "
         f"{args.threads} threads"
     )
     text = "\n".join([header, "", table] + ([""] + extra if extra else []))

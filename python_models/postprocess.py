@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from python_models import critical_completion, guideline_followup
+from python_models import critical_completion, guideline_followup, item_grounding
 from python_models.candidates import (
     MAX_CANDIDATES,
     Assessment,
@@ -35,6 +35,7 @@ from python_models.facts import extract_facts
 from python_models.measurement_placeholders import unmask
 from python_models.pipeline_warnings import Warning_, warning
 from python_models.request_fields import InvalidRequest
+from python_models.safety.checks import outside_exam
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +135,14 @@ class Postprocessor:
         checker: CheckerFactory,
         complete_critical: bool = True,
         guideline_followup: bool = True,
+        ground_items: bool = True,
     ) -> None:
         self.tokenizer = tokenizer
         self.styler = styler
         self.checker = checker
         self.complete_critical = complete_critical
         self.guideline_followup = guideline_followup
+        self.ground_items = ground_items
 
     def _style(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
         try:
@@ -221,6 +224,31 @@ class Postprocessor:
             "were added to the impression as dictated; review",
         )
         return done.impression, [{**added, "spans": done.spans}]
+
+    def _ground(self, text: str, context: dict[str, Any], check: Check) -> tuple[str, list]:
+        """``text`` held to the findings item by item (`python_models.item_grounding`), with a
+        blocking GROUNDING_EDIT warning when an item was removed, replaced or added."""
+        try:
+            done = item_grounding.ground(
+                text,
+                context.get("findings") or "",
+                check,
+                lambda item: outside_exam(item, context.get("exam")),
+            )
+        except Exception as exc:  # noqa: BLE001 - the model's text is still an answer
+            log.error("item grounding failed: %s", type(exc).__name__)
+            return text, []
+        if not done.changed:
+            return text, []
+        edit = warning(
+            "GROUNDING_EDIT",
+            "block",
+            f"{done.removed} impression item(s) naming findings the findings do not state were "
+            f"removed, {done.replaced} with a wrong side or measurement replaced by the findings "
+            f"sentence and {done.added} omitted finding(s) added from the findings, as "
+            "dictated; review",
+        )
+        return done.impression, [{**edit, "spans": done.spans}]
 
     def _set_followup(self, text: str, context: dict[str, Any]) -> tuple[str, list]:
         """Fleischner recommendations set from the guideline table for the sizes written back
@@ -311,6 +339,9 @@ class Postprocessor:
             if text and self.complete_critical and check is not None:
                 text, completion_warnings = self._complete(text, context, check, found)
                 choice_warnings = choice_warnings + completion_warnings
+            if text and self.ground_items and check is not None:
+                text, grounding_warnings = self._ground(text, context, check)
+                choice_warnings = choice_warnings + grounding_warnings
             if text and self.guideline_followup:
                 text, followup_warnings = self._set_followup(text, context)
                 choice_warnings = choice_warnings + followup_warnings

@@ -89,6 +89,12 @@ def _related(head: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def related_heads(head: str) -> frozenset[str]:
+    """``head`` and the heads an impression may use for it (or it for them): what counts as
+    the same finding when an impression is held to its findings."""
+    return _related(head)
+
+
 def _sides_by_head(mentions: Iterable[Mention]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for m in mentions:
@@ -415,14 +421,27 @@ def _allowed_regions(exam: str | None) -> frozenset[str]:
     return frozenset(set().union(*(lx.REGION_ALLOWS.get(r, {r}) for r in regions)) | regions)
 
 
+def _region(m: Mention) -> str | None:
+    """The body region a mention belongs to, when the lexicon knows one."""
+    if m.kind == "finding":
+        return lx.FINDING_REGION.get(m.head)
+    return lx.ANATOMY_REGION.get(m.head) if m.kind == "anatomy" else None
+
+
 def _outside(m: Mention, allowed: frozenset[str]) -> bool:
     """Whether a mention names a body part or finding of a region the exam does not cover."""
     if not allowed:
         return False
-    region = lx.ANATOMY_REGION.get(m.head) if m.kind == "anatomy" else None
-    if m.kind == "finding":
-        region = lx.FINDING_REGION.get(m.head)
+    region = _region(m)
     return bool(region) and region not in allowed
+
+
+def outside_exam(text: str, exam: str | None) -> bool:
+    """Whether ``text`` names body parts or findings, all of regions the exam does not cover
+    ("No deep venous thrombosis in the right lower extremity" on a gallbladder ultrasound)."""
+    allowed = _allowed_regions(exam)
+    placed = [m for m in parse(text).mentions if _region(m)]
+    return bool(placed) and all(_outside(m, allowed) for m in placed)
 
 
 @lru_cache(maxsize=256)

@@ -1,0 +1,350 @@
+"""Impression statements held to the findings, one sentence at a time.
+
+A small model trained on synthetic text states the right findings in most answers, but on
+unfamiliar wording it flips a side ("bilateral hydronephrosis" for a left one), hands one
+finding's measurement to another, invents a finding the findings never state (a hemorrhage on
+a gallbladder ultrasound) or drops a finding it has never seen in that company. The safety
+checks find each of those; flagging alone still shows the clinician a wrong draft. So
+postprocess (when `ground_items` is on) repairs the chosen candidate sentence by sentence,
+with the radiologist's own words only:
+
+- a statement whose every finding the findings never affirm (invented, or denied there), or
+  which only denies something outside the examined region, is removed;
+- a statement whose side or measurement the checks reject (LAT_CONTRA, NUM_MISMATCH,
+  NUM_MISPLACED, an unresolved ``[?]``, a side the findings never give that finding) is
+  replaced by the findings sentence that states its finding, as dictated
+  (`python_models.critical_completion.as_item`; a spinal level label is kept as "at L4-L5");
+- a findings sentence affirming a finding that no statement gives at its place with its
+  measurements replaces the statement that names the finding with other numbers, or is added
+  after the findings statements. Incidental findings that impressions conventionally leave out
+  (bibasilar atelectasis, a simple renal cyst, steatosis, degenerative change) are not added.
+
+postprocess reports every change (GROUNDING_EDIT, blocking: the draft goes to review) with the
+findings spans used. Nothing is invented: what goes was the model's, what comes is the
+radiologist's. `impressions eval` still scores the model's own text as a row of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from python_models.critical_completion import as_item, sentence_at
+from python_models.safety.checks import generics_of, related_heads, same_place
+from python_models.safety.mentions import Mention, Parsed, parse
+from python_models.style.items import (
+    Item,
+    is_normal,
+    is_recommendation,
+    render,
+    split_items,
+    split_sentences,
+    strip_period,
+)
+from python_models.style.profile import StyleRules
+
+Check = Callable[[str], list[dict[str, Any]]]
+
+# Check codes a findings sentence repairs: the statement names a finding of the findings but
+# gets its side or measurement wrong.
+REPAIRABLE = frozenset({"LAT_CONTRA", "NUM_MISMATCH", "NUM_MISPLACED"})
+NOTHING_LEFT = "No acute abnormality."
+_UNRESOLVED = "[?]"
+# Findings that impressions conventionally leave out (incidental, chronic, minor): leaving one
+# out is a choice, not a loss. Matched on the findings sentence.
+_INCIDENTAL_RE = re.compile(
+    r"\b(?:atelecta\w*|degenerative|spondylo\w*|hiatal hernia|coronary (?:artery )?calcifi\w*|"
+    r"steatosis|fatty (?:infiltration|liver)|small vessel|mucosal thickening|mucosal disease|"
+    r"endplate|modic|diverticulosis|osteopenia|granuloma\w*|prostat\w*|free fluid)\b",
+    re.IGNORECASE,
+)
+_RENAL_RE = re.compile(r"\b(?:kidneys?|renal)\b", re.IGNORECASE)
+_CYST_RE = re.compile(r"\bcysts?\b", re.IGNORECASE)
+_NOT_SIMPLE_RE = re.compile(r"\b(?:complex|complicated|solid|septat\w*|enhancing)\b", re.I)
+# A sentence the lexicon reads as affirming a finding although it says the opposite
+# ("Lymph nodes are not enlarged.", "Normal heart size.").
+_NORMAL_SENTENCE_RE = re.compile(
+    r"\b(?:is|are)\s+not\b|\bnormal\b|\bunremarkable\b|\bwithin normal limits\b", re.IGNORECASE
+)
+_LEVEL_LABEL_RE = re.compile(r"^\s*([CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?)\s*:\s*", re.I)
+_DEFAULT_LAYOUT = StyleRules()
+
+Bounds = tuple[int, int]
+
+
+@dataclass
+class Grounding:
+    """The repaired impression, what changed, and the findings spans the new text came from."""
+
+    impression: str
+    removed: int = 0
+    replaced: int = 0
+    added: int = 0
+    spans: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.removed or self.replaced or self.added)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    """A findings sentence affirming at least one finding."""
+
+    bounds: Bounds
+    mentions: tuple[Mention, ...]
+    sizes: tuple[float, ...]  # its measurements in millimetres, in order
+
+    def states(self, head: str, strict: bool) -> bool:
+        names = _names(head) if strict else related_heads(head)
+        return any(m.head in names for m in self.mentions)
+
+
+@dataclass
+class _Unit:
+    """One sentence of an impression item (or a findings sentence that took its place)."""
+
+    text: str
+    item: int  # the item it belongs to; added sentences get items of their own
+    recommendation: bool = False
+    source: Bounds | None = None  # the findings sentence it now is
+
+
+def _names(head: str) -> set[str]:
+    return {head, *generics_of(head)}
+
+
+def _mm(value: float) -> float:
+    return round(value, 1)
+
+
+def _findings_sentences(findings: str, parsed: Parsed) -> list[_Sentence]:
+    by_bounds: dict[Bounds, list[Mention]] = {}
+    for m in parsed.findings():
+        if not m.negated:
+            bounds = sentence_at(findings, m.start)
+            if bounds is not None:
+                by_bounds.setdefault(bounds, []).append(m)
+    return [
+        _Sentence(
+            bounds,
+            tuple(ms),
+            tuple(_mm(x.mm) for x in parsed.measurements if bounds[0] <= x.start < bounds[1]),
+        )
+        for bounds, ms in sorted(by_bounds.items())
+    ]
+
+
+def sentence_item(findings: str, bounds: Bounds) -> str:
+    """A findings sentence as an impression statement; a spinal level label stays ("L3-L4:
+    There is severe left foraminal narrowing." -> "Severe left foraminal narrowing at L3-L4")."""
+    start, end = bounds
+    line_start = findings.rfind("\n", 0, start) + 1
+    level = _LEVEL_LABEL_RE.match(findings[line_start:end])
+    text = strip_period(as_item(findings[start:end]))
+    if level and level.group(1).upper() not in text.upper():
+        text = f"{text} at {level.group(1).upper()}"
+    return text
+
+
+def is_incidental(sentence: str) -> bool:
+    """Findings impressions conventionally leave out: a simple renal cyst, atelectasis, ..."""
+    if _INCIDENTAL_RE.search(sentence):
+        return True
+    return bool(
+        _CYST_RE.search(sentence) and _RENAL_RE.search(sentence)
+    ) and not _NOT_SIMPLE_RE.search(sentence)
+
+
+def _worth_stating(findings: str, s: _Sentence) -> bool:
+    raw = findings[s.bounds[0] : s.bounds[1]]
+    if is_incidental(raw):
+        return False
+    return bool(s.sizes) or not _NORMAL_SENTENCE_RE.search(raw)
+
+
+class _Grounder:
+    """The state of one repair: the findings, parsed once, and the sentences used so far."""
+
+    def __init__(self, findings: str, check: Check, exam_outside: Callable[[str], bool]) -> None:
+        self.findings = findings
+        self.check = check
+        self.exam_outside = exam_outside
+        parsed = parse(findings)
+        self.any_heads = {m.head for m in parsed.findings()}
+        self.affirmed_heads = {m.head for m in parsed.findings() if not m.negated}
+        self.sentences = _findings_sentences(findings, parsed)
+        # which heads the findings give only without a side ("central disc protrusion")
+        sided: dict[str, bool] = {}
+        for m in parsed.findings():
+            if not m.negated:
+                sided[m.head] = sided.get(m.head, False) or bool(m.side_set)
+        self.unsided = {head for head, has in sided.items() if not has}
+        self.used: set[Bounds] = set()
+        self.out = Grounding("")
+
+    def _grounded(self, m: Mention) -> bool:
+        return bool(related_heads(m.head) & self.affirmed_heads)
+
+    def _source_for(self, text: str, head: str) -> _Sentence | None:
+        """The findings sentence that best states ``head`` for ``text`` (shared measurements,
+        then shared sides), strict head names first."""
+        said = parse(text)
+        sizes = {_mm(x.mm) for x in said.measurements}
+        sides = {s for m in said.mentions for s in m.side_set}
+        for strict in (True, False):
+            options = [s for s in self.sentences if s.states(head, strict)]
+            if options:
+                return max(
+                    options,
+                    key=lambda s: (
+                        len(sizes & set(s.sizes)),
+                        len(sides & {x for m in s.mentions for x in m.side_set}),
+                        -s.bounds[0],
+                    ),
+                )
+        return None
+
+    def judge(self, unit: _Unit) -> list[_Unit]:
+        """The unit as it stays ([unit]), its replacement, or nothing (removed)."""
+        mentions = parse(unit.text).findings()
+        affirmed = [m for m in mentions if not m.negated]
+        grounded = [m for m in affirmed if self._grounded(m)]
+        if affirmed and not grounded:
+            self.out.removed += 1
+            return []
+        if (
+            mentions
+            and not affirmed
+            and not ({m.head for m in mentions} & self.any_heads)
+            and self.exam_outside(unit.text)
+        ):
+            self.out.removed += 1
+            return []
+        side_added = any(m.side_set and m.head in self.unsided for m in grounded)
+        codes = {w.get("code") for w in self.check(unit.text)}
+        wrong = (
+            bool(codes & REPAIRABLE)
+            or _UNRESOLVED in unit.text
+            or len(grounded) < len(affirmed)
+            or side_added
+        )
+        if not wrong:
+            return [unit]
+        sources: list[_Sentence] = []
+        for m in grounded:
+            found = self._source_for(unit.text, m.head)
+            if found is not None and found not in sources:
+                sources.append(found)
+        fresh = [s for s in sources if s.bounds not in self.used]
+        if sources and not fresh:  # its finding is already stated from the findings
+            self.out.removed += 1
+            return []
+        if not fresh:
+            return [unit]
+        self.out.replaced += 1
+        return [self._from_findings(s, unit.item) for s in fresh]
+
+    def _from_findings(self, s: _Sentence, item: int) -> _Unit:
+        self.used.add(s.bounds)
+        self.out.spans.append({"source": "findings", "start": s.bounds[0], "end": s.bounds[1]})
+        return _Unit(sentence_item(self.findings, s.bounds), item, source=s.bounds)
+
+    def cover(self, units: list[_Unit], next_item: int) -> list[_Unit]:
+        """Every findings sentence worth stating is stated at its place with its sizes."""
+        for s in self.sentences:
+            if s.bounds in self.used or not _worth_stating(self.findings, s):
+                continue
+            naming = [u for u in units if not u.recommendation and _names_any(u.text, s)]
+            sizes = {_mm(x.mm) for u in naming for x in parse(u.text).measurements}
+            if naming and _states_all(" ".join(u.text for u in naming), s) and (
+                set(s.sizes) <= sizes
+            ):
+                continue
+            target = next((u for u in naming if u.source is None), None)
+            if target is not None:
+                self.out.replaced += 1
+                fresh = self._from_findings(s, target.item)
+                target.text, target.source = fresh.text, fresh.source
+            else:
+                self.out.added += 1
+                units.append(self._from_findings(s, next_item))
+                next_item += 1
+        return units
+
+
+def _names_any(text: str, s: _Sentence) -> bool:
+    """Whether ``text`` affirms one of the sentence's findings at its place."""
+    stated = [m for m in parse(text).findings() if not m.negated]
+    return any(
+        m.head in _names(need.head) and same_place(m.side_set, need.side_set)
+        for need in s.mentions
+        for m in stated
+    )
+
+
+def _states_all(text: str, s: _Sentence) -> bool:
+    stated = [m for m in parse(text).findings() if not m.negated]
+    return all(
+        any(m.head in _names(need.head) and same_place(m.side_set, need.side_set) for m in stated)
+        for need in s.mentions
+    )
+
+
+def _units(impression: str) -> list[_Unit]:
+    items, _layout = split_items(impression)
+    units: list[_Unit] = []
+    for index, item in enumerate(items):
+        for sentence in split_sentences(item.text):
+            text = strip_period(sentence)
+            if text:
+                rec = item.recommendation or is_recommendation(text)
+                units.append(_Unit(text, index, recommendation=rec))
+    return units
+
+
+def _negative_only(text: str) -> bool:
+    """A statement that only denies or calls normal ("No pulmonary embolism")."""
+    mentions = parse(text).findings()
+    return (bool(mentions) and all(m.negated for m in mentions)) or (
+        not mentions and is_normal(text)
+    )
+
+
+def _items(units: list[_Unit]) -> list[Item]:
+    """Units back into items (sentences of one item joined), findings before negatives."""
+    grouped: dict[int, list[_Unit]] = {}
+    for unit in units:
+        grouped.setdefault(unit.item, []).append(unit)
+    items = []
+    for group in grouped.values():
+        if all(u.recommendation for u in group):  # its finding went: so does its advice
+            continue
+        text = ". ".join(strip_period(u.text) for u in group)
+        items.append(Item(text))
+    findings_first = [i for i in items if not _negative_only(i.text)]
+    return findings_first + [i for i in items if _negative_only(i.text)]
+
+
+def ground(
+    impression: str, findings: str, check: Check, exam_outside: Callable[[str], bool]
+) -> Grounding:
+    """``impression`` held to ``findings`` (see the module text). ``check`` runs the safety
+    checks on a text against these findings; ``exam_outside`` says whether a text names only
+    body parts outside the examined region."""
+    grounder = _Grounder(findings, check, exam_outside)
+    units = _units(impression)
+    kept = [
+        new for unit in units for new in (grounder.judge(unit) if not unit.recommendation else [unit])
+    ]
+    kept = grounder.cover(kept, next_item=max((u.item for u in units), default=-1) + 1)
+    out = grounder.out
+    if not out.changed:
+        out.impression = impression
+        return out
+    items = _items(kept)
+    text = render(items, _DEFAULT_LAYOUT) if items else NOTHING_LEFT
+    out.impression = " ".join(text.split())
+    return out
