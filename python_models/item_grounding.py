@@ -66,8 +66,21 @@ _NOT_SIMPLE_RE = re.compile(r"\b(?:complex|complicated|solid|septat\w*|enhancing
 # A sentence the lexicon reads as affirming a finding although it says the opposite
 # ("Lymph nodes are not enlarged.", "Normal heart size.").
 _NORMAL_SENTENCE_RE = re.compile(
-    r"\b(?:is|are)\s+not\b|\bnormal\b|\bunremarkable\b|\bwithin normal limits\b", re.IGNORECASE
+    r"\b(?:is|are)\s+not\b|\bnormal\b|\bunremarkable\b|\bwithin normal limits\b|"
+    r"\badequate\b|\bpatent\b|\bintact\b|\bclear\b|\bpreserved\b|\bmaintained\b",
+    re.IGNORECASE,
 )
+_LINE_LABEL_RE = re.compile(r"^[ \t]*[A-Za-z][A-Za-z0-9 ,/&()\-]{0,40}:[ \t]+", re.MULTILINE)
+_LEVEL_RE = re.compile(r"\b([CTLS]\d{1,2})\s*-\s*([CTLS]?\d{1,2})\b", re.I)
+# Lobes spelled out where a findings sentence becomes an impression statement.
+_LOBES = {
+    "RUL": "right upper lobe",
+    "RML": "right middle lobe",
+    "RLL": "right lower lobe",
+    "LUL": "left upper lobe",
+    "LLL": "left lower lobe",
+}
+_LOBE_RE = re.compile(r"\b(" + "|".join(_LOBES) + r")\b")
 _LEVEL_LABEL_RE = re.compile(r"^\s*([CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?)\s*:\s*", re.I)
 _DEFAULT_LAYOUT = StyleRules()
 
@@ -120,10 +133,18 @@ def _mm(value: float) -> float:
     return round(value, 1)
 
 
+def _in_label(findings: str) -> Callable[[int], bool]:
+    """Whether an offset lies in a section label ("LYMPH NODES: No lymphadenopathy."): a
+    label names what the line is about, it does not state a finding."""
+    labels = [(m.start(), m.end()) for m in _LINE_LABEL_RE.finditer(findings)]
+    return lambda pos: any(start <= pos < end for start, end in labels)
+
+
 def _findings_sentences(findings: str, parsed: Parsed) -> list[_Sentence]:
     by_bounds: dict[Bounds, list[Mention]] = {}
+    in_label = _in_label(findings)
     for m in parsed.findings():
-        if not m.negated:
+        if not m.negated and not in_label(m.start):
             bounds = sentence_at(findings, m.start)
             if bounds is not None:
                 by_bounds.setdefault(bounds, []).append(m)
@@ -144,9 +165,22 @@ def sentence_item(findings: str, bounds: Bounds) -> str:
     line_start = findings.rfind("\n", 0, start) + 1
     level = _LEVEL_LABEL_RE.match(findings[line_start:end])
     text = strip_period(as_item(findings[start:end]))
+    text = _LOBE_RE.sub(lambda m: _LOBES[m.group(1)], text)
     if level and level.group(1).upper() not in text.upper():
         text = f"{text} at {level.group(1).upper()}"
     return text
+
+
+def levels(text: str) -> set[str]:
+    """Spinal levels named in a text ("L4-L5", "L5-S1"), normalised."""
+    return {f"{a.upper()}-{b.upper()}" for a, b in _LEVEL_RE.findall(text)}
+
+
+def sentence_levels(findings: str, bounds: Bounds) -> set[str]:
+    """The levels a findings sentence is about: its own, else its line's label."""
+    start, end = bounds
+    line_start = findings.rfind("\n", 0, start) + 1
+    return levels(findings[start:end]) or levels(findings[line_start:start])
 
 
 def is_incidental(sentence: str) -> bool:
@@ -224,12 +258,17 @@ class _Grounder:
             self.out.removed += 1
             return []
         side_added = any(m.side_set and m.head in self.unsided for m in grounded)
+        at = levels(unit.text)
+        wrong_level = bool(at) and any(
+            not (at & self._levels_of(m.head)) and self._levels_of(m.head) for m in grounded
+        )
         codes = {w.get("code") for w in self.check(unit.text)}
         wrong = (
             bool(codes & REPAIRABLE)
             or _UNRESOLVED in unit.text
             or len(grounded) < len(affirmed)
             or side_added
+            or wrong_level
         )
         if not wrong:
             return [unit]
@@ -242,10 +281,24 @@ class _Grounder:
         if sources and not fresh:  # its finding is already stated from the findings
             self.out.removed += 1
             return []
+        if fresh and all(is_incidental(self._raw(s)) for s in fresh):
+            self.out.removed += 1  # a wrong statement of what impressions leave out
+            return []
         if not fresh:
             return [unit]
         self.out.replaced += 1
         return [self._from_findings(s, unit.item) for s in fresh]
+
+    def _raw(self, s: _Sentence) -> str:
+        return self.findings[s.bounds[0] : s.bounds[1]]
+
+    def _levels_of(self, head: str) -> set[str]:
+        """The spinal levels at which the findings affirm ``head``."""
+        out: set[str] = set()
+        for s in self.sentences:
+            if s.states(head, strict=True):
+                out |= sentence_levels(self.findings, s.bounds)
+        return out
 
     def _from_findings(self, s: _Sentence, item: int) -> _Unit:
         self.used.add(s.bounds)
@@ -286,9 +339,14 @@ def _names_any(text: str, s: _Sentence) -> bool:
 
 
 def _states_all(text: str, s: _Sentence) -> bool:
+    """Whether ``text`` affirms every finding of the sentence, with its side when it has one."""
     stated = [m for m in parse(text).findings() if not m.negated]
     return all(
-        any(m.head in _names(need.head) and same_place(m.side_set, need.side_set) for m in stated)
+        any(
+            m.head in _names(need.head)
+            and (m.side_set & need.side_set if need.side_set else True)
+            for m in stated
+        )
         for need in s.mentions
     )
 
