@@ -121,8 +121,8 @@ def _finish(post: Postprocessor, tokenizer: Any, text: str, findings: str) -> An
 
 def test_postprocess_adds_and_flags_when_switched_on_and_only_flags_when_off() -> None:
     tokenizer = build_tokenizer()
-    on = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
-    off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, complete_critical=False)
+    on = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
+    off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, complete_critical=False, ground_items=False)
     served = _finish(on, tokenizer, "Small volume ascites.", FINDINGS)
     assert served.impression.startswith("1. Small volume pneumoperitoneum. 2. ")
     codes = {w["code"]: w for w in served.warnings}
@@ -142,7 +142,7 @@ def test_a_failing_completion_keeps_the_models_text(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(critical_completion, "complete", broken)
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
+    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
     done = _finish(post, tokenizer, "Small volume ascites.", FINDINGS)
     assert "pneumoperitoneum" not in done.impression.lower()
     assert "CRIT_MISS" in {w["code"] for w in done.warnings}  # still blocked for review

@@ -189,9 +189,15 @@ def test_eval_finishes_candidates_as_postprocess_does() -> None:
     flipped = slots("left lower lobe nodule <n0>.", add_special_tokens=False)["input_ids"]
     kept, first, blocked, _, _ = _generate_batched(prepared, slots, _echo_candidates(flipped), 2)
     assert kept == echoed and first == ["left lower lobe nodule 7 mm."] and blocked == [False]
-    # the flipped side alone is served, and sent back for review
+    # the flipped side alone: the model's text is scored apart; served, the statement is
+    # replaced by the findings sentence (item grounding) and sent back for review
     alone = _generate_batched(prepared, slots, lambda ids, mask: [[flipped]], 2)
-    assert alone.kept == first and alone.blocked == [True]
+    assert alone.unaided == first and alone.blocked == [True]
+    assert alone.kept == ["Right lower lobe nodule 7 mm."]
+    ungrounded = _generate_batched(
+        prepared, slots, lambda ids, mask: [[flipped]], 2, ground_items=False
+    )
+    assert ungrounded.kept == first and ungrounded.blocked == [True]
     negation_flip = slots("Pneumothorax.", add_special_tokens=False)["input_ids"]
     assert _generate_batched(prepared, slots, _echo_candidates(negation_flip), 2)[0] == echoed
 
@@ -215,9 +221,20 @@ def test_eval_scores_the_completed_answer_and_the_models_own_text_apart() -> Non
     assert served.unaided == served.first == ["Small volume ascites."]
     assert served.blocked == [True]
     plain = _generate_batched(
-        prepared, tokenizer, lambda ids, mask: [[ascites]], 2, complete_critical=False
+        prepared,
+        tokenizer,
+        lambda ids, mask: [[ascites]],
+        2,
+        complete_critical=False,
+        ground_items=False,
     )
     assert plain.kept == ["Small volume ascites."] and plain.blocked == [True]  # CRIT_MISS
+    # item grounding alone adds the omitted finding too, after what the model stated
+    grounded = _generate_batched(
+        prepared, tokenizer, lambda ids, mask: [[ascites]], 2, complete_critical=False
+    )
+    assert grounded.kept == ["1. Small volume ascites. 2. Small volume pneumoperitoneum."]
+    assert grounded.blocked == [True]
 
 
 def test_eval_decodes_as_the_server_is_configured(tmp_path) -> None:

@@ -53,6 +53,7 @@ class TritonPythonModel:
             checker_for_context,
             complete_critical=parameter(config, "complete_critical_findings", boolean, True),
             guideline_followup=parameter(config, "guideline_followup", boolean, True),
+            ground_items=parameter(config, "ground_items", boolean, True),
         )
         self.logger = pb_utils.Logger
 
