@@ -26,7 +26,12 @@ _REGION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("head", re.compile(r"\b(head|brain)\b", re.I)),
     ("spine", re.compile(r"\b(spine|lumbar|cervical|thoracic spine)\b", re.I)),
     ("chest", re.compile(r"\b(chest|thorax|pulmonary|pe protocol|cxr)\b", re.I)),
-    ("abdomen", re.compile(r"\b(abdomen|abdominal|pelvis|pelvic|ruq|upper quadrant|renal|kidney|liver)\b", re.I)),
+    (
+        "abdomen",
+        re.compile(
+            r"\b(abdomen|abdominal|pelvis|pelvic|ruq|upper quadrant|renal|kidney|liver)\b", re.I
+        ),
+    ),
     ("extremity", re.compile(r"\b(extremity|leg|venous duplex|arm)\b", re.I)),
 )
 

@@ -312,8 +312,10 @@ class _Grounder:
                 continue
             naming = [u for u in units if not u.recommendation and _names_any(u.text, s)]
             sizes = {_mm(x.mm) for u in naming for x in parse(u.text).measurements}
-            if naming and _states_all(" ".join(u.text for u in naming), s) and (
-                set(s.sizes) <= sizes
+            if (
+                naming
+                and _states_all(" ".join(u.text for u in naming), s)
+                and (set(s.sizes) <= sizes)
             ):
                 continue
             target = next((u for u in naming if u.source is None), None)
@@ -343,8 +345,7 @@ def _states_all(text: str, s: _Sentence) -> bool:
     stated = [m for m in parse(text).findings() if not m.negated]
     return all(
         any(
-            m.head in _names(need.head)
-            and (m.side_set & need.side_set if need.side_set else True)
+            m.head in _names(need.head) and (m.side_set & need.side_set if need.side_set else True)
             for m in stated
         )
         for need in s.mentions
@@ -395,7 +396,9 @@ def ground(
     grounder = _Grounder(findings, check, exam_outside)
     units = _units(impression)
     kept = [
-        new for unit in units for new in (grounder.judge(unit) if not unit.recommendation else [unit])
+        new
+        for unit in units
+        for new in (grounder.judge(unit) if not unit.recommendation else [unit])
     ]
     kept = grounder.cover(kept, next_item=max((u.item for u in units), default=-1) + 1)
     out = grounder.out

@@ -122,7 +122,9 @@ def _finish(post: Postprocessor, tokenizer: Any, text: str, findings: str) -> An
 def test_postprocess_adds_and_flags_when_switched_on_and_only_flags_when_off() -> None:
     tokenizer = build_tokenizer()
     on = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
-    off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, complete_critical=False, ground_items=False)
+    off = Postprocessor(
+        tokenizer, _NoStyle(), checker_for_context, complete_critical=False, ground_items=False
+    )
     served = _finish(on, tokenizer, "Small volume ascites.", FINDINGS)
     assert served.impression.startswith("1. Small volume pneumoperitoneum. 2. ")
     codes = {w["code"]: w for w in served.warnings}

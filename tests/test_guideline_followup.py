@@ -81,7 +81,9 @@ def test_postprocess_sets_the_recommendation_after_writing_sizes_back() -> None:
     assert served.impression == f"13 mm nodule. {fleischner_solid(13)}"
     (note,) = [w for w in served.warnings if w["code"] == "FOLLOWUP_SET"]
     assert note["severity"] == "warn"
-    off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, guideline_followup=False, ground_items=False)
+    off = Postprocessor(
+        tokenizer, _NoStyle(), checker_for_context, guideline_followup=False, ground_items=False
+    )
     (plain,) = off.finish([(ids, dict(context))])
     assert plain.impression == text
     assert "FOLLOWUP_SET" not in {w["code"] for w in plain.warnings}

@@ -120,7 +120,9 @@ class _NoStyle:
 
 
 def test_postprocess_puts_values_back_and_flags_unknown_slots(slot_tokenizer: Any) -> None:
-    post = Postprocessor(slot_tokenizer, _NoStyle(), lambda findings, ctx: lambda impression: [], ground_items=False)
+    post = Postprocessor(
+        slot_tokenizer, _NoStyle(), lambda findings, ctx: lambda impression: [], ground_items=False
+    )
     good = slot_tokenizer("<n1> right lower lobe nodule.")["input_ids"]
     bad = slot_tokenizer("<n9> cyst.")["input_ids"]
     context = {"findings": "x", "measurement_values": ["2.1 x 1.4 cm", "7 mm"], "warnings": []}
