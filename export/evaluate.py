@@ -389,7 +389,7 @@ class Served(NamedTuple):
     """Per case, in input order: the served impression, the model's first candidate finished
     alone (the same when there is one candidate; as the model wrote it), whether the served
     answer carries a blocking warning (is sent back for review) and the served choice as the
-    model wrote it (no critical completion, no guideline follow-up set)."""
+    model wrote it (no critical completion, no item grounding, no guideline follow-up set)."""
 
     kept: list[str]
     first: list[str]
@@ -608,8 +608,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--model-text-only",
         action="store_true",
         help="score the model's text only, even where postprocess's config adds omitted "
-        "critical findings or sets Fleischner recommendations (complete_critical_findings, "
-        "guideline_followup)",
+        "critical findings, holds statements to the findings or sets Fleischner "
+        "recommendations (complete_critical_findings, ground_items, guideline_followup)",
     )
     p.add_argument("--json-out", type=Path, help="write the scores as JSON")
     p.add_argument(
@@ -695,8 +695,8 @@ def main(argv: list[str]) -> int:
                             served.unaided,
                             seconds,
                             "the same choice as the model wrote it: no omitted critical finding "
-                            "added, no Fleischner recommendation set from the table (timing "
-                            "shared with the row above)",
+                            "added, no statement held to the findings, no Fleischner "
+                            "recommendation set from the table (timing shared with the row above)",
                         )
                     )
                 if precision == "fp32" and decoding.num_candidates > 1:

@@ -8,8 +8,9 @@ checks find each of those; flagging alone still shows the clinician a wrong draf
 postprocess (when `ground_items` is on) repairs the chosen candidate sentence by sentence,
 with the radiologist's own words only:
 
-- a statement whose every finding the findings never affirm (invented, or denied there), or
-  which only denies something outside the examined region, is removed;
+- a statement whose every finding the findings never affirm (invented, or denied there), one
+  that only denies something outside the examined region, and a fragment giving a size or a
+  side to no finding at all ("1.2 cm right parietal.") are removed;
 - a statement whose side or measurement the checks reject (LAT_CONTRA, NUM_MISMATCH,
   NUM_MISPLACED, an unresolved ``[?]``, a side the findings never give that finding) is
   replaced by the findings sentence that states its finding, as dictated
@@ -243,8 +244,13 @@ class _Grounder:
 
     def judge(self, unit: _Unit) -> list[_Unit]:
         """The unit as it stays ([unit]), its replacement, or nothing (removed)."""
-        mentions = parse(unit.text).findings()
+        said = parse(unit.text)
+        mentions = said.findings()
         affirmed = [m for m in mentions if not m.negated]
+        if not mentions and (said.measurements or any(m.side_set for m in said.mentions)):
+            if not is_normal(unit.text):  # "1.2 cm right parietal.": a size or side of nothing
+                self.out.removed += 1
+                return []
         grounded = [m for m in affirmed if self._grounded(m)]
         if affirmed and not grounded:
             self.out.removed += 1
