@@ -82,6 +82,8 @@ _LOBES = {
     "LLL": "left lower lobe",
 }
 _LOBE_RE = re.compile(r"\b(" + "|".join(_LOBES) + r")\b")
+_BOTH_SIDES_RE = re.compile(r"\b(?:right and left|left and right)\b", re.IGNORECASE)
+_SIDE_WORD_RE = re.compile(r"\b(?:left|right|bilateral)\b", re.IGNORECASE)
 _LEVEL_LABEL_RE = re.compile(r"^\s*([CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?)\s*:\s*", re.I)
 _DEFAULT_LAYOUT = StyleRules()
 
@@ -167,6 +169,9 @@ def sentence_item(findings: str, bounds: Bounds) -> str:
     level = _LEVEL_LABEL_RE.match(findings[line_start:end])
     text = strip_period(as_item(findings[start:end]))
     text = _LOBE_RE.sub(lambda m: _LOBES[m.group(1)], text)
+    text = _BOTH_SIDES_RE.sub(
+        lambda m: "Bilateral" if m.group(0)[0].isupper() else "bilateral", text
+    )
     if level and level.group(1).upper() not in text.upper():
         text = f"{text} at {level.group(1).upper()}"
     return text
@@ -208,8 +213,14 @@ class _Grounder:
         self.check = check
         self.exam_outside = exam_outside
         parsed = parse(findings)
+        in_label = _in_label(findings)
+        stated = [m for m in parsed.findings() if not m.negated and not in_label(m.start)]
         self.any_heads = {m.head for m in parsed.findings()}
-        self.affirmed_heads = {m.head for m in parsed.findings() if not m.negated}
+        self.affirmed_heads = {m.head for m in stated}
+        # the side sets each finding is stated with ("bilateral" in one mention: both)
+        self.side_sets: dict[str, set[frozenset[str]]] = {}
+        for m in stated:
+            self.side_sets.setdefault(m.head, set()).add(m.side_set)
         self.sentences = _findings_sentences(findings, parsed)
         # which heads the findings give only without a side ("central disc protrusion")
         sided: dict[str, bool] = {}
@@ -247,7 +258,7 @@ class _Grounder:
         said = parse(unit.text)
         mentions = said.findings()
         affirmed = [m for m in mentions if not m.negated]
-        if not mentions and (said.measurements or any(m.side_set for m in said.mentions)):
+        if not mentions and (said.measurements or _SIDE_WORD_RE.search(unit.text)):
             if not is_normal(unit.text):  # "1.2 cm right parietal.": a size or side of nothing
                 self.out.removed += 1
                 return []
@@ -264,6 +275,13 @@ class _Grounder:
             self.out.removed += 1
             return []
         side_added = any(m.side_set and m.head in self.unsided for m in grounded)
+        side_dropped = any(
+            m.side_set
+            and m.side_set not in self.side_sets.get(m.head, set())
+            and any(m.side_set < sides for sides in self.side_sets.get(m.head, set()))
+            for m in grounded
+        )
+        wrong_organ = any(self._wrong_organ(unit.text, said, m.head) for m in grounded)
         at = levels(unit.text)
         wrong_level = bool(at) and any(
             not (at & self._levels_of(m.head)) and self._levels_of(m.head) for m in grounded
@@ -274,7 +292,9 @@ class _Grounder:
             or _UNRESOLVED in unit.text
             or len(grounded) < len(affirmed)
             or side_added
+            or side_dropped
             or wrong_level
+            or wrong_organ
         )
         if not wrong:
             return [unit]
@@ -294,6 +314,16 @@ class _Grounder:
             return [unit]
         self.out.replaced += 1
         return [self._from_findings(s, unit.item) for s in fresh]
+
+    def _wrong_organ(self, text: str, said: Parsed, head: str) -> bool:
+        """Whether the statement puts ``head`` in an organ where the findings sentence stating
+        it does not ("right ovarian cyst" for a right renal cyst)."""
+        organs = {m.head for m in said.mentions if m.kind == "anatomy"}
+        source = self._source_for(text, head)
+        if not organs or source is None:
+            return False
+        stated = {m.head for m in parse(self._raw(source)).mentions if m.kind == "anatomy"}
+        return bool(stated) and not (organs & stated)
 
     def _raw(self, s: _Sentence) -> str:
         return self.findings[s.bounds[0] : s.bounds[1]]
