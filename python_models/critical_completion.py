@@ -28,7 +28,9 @@ from python_models.style.items import Item, is_normal, render, sentence_spans, s
 from python_models.style.profile import StyleRules
 
 _MARKER_RE = re.compile(r"^(?:\d{1,2}[.)]|[-*\u2022])\s+")
-_LABEL_RE = re.compile(r"^([A-Za-z][A-Za-z0-9 ,/&()\-]{0,40}):\s+")
+# A section label at the start of a line ("Pneumothorax: small", "LYMPH NODES: ...").
+LABEL_PATTERN = r"^([A-Za-z][A-Za-z0-9 ,/&()\-]{0,40}):\s+"
+_LABEL_RE = re.compile(LABEL_PATTERN)
 _OPENER_RE = re.compile(
     r"^(?:there\s+(?:is|are)|images?\s+show|the\s+study\s+(?:shows|demonstrates))\s+(?:an?\s+)?",
     re.IGNORECASE,

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from python_models.critical_completion import as_item, sentence_at
+from python_models.critical_completion import LABEL_PATTERN, as_item, sentence_at
 from python_models.safety.checks import generics_of, related_heads, same_place
 from python_models.safety.mentions import Mention, Parsed, parse
 from python_models.style.items import (
@@ -71,7 +71,7 @@ _NORMAL_SENTENCE_RE = re.compile(
     r"\badequate\b|\bpatent\b|\bintact\b|\bclear\b|\bpreserved\b|\bmaintained\b",
     re.IGNORECASE,
 )
-_LINE_LABEL_RE = re.compile(r"^[ \t]*[A-Za-z][A-Za-z0-9 ,/&()\-]{0,40}:[ \t]+", re.MULTILINE)
+_LINE_LABEL_RE = re.compile(LABEL_PATTERN, re.MULTILINE)
 _LEVEL_RE = re.compile(r"\b([CTLS]\d{1,2})\s*-\s*([CTLS]?\d{1,2})\b", re.I)
 # Lobes spelled out where a findings sentence becomes an impression statement.
 _LOBES = {
@@ -230,14 +230,20 @@ class _Grounder:
         self.unsided = {head for head, has in sided.items() if not has}
         self.used: set[Bounds] = set()
         self.out = Grounding("")
+        self._parsed: dict[str, Parsed] = {}
+
+    def parsed(self, text: str) -> Parsed:
+        """``text`` parsed once per repair (statements are asked about again and again)."""
+        if text not in self._parsed:
+            self._parsed[text] = parse(text)
+        return self._parsed[text]
 
     def _grounded(self, m: Mention) -> bool:
         return bool(related_heads(m.head) & self.affirmed_heads)
 
-    def _source_for(self, text: str, head: str) -> _Sentence | None:
-        """The findings sentence that best states ``head`` for ``text`` (shared measurements,
-        then shared sides), strict head names first."""
-        said = parse(text)
+    def _source_for(self, said: Parsed, head: str) -> _Sentence | None:
+        """The findings sentence that best states ``head`` for the statement ``said`` (shared
+        measurements, then shared sides), strict head names first."""
         sizes = {_mm(x.mm) for x in said.measurements}
         sides = {s for m in said.mentions for s in m.side_set}
         for strict in (True, False):
@@ -255,7 +261,7 @@ class _Grounder:
 
     def judge(self, unit: _Unit) -> list[_Unit]:
         """The unit as it stays ([unit]), its replacement, or nothing (removed)."""
-        said = parse(unit.text)
+        said = self.parsed(unit.text)
         mentions = said.findings()
         affirmed = [m for m in mentions if not m.negated]
         if not mentions and (said.measurements or _SIDE_WORD_RE.search(unit.text)):
@@ -281,10 +287,11 @@ class _Grounder:
             and any(m.side_set < sides for sides in self.side_sets.get(m.head, set()))
             for m in grounded
         )
-        wrong_organ = any(self._wrong_organ(unit.text, said, m.head) for m in grounded)
+        source = {m.head: self._source_for(said, m.head) for m in grounded}
+        wrong_organ = any(self._wrong_organ(said, found) for found in source.values())
         at = levels(unit.text)
         wrong_level = bool(at) and any(
-            not (at & self._levels_of(m.head)) and self._levels_of(m.head) for m in grounded
+            stated and not (at & stated) for stated in map(self._levels_of, source)
         )
         codes = {w.get("code") for w in self.check(unit.text)}
         wrong = (
@@ -299,8 +306,7 @@ class _Grounder:
         if not wrong:
             return [unit]
         sources: list[_Sentence] = []
-        for m in grounded:
-            found = self._source_for(unit.text, m.head)
+        for found in source.values():
             if found is not None and found not in sources:
                 sources.append(found)
         fresh = [s for s in sources if s.bounds not in self.used]
@@ -315,14 +321,13 @@ class _Grounder:
         self.out.replaced += 1
         return [self._from_findings(s, unit.item) for s in fresh]
 
-    def _wrong_organ(self, text: str, said: Parsed, head: str) -> bool:
-        """Whether the statement puts ``head`` in an organ where the findings sentence stating
-        it does not ("right ovarian cyst" for a right renal cyst)."""
+    def _wrong_organ(self, said: Parsed, source: _Sentence | None) -> bool:
+        """Whether the statement puts a finding in an organ where the findings sentence stating
+        it (``source``) does not ("right ovarian cyst" for a right renal cyst)."""
         organs = {m.head for m in said.mentions if m.kind == "anatomy"}
-        source = self._source_for(text, head)
         if not organs or source is None:
             return False
-        stated = {m.head for m in parse(self._raw(source)).mentions if m.kind == "anatomy"}
+        stated = {m.head for m in self.parsed(self._raw(source)).mentions if m.kind == "anatomy"}
         return bool(stated) and not (organs & stated)
 
     def _raw(self, s: _Sentence) -> str:
@@ -346,13 +351,14 @@ class _Grounder:
         for s in self.sentences:
             if s.bounds in self.used or not _worth_stating(self.findings, s):
                 continue
-            naming = [u for u in units if not u.recommendation and _names_any(u.text, s)]
-            sizes = {_mm(x.mm) for u in naming for x in parse(u.text).measurements}
-            if (
-                naming
-                and _states_all(" ".join(u.text for u in naming), s)
-                and (set(s.sizes) <= sizes)
-            ):
+            naming = [
+                u
+                for u in units
+                if not u.recommendation and _names_any(_affirmed(self.parsed(u.text)), s)
+            ]
+            stated = [m for u in naming for m in _affirmed(self.parsed(u.text))]
+            sizes = {_mm(x.mm) for u in naming for x in self.parsed(u.text).measurements}
+            if naming and _states_all(stated, s) and set(s.sizes) <= sizes:
                 continue
             target = next((u for u in naming if u.source is None), None)
             if target is not None:
@@ -366,9 +372,13 @@ class _Grounder:
         return units
 
 
-def _names_any(text: str, s: _Sentence) -> bool:
-    """Whether ``text`` affirms one of the sentence's findings at its place."""
-    stated = [m for m in parse(text).findings() if not m.negated]
+def _affirmed(parsed: Parsed) -> list[Mention]:
+    return [m for m in parsed.findings() if not m.negated]
+
+
+def _names_any(stated: list[Mention], s: _Sentence) -> bool:
+    """Whether the affirmed mentions ``stated`` name one of the sentence's findings at its
+    place."""
     return any(
         m.head in _names(need.head) and same_place(m.side_set, need.side_set)
         for need in s.mentions
@@ -376,9 +386,9 @@ def _names_any(text: str, s: _Sentence) -> bool:
     )
 
 
-def _states_all(text: str, s: _Sentence) -> bool:
-    """Whether ``text`` affirms every finding of the sentence, with its side when it has one."""
-    stated = [m for m in parse(text).findings() if not m.negated]
+def _states_all(stated: list[Mention], s: _Sentence) -> bool:
+    """Whether the affirmed mentions ``stated`` give every finding of the sentence, with its
+    side when it has one."""
     return all(
         any(
             m.head in _names(need.head) and (m.side_set & need.side_set if need.side_set else True)

@@ -226,8 +226,8 @@ class Postprocessor:
         return done.impression, [{**added, "spans": done.spans}]
 
     def _ground(self, text: str, context: dict[str, Any], check: Check) -> tuple[str, list]:
-        """``text`` held to the findings item by item (`python_models.item_grounding`), with a
-        blocking GROUNDING_EDIT warning when an item was removed, replaced or added."""
+        """``text`` held to the findings sentence by sentence (`python_models.item_grounding`),
+        with a blocking GROUNDING_EDIT warning when a sentence was removed, replaced or added."""
         try:
             done = item_grounding.ground(
                 text,

@@ -81,18 +81,12 @@ def _affirmed(parsed: Parsed, kinds: Iterable[str] = ("finding",)) -> list[Menti
 
 
 @lru_cache(maxsize=1024)
-def _related(head: str) -> frozenset[str]:
+def related_heads(head: str) -> frozenset[str]:
     """``head`` plus the heads an impression may use for it, in either direction (cached: it
     is asked once per impression mention and scans the whole INFERRED_FROM table)."""
     out = {head} | set(lx.INFERRED_FROM.get(head, ()))
     out |= {key for key, values in lx.INFERRED_FROM.items() if head in values}
     return frozenset(out)
-
-
-def related_heads(head: str) -> frozenset[str]:
-    """``head`` and the heads an impression may use for it (or it for them): what counts as
-    the same finding when an impression is held to its findings."""
-    return _related(head)
 
 
 def _sides_by_head(mentions: Iterable[Mention]) -> dict[str, set[str]]:
@@ -115,7 +109,7 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
     for m in _affirmed(i, kinds):
         # The head's own sides; a related head's ("pneumonia" for "consolidation") only when
         # the findings never give the head itself a side.
-        heads = {m.head} if m.kind == "anatomy" or f_sides.get(m.head) else _related(m.head)
+        heads = {m.head} if m.kind == "anatomy" or f_sides.get(m.head) else related_heads(m.head)
         known = set().union(*(f_sides.get(h, set()) for h in heads))
         if m.side_set:
             if known and m.side_set - known:
@@ -255,11 +249,11 @@ def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
         here = i_places.get(measurement.segment, set())
         own: set[float] = set()
         for head in heads:
-            for h in (head,) if head in f_sized else _related(head):
+            for h in (head,) if head in f_sized else related_heads(head):
                 for run in f_sized.get(h, ()):
                     if not here or not run.places or here & run.places:
                         own |= run.values
-        invented = bool(heads) and all(not (_related(h) & f_any) for h in heads)
+        invented = bool(heads) and all(not (related_heads(h) & f_any) for h in heads)
         if (own and value not in own) or (
             invented and not here & places_of_value.get(value, set())
         ):
@@ -374,7 +368,7 @@ def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[S
     far = _far_regions_allowed(ctx.exam)
     found: dict[str, list[Span]] = {"UNGROUNDED": [], "CRIT_UNGROUNDED": [], "FOREIGN_FINDING": []}
     for m in _affirmed(i):
-        if not (_related(m.head) & f_any):
+        if not (related_heads(m.head) & f_any):
             if m.head in lx.CRITICAL and is_urgent(i, m):
                 code = "CRIT_UNGROUNDED"
             elif _foreign(i, m, far):
