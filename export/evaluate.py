@@ -403,27 +403,21 @@ def _generate_batched(
     tokenizer: Any,
     gen: Callable[[Any, Any], list[list[list[int]]]],
     batch_size: int,
-    complete_critical: bool = True,
-    guideline_followup: bool = True,
-    ground_items: bool = True,
+    **edits: bool,
 ) -> Served:
     """Generate candidates in length-sorted batches and finish them exactly as the served
     postprocess does (placeholders written back, the safest candidate kept; default style), so
-    one run shows what the choice adds and what the checks catch."""
+    one run shows what the choice adds and what the checks catch. ``edits``: Postprocessor's
+    switches (complete_critical, ground_items, ...; all on unless given)."""
     from python_models.candidates import join_candidates
     from python_models.engines.batching import pad_rows
     from python_models.postprocess import Postprocessor
     from python_models.safety import checker_for_context
 
-    post = Postprocessor(
-        tokenizer,
-        _DefaultStyle(),
-        checker_for_context,
-        complete_critical,
-        guideline_followup,
-        ground_items,
+    post = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, **edits)
+    plain = Postprocessor(
+        tokenizer, _DefaultStyle(), checker_for_context, **dict.fromkeys(SERVED_EDITS, False)
     )
-    plain = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, False, False, False)
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     if eos is None:
         raise ValueError("the tokenizer has no eos token: generated candidates cannot be read")
@@ -549,16 +543,26 @@ def served_decoding(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pb
     return Decoding(values["num_beams"], values["num_candidates"])
 
 
-def served_edits(repository: Path = DEFAULT_REPOSITORY) -> tuple[bool, bool, bool]:
-    """postprocess's complete_critical_findings and guideline_followup: whether the server
-    adds omitted critical findings from the findings (`python_models.critical_completion`) and
-    sets Fleischner recommendations from the table (`python_models.guideline_followup`)."""
+# Postprocessor switch -> (postprocess config parameter, name in the eval header), in the
+# order postprocess applies them.
+SERVED_EDITS: dict[str, tuple[str, str]] = {
+    "complete_critical": ("complete_critical_findings", "critical completion"),
+    "ground_items": ("ground_items", "item grounding"),
+    "merge_bilateral": ("merge_bilateral", "bilateral merge"),
+    "pertinent_negatives": ("pertinent_negatives", "pertinent negatives"),
+    "guideline_followup": ("guideline_followup", "guideline follow-up"),
+}
+
+
+def served_edits(repository: Path = DEFAULT_REPOSITORY) -> dict[str, bool]:
+    """postprocess's edit switches as the server reads them (Postprocessor keyword -> on), so
+    `make eval` scores what `make serve` answers."""
     from python_models.model_config import boolean
 
     config = repository / "postprocess" / "config.pbtxt"
-    keys = ("complete_critical_findings", "guideline_followup", "ground_items")
+    keys = [key for key, _ in SERVED_EDITS.values()]
     raw = config_parameters(config, dict.fromkeys(keys, "true"))
-    return boolean(raw[keys[0]]), boolean(raw[keys[1]]), boolean(raw[keys[2]])
+    return {name: boolean(raw[key]) for name, (key, _) in SERVED_EDITS.items()}
 
 
 def served_max_input_tokens(repository: Path = DEFAULT_REPOSITORY) -> int:
@@ -607,9 +611,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--model-text-only",
         action="store_true",
-        help="score the model's text only, even where postprocess's config adds omitted "
-        "critical findings, holds statements to the findings or sets Fleischner "
-        "recommendations (complete_critical_findings, ground_items, guideline_followup)",
+        help="score the model's text only, with every postprocess edit off even where its "
+        "config turns one on (complete_critical_findings, ground_items, merge_bilateral, "
+        "pertinent_negatives, guideline_followup)",
     )
     p.add_argument("--json-out", type=Path, help="write the scores as JSON")
     p.add_argument(
@@ -629,7 +633,11 @@ def main(argv: list[str]) -> int:
 
     cases = generate_cases(args.n, seed=args.seed, split=args.split)
     decoding = _decoding(args)
-    edits = (False, False, False) if args.model_text_only else served_edits(args.repository)
+    edits = (
+        dict.fromkeys(SERVED_EDITS, False)
+        if args.model_text_only
+        else served_edits(args.repository)
+    )
     tokenizer = load_tokenizer(args.checkpoint)
     prepared = prepare_cases(cases, tokenizer, served_max_input_tokens(args.repository))
     rows: list[Scores] = []
@@ -643,7 +651,7 @@ def main(argv: list[str]) -> int:
     unaided: dict[str, list[str]] = {}
     if "torch" in engines:
         gen = torch_generator(args.checkpoint, args.threads, args.max_new_tokens, decoding)
-        served = _generate_batched(prepared, tokenizer, gen, args.batch_size, *edits)
+        served = _generate_batched(prepared, tokenizer, gen, args.batch_size, **edits)
         outputs["torch"] = served.kept
         rows.append(
             score("model (torch)", cases, served.kept, served.seconds, blocked=served.blocked)
@@ -671,7 +679,7 @@ def main(argv: list[str]) -> int:
                 def gen(ids, mask, engine=engine):  # noqa: ANN001
                     return engine.generate_candidates(ids, mask, args.max_new_tokens)
 
-                served = _generate_batched(prepared, tokenizer, gen, args.batch_size, *edits)
+                served = _generate_batched(prepared, tokenizer, gen, args.batch_size, **edits)
                 seconds = served.seconds
                 outputs[name], first = served.kept, served.first
                 if precision == "fp32" and args.errors_out:
@@ -686,7 +694,7 @@ def main(argv: list[str]) -> int:
                         blocked=served.blocked,
                     )
                 )
-                if precision == "fp32" and any(edits):
+                if precision == "fp32" and any(edits.values()):
                     unaided[name] = served.unaided
                     rows.append(
                         score(
@@ -695,8 +703,9 @@ def main(argv: list[str]) -> int:
                             served.unaided,
                             seconds,
                             "the same choice as the model wrote it: no omitted critical finding "
-                            "added, no statement held to the findings, no Fleischner "
-                            "recommendation set from the table (timing shared with the row above)",
+                            "added, no statement held to the findings, no sides merged, no "
+                            "negative answer added, no Fleischner recommendation set from the "
+                            "table (timing shared with the row above)",
                         )
                     )
                 if precision == "fp32" and decoding.num_candidates > 1:
@@ -738,10 +747,11 @@ def main(argv: list[str]) -> int:
     header = (
         f"{args.split} split, seed {args.seed}, {len(cases)} cases, "
         f"{decoding.describe()}, "
-        f"critical completion {'on' if edits[0] else 'off'}, "
-        f"guideline follow-up {'on' if edits[1] else 'off'}, "
-        f"item grounding {'on' if edits[2] else 'off'}, "
-        f"{args.threads} threads"
+        + "".join(
+            f"{label} {'on' if edits[name] else 'off'}, "
+            for name, (_, label) in SERVED_EDITS.items()
+        )
+        + f"{args.threads} threads"
     )
     text = "\n".join([header, "", table] + ([""] + extra if extra else []))
     print(text)

@@ -35,6 +35,19 @@ _OPENER_RE = re.compile(
     r"^(?:there\s+(?:is|are)|images?\s+show|the\s+study\s+(?:shows|demonstrates))\s+(?:an?\s+)?",
     re.IGNORECASE,
 )
+_ARTICLE_RE = re.compile(r"^(?:an?)\s+(?=\w)", re.IGNORECASE)
+# "... is seen." / "... are identified." at the end: the impression states, it does not report
+# seeing.
+_SEEN_RE = re.compile(
+    r"\s+(?:is|are)\s+(?:seen|identified|noted|present|demonstrated|visualized)(?=\.?$)",
+    re.IGNORECASE,
+)
+# "In the right thalamus, there is a chronic lacunar infarct" -> "Chronic lacunar infarct in the
+# right thalamus" (only a plain rest: no comma, no parenthesis)
+_IN_THE_THERE_IS_RE = re.compile(
+    r"^in the ([^,]{1,40}), there (?:is|are) (?:an? )?([^,()]+?)(\.?)$", re.IGNORECASE
+)
+_WHICH_MEASURES_RE = re.compile(r",?\s+which\s+measures\b", re.IGNORECASE)
 _NORMAL_WORD_RE = re.compile(r"\b(?:clear|normal|unremarkable|no acute)\b", re.IGNORECASE)
 _DEFAULT_LAYOUT = StyleRules()
 
@@ -61,13 +74,19 @@ def sentence_at(findings: str, offset: int) -> tuple[int, int] | None:
 
 
 def as_item(sentence: str) -> str:
-    """A findings sentence as an impression item: list marker, section label and opener off,
-    first letter up. The label stays when the rest names no finding ("Pneumothorax: small")."""
+    """A findings sentence as an impression item: list marker, section label, opener ("There
+    is a", "Images show"), a leading article and a closing "is seen" off, "In the X, there is
+    a Y" as "Y in the X", "which measures" as "measuring", first letter up. The label stays when
+    the rest names no finding ("Pneumothorax: small")."""
     text = _MARKER_RE.sub("", " ".join(sentence.split()), count=1)
     label = _LABEL_RE.match(text)
     if label and parse(text[label.end() :]).findings():
         text = text[label.end() :]
     text = _OPENER_RE.sub("", text, count=1).strip(" ,")
+    text = _IN_THE_THERE_IS_RE.sub(r"\2 in the \1\3", text, count=1)
+    text = _ARTICLE_RE.sub("", text, count=1)
+    text = _SEEN_RE.sub("", text, count=1)
+    text = _WHICH_MEASURES_RE.sub(" measuring", text)
     return text[:1].upper() + text[1:]
 
 

@@ -85,6 +85,14 @@ _LOBE_RE = re.compile(r"\b(" + "|".join(_LOBES) + r")\b")
 _BOTH_SIDES_RE = re.compile(r"\b(?:right and left|left and right)\b", re.IGNORECASE)
 _SIDE_WORD_RE = re.compile(r"\b(?:left|right|bilateral)\b", re.IGNORECASE)
 _LEVEL_LABEL_RE = re.compile(r"^\s*([CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?)\s*:\s*", re.I)
+# Descriptor classes a statement must take from its findings sentence: a statement giving one
+# value of a class where the sentence gives another ("acute" for "subacute", "large" for
+# "small") misstates the finding.
+_DESCRIPTORS = (
+    re.compile(r"\b(hyperacute|acute|subacute|chronic|acute-on-chronic)\b", re.IGNORECASE),
+    re.compile(r"\b(trace|minimal|mild|moderate|severe|small|large|massive)\b", re.IGNORECASE),
+    re.compile(r"\b(leftward|rightward)\b", re.IGNORECASE),
+)
 _DEFAULT_LAYOUT = StyleRules()
 
 Bounds = tuple[int, int]
@@ -126,6 +134,7 @@ class _Unit:
     item: int  # the item it belongs to; added sentences get items of their own
     recommendation: bool = False
     source: Bounds | None = None  # the findings sentence it now is
+    replaces: int | None = None  # the model's unit (its index) it was put in place of
 
 
 def _names(head: str) -> set[str]:
@@ -241,11 +250,12 @@ class _Grounder:
     def _grounded(self, m: Mention) -> bool:
         return bool(related_heads(m.head) & self.affirmed_heads)
 
-    def _source_for(self, said: Parsed, head: str) -> _Sentence | None:
-        """The findings sentence that best states ``head`` for the statement ``said`` (shared
-        measurements, then shared sides), strict head names first."""
+    def _source_for(self, text: str, said: Parsed, head: str) -> _Sentence | None:
+        """The findings sentence that best states ``head`` for the statement ``text`` (shared
+        measurements, then shared sides, then shared words), strict head names first."""
         sizes = {_mm(x.mm) for x in said.measurements}
         sides = {s for m in said.mentions for s in m.side_set}
+        words = _words(text)
         for strict in (True, False):
             options = [s for s in self.sentences if s.states(head, strict)]
             if options:
@@ -254,6 +264,7 @@ class _Grounder:
                     key=lambda s: (
                         len(sizes & set(s.sizes)),
                         len(sides & {x for m in s.mentions for x in m.side_set}),
+                        len(words & _words(self._raw(s))),
                         -s.bounds[0],
                     ),
                 )
@@ -287,8 +298,9 @@ class _Grounder:
             and any(m.side_set < sides for sides in self.side_sets.get(m.head, set()))
             for m in grounded
         )
-        source = {m.head: self._source_for(said, m.head) for m in grounded}
+        source = {m.head: self._source_for(unit.text, said, m.head) for m in grounded}
         wrong_organ = any(self._wrong_organ(said, found) for found in source.values())
+        misdescribed = len(source) == 1 and self._misdescribed(unit.text, *source.values())
         at = levels(unit.text)
         wrong_level = bool(at) and any(
             stated and not (at & stated) for stated in map(self._levels_of, source)
@@ -302,6 +314,7 @@ class _Grounder:
             or side_dropped
             or wrong_level
             or wrong_organ
+            or misdescribed
         )
         if not wrong:
             return [unit]
@@ -319,7 +332,7 @@ class _Grounder:
         if not fresh:
             return [unit]
         self.out.replaced += 1
-        return [self._from_findings(s, unit.item) for s in fresh]
+        return [self._from_findings(s, unit.item, replaces=id(unit)) for s in fresh]
 
     def _wrong_organ(self, said: Parsed, source: _Sentence | None) -> bool:
         """Whether the statement puts a finding in an organ where the findings sentence stating
@@ -329,6 +342,19 @@ class _Grounder:
             return False
         stated = {m.head for m in self.parsed(self._raw(source)).mentions if m.kind == "anatomy"}
         return bool(stated) and not (organs & stated)
+
+    def _misdescribed(self, text: str, source: _Sentence | None) -> bool:
+        """Whether a statement of one finding gives it another acuity or severity than the
+        findings sentence stating only that finding ("acute" for "subacute")."""
+        if source is None or len(source.mentions) != 1:
+            return False
+        raw = self._raw(source)
+        for descriptor in _DESCRIPTORS:
+            said = {w.lower() for w in descriptor.findall(text)}
+            found = {w.lower() for w in descriptor.findall(raw)}
+            if said and found and not said & found:
+                return True
+        return False
 
     def _raw(self, s: _Sentence) -> str:
         return self.findings[s.bounds[0] : s.bounds[1]]
@@ -341,24 +367,61 @@ class _Grounder:
                 out |= sentence_levels(self.findings, s.bounds)
         return out
 
-    def _from_findings(self, s: _Sentence, item: int) -> _Unit:
+    def _from_findings(self, s: _Sentence, item: int, replaces: int | None = None) -> _Unit:
         self.used.add(s.bounds)
         self.out.spans.append({"source": "findings", "start": s.bounds[0], "end": s.bounds[1]})
-        return _Unit(sentence_item(self.findings, s.bounds), item, source=s.bounds)
+        return _Unit(
+            sentence_item(self.findings, s.bounds), item, source=s.bounds, replaces=replaces
+        )
+
+    def _naming(self, units: list[_Unit], s: _Sentence) -> tuple[list[_Unit], bool]:
+        """The units naming a finding of ``s`` at its place, and whether together they state
+        all its findings with all its sizes."""
+        naming = [
+            u
+            for u in units
+            if not u.recommendation and _names_any(_affirmed(self.parsed(u.text)), s)
+        ]
+        stated = [m for u in naming for m in _affirmed(self.parsed(u.text))]
+        sizes = {_mm(x.mm) for u in naming for x in self.parsed(u.text).measurements}
+        return naming, bool(naming) and _states_all(stated, s) and set(s.sizes) <= sizes
+
+    def drop_restated(self, units: list[_Unit]) -> list[_Unit]:
+        """A wrong statement is removed, not replaced, when the findings sentence that would
+        replace it is already stated by the model's own correct statements (a degenerate
+        repeat: "... nodule, previously [?]" after the right nodule statement)."""
+        own = [u for u in units if u.source is None]
+        by_sentence = {s.bounds: s for s in self.sentences}
+        dropped: list[_Unit] = []
+        for u in units:
+            if u.replaces is None or u.source is None:
+                continue
+            naming, stated_all = self._naming(own, by_sentence[u.source])
+            # same finding, place and sizes, and every word of its description (not "right
+            # thalamus" for "right corona radiata", not "acute" for "subacute")
+            said = set().union(*(_words(n.text) for n in naming)) if naming else set()
+            if stated_all and _words(u.text) <= said:
+                dropped.append(u)
+        if not dropped:
+            return units
+        gone = {id(u) for u in dropped}
+        for u in dropped:
+            assert u.source is not None
+            self.used.discard(u.source)
+            self.out.spans.remove({"source": "findings", "start": u.source[0], "end": u.source[1]})
+        for original in {u.replaces for u in dropped}:
+            if not any(u.replaces == original and id(u) not in gone for u in units):
+                self.out.replaced -= 1  # every replacement of that statement went
+                self.out.removed += 1
+        return [u for u in units if id(u) not in gone]
 
     def cover(self, units: list[_Unit], next_item: int) -> list[_Unit]:
         """Every findings sentence worth stating is stated at its place with its sizes."""
         for s in self.sentences:
             if s.bounds in self.used or not _worth_stating(self.findings, s):
                 continue
-            naming = [
-                u
-                for u in units
-                if not u.recommendation and _names_any(_affirmed(self.parsed(u.text)), s)
-            ]
-            stated = [m for u in naming for m in _affirmed(self.parsed(u.text))]
-            sizes = {_mm(x.mm) for u in naming for x in self.parsed(u.text).measurements}
-            if naming and _states_all(stated, s) and set(s.sizes) <= sizes:
+            naming, stated_all = self._naming(units, s)
+            if stated_all:
                 continue
             target = next((u for u in naming if u.source is None), None)
             if target is not None:
@@ -370,6 +433,18 @@ class _Grounder:
                 units.append(self._from_findings(s, next_item))
                 next_item += 1
         return units
+
+
+_WORD_RE = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
+_FILLER = frozenset(
+    "a an the in of on at is are there seen noted identified present images image show shows "
+    "study demonstrates demonstrated with which measuring measures measure and".split()
+)
+
+
+def _words(text: str) -> set[str]:
+    """The content words of a statement (lower case, fillers and openers left out)."""
+    return set(_WORD_RE.findall(text.lower())) - _FILLER
 
 
 def _affirmed(parsed: Parsed) -> list[Mention]:
@@ -446,6 +521,7 @@ def ground(
         for unit in units
         for new in (grounder.judge(unit) if not unit.recommendation else [unit])
     ]
+    kept = grounder.drop_restated(kept)
     kept = grounder.cover(kept, next_item=max((u.item for u in units), default=-1) + 1)
     out = grounder.out
     if not out.changed:

@@ -4,11 +4,14 @@ The whole batch is detokenized in one `batch_decode` call; measurement placehold
 are replaced with the values preprocess took out of the findings. When the generator sent several
 candidates per report (`python_models.candidates`), the one the safety checks object to least is
 kept. A critical finding the kept candidate leaves out is then added from the findings, with a
-blocking CRIT_ADDED warning (`python_models.critical_completion`), and Fleischner recommendations
-are set from the guideline table for the sizes written back (`python_models.guideline_followup`;
-the model never sees a size); each is a config switch. Styling and
-safety checks then run per item, each guarded: a failure in either degrades
-that one answer (default style, or a blocking CHECK_ERROR warning that asks for a manual review)
+blocking CRIT_ADDED warning (`python_models.critical_completion`); every sentence is held to the
+findings (`python_models.item_grounding`); one finding stated left and right becomes one
+bilateral item (`python_models.bilateral_merge`); the exam's clinical question gets its negative
+answer when the findings give it and the draft is silent (`python_models.pertinent_negatives`);
+and Fleischner recommendations are set from the guideline table for the sizes written back
+(`python_models.guideline_followup`; the model never sees a size); each is a config switch.
+Styling and safety checks then run per item, each guarded: a failure in either degrades that one
+answer (default style, or a blocking CHECK_ERROR warning that asks for a manual review)
 instead of failing the batch.
 """
 
@@ -19,7 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from python_models import critical_completion, guideline_followup, item_grounding
+from python_models import (
+    bilateral_merge,
+    critical_completion,
+    guideline_followup,
+    item_grounding,
+    pertinent_negatives,
+)
 from python_models.candidates import (
     MAX_CANDIDATES,
     Assessment,
@@ -136,6 +145,8 @@ class Postprocessor:
         complete_critical: bool = True,
         guideline_followup: bool = True,
         ground_items: bool = True,
+        merge_bilateral: bool = True,
+        pertinent_negatives: bool = True,
     ) -> None:
         self.tokenizer = tokenizer
         self.styler = styler
@@ -143,6 +154,8 @@ class Postprocessor:
         self.complete_critical = complete_critical
         self.guideline_followup = guideline_followup
         self.ground_items = ground_items
+        self.merge_bilateral = merge_bilateral
+        self.pertinent_negatives = pertinent_negatives
 
     def _style(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
         try:
@@ -250,6 +263,46 @@ class Postprocessor:
         )
         return done.impression, [{**edit, "spans": done.spans}]
 
+    def _merge(self, text: str) -> tuple[str, list]:
+        """One finding stated left and right as one bilateral item
+        (`python_models.bilateral_merge`), with a warn-level SIDES_MERGED when one was."""
+        try:
+            done = bilateral_merge.merge_bilateral(text)
+        except Exception as exc:  # noqa: BLE001 - the text as it is is still an answer
+            log.error("bilateral merge failed: %s", type(exc).__name__)
+            return text, []
+        if not done.merged:
+            return text, []
+        return done.impression, [
+            warning(
+                "SIDES_MERGED",
+                "warn",
+                f"{done.merged} pair(s) of items stating one finding on the left and on the "
+                "right were merged into one bilateral item",
+            )
+        ]
+
+    def _answer(self, text: str, context: dict[str, Any]) -> tuple[str, list]:
+        """The exam's clinical question answered when the findings deny the finding and the
+        draft is silent (`python_models.pertinent_negatives`), with a warn-level
+        NEGATIVE_ADDED pointing at the findings sentences."""
+        try:
+            done = pertinent_negatives.answer_question(
+                text, context.get("findings") or "", context.get("exam")
+            )
+        except Exception as exc:  # noqa: BLE001 - the text as it is is still an answer
+            log.error("pertinent negatives failed: %s", type(exc).__name__)
+            return text, []
+        if not done.added:
+            return text, []
+        added = warning(
+            "NEGATIVE_ADDED",
+            "warn",
+            f"{done.added} negative answer(s) to the exam's clinical question, stated in the "
+            "findings, were added to the impression",
+        )
+        return done.impression, [{**added, "spans": done.spans}]
+
     def _set_followup(self, text: str, context: dict[str, Any]) -> tuple[str, list]:
         """Fleischner recommendations set from the guideline table for the sizes written back
         (`python_models.guideline_followup`), with a warn-level FOLLOWUP_SET when one changed."""
@@ -342,6 +395,12 @@ class Postprocessor:
             if text and self.ground_items and check is not None:
                 text, grounding_warnings = self._ground(text, context, check)
                 choice_warnings = choice_warnings + grounding_warnings
+            if text and self.merge_bilateral:
+                text, merge_warnings = self._merge(text)
+                choice_warnings = choice_warnings + merge_warnings
+            if text and self.pertinent_negatives:
+                text, answer_warnings = self._answer(text, context)
+                choice_warnings = choice_warnings + answer_warnings
             if text and self.guideline_followup:
                 text, followup_warnings = self._set_followup(text, context)
                 choice_warnings = choice_warnings + followup_warnings

@@ -85,7 +85,7 @@ def test_one_sentence_holding_two_critical_findings_is_added_once_in_findings_or
     assert done.added == 2
     assert done.impression == (
         "1. Leftward midline shift measuring 7 mm. "
-        "2. Acute left subdural hematoma and subarachnoid hemorrhage are present. "
+        "2. Acute left subdural hematoma and subarachnoid hemorrhage. "
         "3. Mild chronic small vessel ischemic change."
     )
 
@@ -102,6 +102,20 @@ def test_spans_not_of_the_findings_are_ignored() -> None:
         ("  The study demonstrates  free air ", "Free air"),
         ("Mediastinum and lymph nodes: Pneumomediastinum.", "Pneumomediastinum."),
         ("Acute infarct in the left MCA territory", "Acute infarct in the left MCA territory"),
+        (
+            "A leftward midline shift which measures 1.2 cm is seen.",
+            "Leftward midline shift measuring 1.2 cm.",
+        ),
+        ("An appendicolith is identified", "Appendicolith"),
+        ("Ascites is not seen.", "Ascites is not seen."),
+        (
+            "In the right corona radiata, there is a chronic lacunar infarct.",
+            "Chronic lacunar infarct in the right corona radiata.",
+        ),
+        (
+            "In the left lower lobe, there is a pulmonary nodule (1.0 cm), previously 1.1 cm.",
+            "In the left lower lobe, there is a pulmonary nodule (1.0 cm), previously 1.1 cm.",
+        ),
     ],
 )
 def test_a_findings_sentence_as_an_item(sentence: str, item: str) -> None:

@@ -185,3 +185,59 @@ def test_the_switch_is_a_typed_config_parameter(raw: str, value: bool) -> None:
             boolean,
             True,
         )
+
+
+HEAD = (
+    "A subacute left holohemispheric subdural hematoma measuring 13 mm in thickness is seen.\n"
+    "There is a rightward midline shift measuring 0.5 cm.\n"
+    "Parenchyma: Chronic lacunar infarct in the right thalamus. Images show an acute right ACA "
+    "territory infarct."
+)
+
+
+def test_a_wrong_repeat_of_a_finding_already_stated_right_is_removed_not_restated() -> None:
+    model = (
+        "1. Rightward midline shift measuring 0.5 cm. 2. Subacute left holohemispheric subdural "
+        "hematoma measuring 13 mm in thickness. 3. Subacute left holohemispheric subdural "
+        "hematoma measuring 0.5 cm in thickness. 4. Chronic right thalamus lacunar infarct. "
+        "5. Acute right ACA territory infarct."
+    )
+    done = _ground(model, HEAD)
+    assert done.impression == model.split(" 3. ")[0] + (
+        " 3. Chronic right thalamus lacunar infarct. 4. Acute right ACA territory infarct."
+    )
+    assert (done.removed, done.replaced, done.added, done.spans) == (1, 0, 0, [])
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right"),
+    [
+        (
+            "Acute left holohemispheric subdural hematoma measuring 13 mm in thickness",
+            "Subacute left holohemispheric subdural hematoma measuring 13 mm in thickness",
+        ),
+        ("Leftward midline shift measuring 0.5 cm", "Rightward midline shift measuring 0.5 cm"),
+    ],
+)
+def test_another_acuity_severity_or_direction_is_replaced_by_the_findings_sentence(
+    wrong: str, right: str
+) -> None:
+    others = [
+        "Subacute left holohemispheric subdural hematoma measuring 13 mm in thickness",
+        "Rightward midline shift measuring 0.5 cm",
+        "Chronic right thalamus lacunar infarct",
+        "Acute right ACA territory infarct",
+    ]
+    model = ". ".join(wrong if o == right else o for o in others) + "."
+    done = _ground(model, HEAD)
+    assert right in done.impression and wrong not in done.impression
+    assert done.replaced == 1
+
+
+def test_a_statement_is_matched_to_the_findings_sentence_sharing_its_words() -> None:
+    """Two right-sided infarcts: the chronic thalamic one is not taken for the acute ACA one
+    (and so not called misdescribed)."""
+    model = "1. Acute right ACA territory infarct. 2. Chronic right thalamus lacunar infarct."
+    done = _ground(model, HEAD)
+    assert "Chronic right thalamus lacunar infarct" in done.impression
+    assert done.removed == 0 and done.replaced == 0

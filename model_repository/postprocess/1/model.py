@@ -54,6 +54,8 @@ class TritonPythonModel:
             complete_critical=parameter(config, "complete_critical_findings", boolean, True),
             guideline_followup=parameter(config, "guideline_followup", boolean, True),
             ground_items=parameter(config, "ground_items", boolean, True),
+            merge_bilateral=parameter(config, "merge_bilateral", boolean, True),
+            pertinent_negatives=parameter(config, "pertinent_negatives", boolean, True),
         )
         self.logger = pb_utils.Logger
 

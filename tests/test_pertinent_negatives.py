@@ -1,0 +1,145 @@
+"""Pertinent negatives: the exam's clinical question answered when the findings answer it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from export.tiny_model import build_tokenizer
+from python_models import pertinent_negatives
+from python_models.model_config import ConfigError, boolean, parameter
+from python_models.pertinent_negatives import answer_question, question_for
+from python_models.postprocess import Postprocessor
+from python_models.safety import checker_for_context
+
+PE = "CTA CHEST PE PROTOCOL"
+DUPLEX = "US VENOUS DUPLEX LOWER EXTREMITY {}"
+HEAD = "CT HEAD WITHOUT CONTRAST"
+PE_FINDINGS = (
+    "Pulmonary arteries: Pulmonary arterial opacification is adequate, with no embolus "
+    "identified.\nLungs: Images show mild centrilobular emphysema."
+)
+
+
+@pytest.mark.parametrize(
+    ("exam", "name"),
+    [
+        (PE, "pulmonary embolism"),
+        ("CT PULMONARY ANGIOGRAM", "pulmonary embolism"),
+        (DUPLEX.format("LEFT"), "deep vein thrombosis"),
+        (HEAD, "intracranial hemorrhage"),
+        ("CT CHEST WITH CONTRAST", None),
+        ("MRI BRAIN WITH AND WITHOUT CONTRAST", None),
+        (None, None),
+    ],
+)
+def test_the_table_names_the_question_of_an_exam(exam: str | None, name: str | None) -> None:
+    question = question_for(exam)
+    assert (question.name if question else None) == name
+
+
+def test_a_pe_study_gets_its_negative_after_the_findings_and_before_other_negatives() -> None:
+    done = answer_question("1. Mild centrilobular emphysema. 2. No pneumothorax.", PE_FINDINGS, PE)
+    assert done.impression == (
+        "1. Mild centrilobular emphysema. 2. No pulmonary embolism. 3. No pneumothorax."
+    )
+    assert done.added == 1
+    (span,) = done.spans
+    assert "no embolus" in PE_FINDINGS[span["start"] : span["end"]]
+
+
+@pytest.mark.parametrize(
+    ("impression", "findings"),
+    [
+        ("Mild centrilobular emphysema.", "Images show mild centrilobular emphysema."),  # unasked
+        ("Left main pulmonary embolism.", "Left main pulmonary embolism. No other embolus."),
+        ("1. Emphysema. 2. No pulmonary embolism.", PE_FINDINGS),  # already answered
+    ],
+)
+def test_no_answer_without_a_denial_with_a_positive_or_when_already_given(
+    impression: str, findings: str
+) -> None:
+    assert answer_question(impression, findings, PE).added == 0
+
+
+def test_a_normal_duplex_answers_per_side_and_replaces_a_generic_normal() -> None:
+    right = "Right lower extremity: Normal compressibility and augmentation of the right leg veins."
+    done = answer_question("No acute abnormality.", right, DUPLEX.format("RIGHT"))
+    assert done.impression == "No deep venous thrombosis in the right lower extremity."
+    both = right + "\nLeft lower extremity: Left leg veins are patent and fully compressible."
+    done = answer_question(
+        "No deep venous thrombosis in the left lower extremity.", both, DUPLEX.format("BILATERAL")
+    )
+    assert done.impression == "No deep venous thrombosis in either lower extremity."
+
+
+def test_a_duplex_answers_only_the_side_without_thrombosis() -> None:
+    findings = (
+        "New acute occlusive deep venous thrombosis of the left femoral vein is present.\n"
+        "Right lower extremity: The veins are compressible with normal flow."
+    )
+    model = "Acute occlusive deep venous thrombosis of the left femoral vein."
+    done = answer_question(model, findings, DUPLEX.format("BILATERAL"))
+    assert done.impression == (
+        "1. Acute occlusive deep venous thrombosis of the left femoral vein. "
+        "2. No deep venous thrombosis in the right lower extremity."
+    )
+    assert (
+        answer_question(
+            "No acute abnormality.", "Non-compressible left femoral vein.", DUPLEX.format("LEFT")
+        ).added
+        == 0
+    )
+
+
+def test_a_head_ct_states_no_hemorrhage_only_next_to_a_finding() -> None:
+    findings = "Intracranial hemorrhage is not seen.\nVentricles: Leftward midline shift (4 mm)."
+    done = answer_question("Leftward midline shift measuring 4 mm.", findings, HEAD)
+    assert done.impression == (
+        "1. Leftward midline shift measuring 4 mm. 2. No intracranial hemorrhage."
+    )
+    normal = answer_question("No acute intracranial abnormality.", findings, HEAD)
+    assert normal.added == 0
+
+
+class _NoStyle:
+    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
+        return impression, []
+
+
+def _finish(post: Postprocessor, text: str, findings: str, exam: str) -> Any:
+    ids = post.tokenizer(text, add_special_tokens=False)["input_ids"]
+    (done,) = post.finish([(ids, {"findings": findings, "exam": exam, "warnings": []})])
+    return done
+
+
+def test_postprocess_adds_with_a_warn_level_warning_and_the_switch_turns_it_off() -> None:
+    tokenizer = build_tokenizer()
+    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
+    done = _finish(post, "Mild centrilobular emphysema.", PE_FINDINGS, PE)
+    assert done.impression == "1. Mild centrilobular emphysema. 2. No pulmonary embolism."
+    (added,) = [w for w in done.warnings if w["code"] == "NEGATIVE_ADDED"]
+    assert added["severity"] == "warn" and "embol" not in added["message"]
+    assert {s["source"] for s in added["spans"]} == {"findings"}
+    off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, pertinent_negatives=False)
+    assert _finish(off, "Mild centrilobular emphysema.", PE_FINDINGS, PE).impression == (
+        "Mild centrilobular emphysema."
+    )
+
+
+def test_a_failing_answer_keeps_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pertinent_negatives, "answer_question", broken)
+    post = Postprocessor(build_tokenizer(), _NoStyle(), checker_for_context)
+    done = _finish(post, "Mild centrilobular emphysema.", PE_FINDINGS, PE)
+    assert done.impression == "Mild centrilobular emphysema."
+
+
+@pytest.mark.parametrize("key", ["pertinent_negatives", "merge_bilateral"])
+def test_the_switches_are_typed_config_parameters(key: str) -> None:
+    assert parameter({"parameters": {key: {"string_value": "false"}}}, key, boolean, True) is False
+    with pytest.raises(ConfigError, match=key):
+        parameter({"parameters": {key: {"string_value": "maybe"}}}, key, boolean, True)
