@@ -38,6 +38,9 @@ lint: install
 bench: artifacts
 	$(BIN)/impressions bench --iterations 40
 
+bench-post: artifacts
+	$(BIN)/impressions bench-post
+
 eval: artifacts
 	$(BIN)/impressions eval
 

@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("clients.bench", "benchmark HF eager vs in-process engine vs the ensemble"),
     "corpus": ("export.corpus_cmd", "write the synthetic report corpus (JSONL)"),
     "train": ("export.train", "train the demo tokenizer and model from the corpus"),
+    "bench-post": ("export.bench_postprocess", "time each postprocess edit on test reports"),
     "eval": ("export.evaluate", "quality report: ROUGE and fact metrics on the test split"),
     "style": ("python_models.style.cli", "radiologist style profiles: learn/show/list/set/..."),
     "check-eval": (

@@ -298,3 +298,18 @@ def test_lengths_the_findings_do_not_tie_to_another_finding_are_not_misplaced(
     findings: str, impression: str
 ) -> None:
     assert "NUM_MISPLACED" not in codes(findings, impression, CheckContext())
+
+
+@pytest.mark.parametrize(
+    ("text", "lowered"),
+    [
+        ("Left PLEURAL Effusion, 7 MM", "left pleural effusion, 7 mm"),
+        ("İ LEFT", "İ left"),  # "İ" grows when lowered: kept so that offsets stay
+        ("ÖDEM Σ", "ödem σ"),
+    ],
+)
+def test_lowering_keeps_every_offset(text: str, lowered: str) -> None:
+    from python_models.safety.mentions import lower_same_length
+
+    assert lower_same_length(text) == lowered
+    assert len(lowered) == len(text)

@@ -182,3 +182,47 @@ def test_postprocess_adds_an_omitted_critical_finding_and_blocks(
     (added,) = [w for w in warnings if w["code"] == "CRIT_ADDED"]
     assert added["severity"] == "block"
     assert "CRIT_MISS" not in {w["code"] for w in warnings}
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_postprocess_merges_sides_and_answers_the_exams_question_without_blocking(
+    triton_server: Any, protocol: str
+) -> None:
+    """The served postprocess (merge_bilateral and pertinent_negatives on) states one finding
+    given left and right as one bilateral item and adds the PE study's negative answer that the
+    findings give, each with a warn-level warning: the answer is not sent to review for it."""
+    from python_models.tokenizer_loader import load_tokenizer
+    from tests.triton_calls import client_for
+
+    root = Path(__file__).resolve().parent.parent
+    tokenizer = load_tokenizer(root / "model_repository/postprocess/1/tokenizer")
+    text = "1. Moderate left pleural effusion. 2. Moderate right pleural effusion."
+    ids = _ids([tokenizer(text, add_special_tokens=False)["input_ids"]])
+    findings = (
+        "Pulmonary arteries: Pulmonary arterial opacification is adequate, with no embolus "
+        "identified.\nPleura: There is a moderate right pleural effusion. Moderate left pleural "
+        "effusion."
+    )
+    context = _context({"findings": findings, "exam": "CTA CHEST PE PROTOCOL", "warnings": []})
+    module = importlib.import_module(f"tritonclient.{protocol}")
+    inputs = []
+    for name, array, dtype in (("OUTPUT_IDS", ids, "INT64"), ("CONTEXT", context, "BYTES")):
+        tensor = module.InferInput(name, list(array.shape), dtype)
+        tensor.set_data_from_numpy(array)
+        inputs.append(tensor)
+    client = client_for(protocol, triton_server)
+    try:
+        result = client.infer("postprocess", inputs)
+    finally:
+        client.close()
+    impression = result.as_numpy("IMPRESSION")[0, 0].decode()
+    warnings = json.loads(result.as_numpy("WARNINGS")[0, 0])
+    assert " ".join(impression.split()) == (
+        "1. Moderate bilateral pleural effusions. 2. No pulmonary embolism."
+    )
+    codes = {w["code"]: w for w in warnings}
+    assert codes["SIDES_MERGED"]["severity"] == "warn"
+    assert codes["NEGATIVE_ADDED"]["severity"] == "warn"
+    (span,) = codes["NEGATIVE_ADDED"]["spans"]
+    assert "no embolus" in findings[span["start"] : span["end"]]
+    assert not [w for w in warnings if w["severity"] == "block"]

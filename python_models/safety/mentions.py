@@ -147,6 +147,8 @@ _SEGMENT_SPLIT_RE = re.compile(r"\.(?!\d)|;|\n|\?|!")
 
 def lower_same_length(text: str) -> str:
     """Lower-case ``text`` without changing any offset (a few Unicode letters grow when lowered)."""
+    if text.isascii():  # the common case, and the hot path of every parse: one C call
+        return text.lower()
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
