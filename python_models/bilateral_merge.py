@@ -22,7 +22,24 @@ from python_models.safety.mentions import parse
 from python_models.style.items import Item, render, split_items, split_sentences, strip_period
 from python_models.style.profile import StyleRules
 
-_SIDE_RE = re.compile(r"\b(left|right)\b", re.IGNORECASE)
+_SIDE_RE = re.compile(r"\b(left|right)\b(?!-)", re.IGNORECASE)
+# Counts would change ("Two right rib fractures" + "Two left ..." is four, not "two bilateral"),
+# an article or "single" would contradict the plural, and a verb would not agree with it.
+_BLOCKERS_RE = re.compile(
+    r"\b(?:a|an|one|single|solitary|two|three|four|five|six|several|multiple|few|numerous|"
+    r"\d+|is|are|was|were|has|have|measur\w*)\b|-sided\b",
+    re.IGNORECASE,
+)
+# Sides of one organ, not paired organs: "right and left hepatic lobe" is not "bilateral".
+_ONE_ORGAN_RE = re.compile(
+    r"\b(?:hepatic|liver|lobe of the liver|colon\w*|hemicolon|colic|coronary|ventric\w*|"
+    r"atri\w*|quadrant|portal|heart|cardiac|bundle|main\s+stem|mainstem)\b",
+    re.IGNORECASE,
+)
+# Between the side word and the finding only modifiers may stand ("left lower lobe" is a place,
+# "left ... of the" a different construction).
+_GAP_RE = re.compile(r"^[\s\w-]*$")
+_PREPOSITION_RE = re.compile(r"\b(?:of|on|in|at|the|with|to|from|and|or)\b", re.IGNORECASE)
 _BILATERAL_RE = re.compile(r"\b(?:bilateral|both|either)\b", re.IGNORECASE)
 _RECOMMEND_RE = re.compile(r"\b(?:recommend\w*|follow-?up|fleischner)\b", re.IGNORECASE)
 # Nouns read the same for one side and for both ("bilateral emphysema", not "emphysemas").
@@ -35,6 +52,7 @@ _MASS_NOUNS = frozenset(
         "hemorrhage",
         "narrowing",
         "opacification",
+        "pneumonia",
         "stenosis",
         "thickening",
     }
@@ -55,7 +73,13 @@ def plural(noun: str) -> str:
     "pleural effusions"; already plural or mass nouns stay ("hydronephrosis", "calculi")."""
     head, _, last = noun.rpartition(" ")
     lower = last.lower()
-    if lower in _MASS_NOUNS or lower.endswith(("s", "i")):
+    if lower in _MASS_NOUNS or lower.endswith(("sis", "i")):
+        word = last
+    elif lower.endswith("ss"):  # mass, abscess
+        word = last + "es"
+    elif lower.endswith("us") and len(lower) > 3:  # calculus, thrombus, embolus
+        word = last[:-2] + "i"
+    elif lower.endswith("s"):  # already plural
         word = last
     elif lower.endswith("thorax"):
         word = last[: -len("thorax")] + "thoraces"
@@ -71,9 +95,15 @@ def plural(noun: str) -> str:
 def _key(text: str) -> tuple[str, str, tuple[int, int]] | None:
     """(the item with its side word blanked, the side, the finding's span) when the item is one
     sentence stating one finding on one side with no measurement; otherwise None."""
-    if len(split_sentences(text)) != 1 or _BILATERAL_RE.search(text) or _RECOMMEND_RE.search(text):
+    if (
+        len(split_sentences(text)) != 1
+        or _BILATERAL_RE.search(text)
+        or _RECOMMEND_RE.search(text)
+        or _BLOCKERS_RE.search(text)
+        or _ONE_ORGAN_RE.search(text)
+    ):
         return None
-    sides = _SIDE_RE.findall(text)
+    sides = list(_SIDE_RE.finditer(text))
     if len(sides) != 1:
         return None
     parsed = parse(text)
@@ -81,8 +111,13 @@ def _key(text: str) -> tuple[str, str, tuple[int, int]] | None:
     if parsed.measurements or len(findings) != 1 or findings[0].negated:
         return None
     finding = findings[0]
+    gap = text[sides[0].end() : finding.start]
+    if sides[0].start() > finding.start or not _GAP_RE.match(gap) or _PREPOSITION_RE.search(gap):
+        return None  # the side does not modify the finding ("hematoma on the left")
+    if text[finding.end :].strip() and text[finding.end :].lstrip()[0] not in ",.?":
+        return None  # the finding's noun is not the last word: "PICC tip in the SVC"
     blanked = _SIDE_RE.sub("<side>", strip_period(text)).lower()
-    return " ".join(blanked.split()), sides[0].lower(), (finding.start, finding.end)
+    return " ".join(blanked.split()), sides[0].group(1).lower(), (finding.start, finding.end)
 
 
 def _bilateral(text: str, span: tuple[int, int]) -> str:

@@ -45,8 +45,11 @@ _SEEN_RE = re.compile(
 # "In the right thalamus, there is a chronic lacunar infarct" -> "Chronic lacunar infarct in the
 # right thalamus" (only a plain rest: no comma, no parenthesis)
 _IN_THE_THERE_IS_RE = re.compile(
-    r"^in the ([^,]{1,40}), there (?:is|are) (?:an? )?([^,()]+?)(\.?)$", re.IGNORECASE
+    r"^in the (?!interim\b|meantime\b|setting\b|context\b|absence\b)([^,]{1,40}), "
+    r"there (?:is|are) (?:an? )?([^,()]+?)(\.?)$",
+    re.IGNORECASE,
 )
+_DANGLING_COMMA_RE = re.compile(r"\s*,\s*(\.?)$")
 _WHICH_MEASURES_RE = re.compile(r",?\s+which\s+measures\b", re.IGNORECASE)
 _NORMAL_WORD_RE = re.compile(r"\b(?:clear|normal|unremarkable|no acute)\b", re.IGNORECASE)
 _DEFAULT_LAYOUT = StyleRules()
@@ -86,8 +89,17 @@ def as_item(sentence: str) -> str:
     text = _IN_THE_THERE_IS_RE.sub(r"\2 in the \1\3", text, count=1)
     text = _ARTICLE_RE.sub("", text, count=1)
     text = _SEEN_RE.sub("", text, count=1)
+    text = _DANGLING_COMMA_RE.sub(r"\1", text)  # "..., which measures 3 cm, is present."
     text = _WHICH_MEASURES_RE.sub(" measuring", text)
     return text[:1].upper() + text[1:]
+
+
+def negative_only(text: str) -> bool:
+    """A statement that only denies or calls normal ("No pulmonary embolism")."""
+    mentions = parse(text).findings()
+    return (bool(mentions) and all(m.negated for m in mentions)) or (
+        not mentions and is_normal(text)
+    )
 
 
 def _covering(mentions: Sequence[Mention]) -> dict[str, list[frozenset[str]]]:

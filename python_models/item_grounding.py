@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from python_models.critical_completion import LABEL_PATTERN, as_item, sentence_at
+from python_models.critical_completion import LABEL_PATTERN, as_item, negative_only, sentence_at
 from python_models.safety.checks import generics_of, related_heads, same_place
 from python_models.safety.mentions import Mention, Parsed, parse
 from python_models.style.items import (
@@ -89,7 +89,7 @@ _LEVEL_LABEL_RE = re.compile(r"^\s*([CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?)\s*:
 # value of a class where the sentence gives another ("acute" for "subacute", "large" for
 # "small") misstates the finding.
 _DESCRIPTORS = (
-    re.compile(r"\b(hyperacute|acute|subacute|chronic|acute-on-chronic)\b", re.IGNORECASE),
+    re.compile(r"\b(acute[- ]on[- ]chronic|hyperacute|subacute|acute|chronic)\b", re.IGNORECASE),
     re.compile(r"\b(trace|minimal|mild|moderate|severe|small|large|massive)\b", re.IGNORECASE),
     re.compile(r"\b(leftward|rightward)\b", re.IGNORECASE),
 )
@@ -134,7 +134,7 @@ class _Unit:
     item: int  # the item it belongs to; added sentences get items of their own
     recommendation: bool = False
     source: Bounds | None = None  # the findings sentence it now is
-    replaces: int | None = None  # the model's unit (its index) it was put in place of
+    replaces: int | None = None  # id() of the model's unit it was put in place of
 
 
 def _names(head: str) -> set[str]:
@@ -485,14 +485,6 @@ def _units(impression: str) -> list[_Unit]:
     return units
 
 
-def _negative_only(text: str) -> bool:
-    """A statement that only denies or calls normal ("No pulmonary embolism")."""
-    mentions = parse(text).findings()
-    return (bool(mentions) and all(m.negated for m in mentions)) or (
-        not mentions and is_normal(text)
-    )
-
-
 def _items(units: list[_Unit]) -> list[Item]:
     """Units back into items (sentences of one item joined), findings before negatives."""
     grouped: dict[int, list[_Unit]] = {}
@@ -504,8 +496,8 @@ def _items(units: list[_Unit]) -> list[Item]:
             continue
         text = ". ".join(strip_period(u.text) for u in group)
         items.append(Item(text))
-    findings_first = [i for i in items if not _negative_only(i.text)]
-    return findings_first + [i for i in items if _negative_only(i.text)]
+    findings_first = [i for i in items if not negative_only(i.text)]
+    return findings_first + [i for i in items if negative_only(i.text)]
 
 
 def ground(

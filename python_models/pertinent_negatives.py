@@ -1,25 +1,32 @@
 """The clinical question of the exam answered in the impression when the findings answer it.
 
 Some exams are ordered to answer one question: a CT pulmonary angiogram (is there a pulmonary
-embolism?), a lower-extremity venous duplex (is there a deep venous thrombosis, on each side
+embolism?), a lower-extremity venous duplex (is there a deep venous thrombosis, on each leg
 examined?), and, once a head CT shows anything, whether any of it is a hemorrhage. The
 referring clinician reads the impression for that answer, so it must be there even when it is
 negative. The demo model often drops the negative ("Mild centrilobular emphysema." for a PE
 study whose findings say "no embolus identified"), or writes a generic "No acute abnormality."
 for a normal duplex. postprocess (when `pertinent_negatives` is on) adds the negative answer
-from a small versioned table below, only when
+from the small versioned table below, only when
 
-- the exam is one the table names (read from the exam description),
-- the findings deny the finding in so many words (a denial the checks' lexicon reads, "No
-  pulmonary embolism", "Negative for DVT in the left leg", or the table's own wording of a
-  normal study, "no embolus identified", "the left leg veins are compressible"), per side for a
-  sided question, and affirm it nowhere (on that side),
-- the impression says nothing about it (on that side), and, for a question asked only when
-  there is something to explain (head CT), the impression states a finding.
+- the exam's procedure (the exam description up to any history, "prior", comma or semicolon)
+  is one the table names; a sided exam (venous duplex of the left leg) is answered for its side;
+- a findings sentence denies the finding in so many words: a plain denial ("No pulmonary
+  embolism", "Negative for DVT in the left leg", "no embolus identified"), or the table's
+  normal-study wording ("the left leg veins are compressible"); a denial with a qualifier ("no
+  central embolus", "no new DVT", "no other embolus", "no interval change in the embolus") or of
+  one subtype only ("No epidural hematoma" for the hemorrhage question) does not count;
+- no findings sentence says anything positive about it on that side: an affirmed finding, a word
+  of the finding outside a plain denial ("subsegmental emboli", "intraventricular blood"), or
+  the table's abnormal wording ("noncompressible", "partially compressible", "occlusive");
+- the impression says nothing about it on that side, and, for a question asked only when there
+  is something to explain (head CT), the impression states a finding.
 
 The answer goes after the items stating findings and before the other negatives; a bare
-"No acute abnormality." gives way to it (it says less). A warn-level NEGATIVE_ADDED warning
-points at the findings sentences that gave the answer. Nothing positive is ever added.
+"No acute abnormality." gives way to it, and the model's own one-leg denial is folded into "in
+either lower extremity" when the findings deny both legs. A warn-level NEGATIVE_ADDED warning
+points at the findings sentences that gave the answer. Nothing positive is ever added; in doubt
+nothing is added at all.
 """
 
 from __future__ import annotations
@@ -28,70 +35,112 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from python_models.critical_completion import LABEL_PATTERN, sentence_at
+from python_models.critical_completion import LABEL_PATTERN, negative_only
 from python_models.safety.checks import related_heads
 from python_models.safety.mentions import Mention, parse
-from python_models.style.items import Item, is_normal, render, split_items, strip_period
+from python_models.style.items import (
+    Item,
+    render,
+    sentence_spans,
+    split_items,
+    strip_period,
+)
 from python_models.style.profile import StyleRules
 
 TABLE_VERSION = "2026-12"
 GENERIC_NORMAL = "no acute abnormality"
 _DEFAULT_LAYOUT = StyleRules()
 _LABEL_RE = re.compile(LABEL_PATTERN)
-_SIDES = ("left", "right")
+_SIDES = frozenset({"left", "right"})
+_MAX_EXAM = 200  # an exam description longer than this is not a procedure name
+# The procedure ends where history or a comparison starts ("CT chest, history of PE").
+_PROCEDURE_END_RE = re.compile(
+    r"[,;:(]|\b(?:history|hx|prior|indication|for|r/o|rule out|evaluate|eval)\b", re.IGNORECASE
+)
+# A lexicon denial with one of these words before the finding is not a plain "no": "no new
+# DVT", "no other embolus", "no central pulmonary embolism".
+_QUALIFIER_RE = re.compile(
+    r"\b(?:new|other|additional|further|central|proximal|main|lobar|significant|large|"
+    r"interval|change|changed|residual|chronic|known|definite|occlusive|remaining)\b",
+    re.IGNORECASE,
+)
+_SIDE_WORD_RE = re.compile(r"\b(left|right|bilateral|both|either)\b", re.IGNORECASE)
+# A sentence that leaves the question open on its side: the answer is not given there.
+_DOUBT_RE = re.compile(
+    r"\bnot\s+(?:well\s+)?(?:visualized|imaged|evaluated|assessed|included)\b|"
+    r"\bnon-?diagnostic\b|\blimited\b|\bsuboptimal\b|\bcannot\s+be\s+(?:excluded|evaluated)\b|"
+    r"\bindeterminate\b|\bequivocal\b|\bobscured\b|\bnot\s+excluded\b",
+    re.IGNORECASE,
+)
+_VEIN_RE = re.compile(r"\b(?:veins?|venous)\b", re.IGNORECASE)
+_ARTERY_RE = re.compile(r"\barter\w*", re.IGNORECASE)
+
+Bounds = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class Question:
-    """One exam's clinical question and its negative answer."""
+    """One exam's clinical question, how findings speak of it, and its negative answer."""
 
     name: str
-    exam: re.Pattern[str]  # exam descriptions that ask it
-    heads: frozenset[str]  # lexicon heads that are (part of) the answer
+    exam: re.Pattern[str]  # procedures that ask it
+    heads: frozenset[str]  # lexicon heads that are (part of) the finding: affirmed = positive
+    denial_heads: frozenset[str]  # a negated mention of one of these is a plain denial
+    signal: re.Pattern[str]  # words of the finding: outside a denial, they are positive
     answer: str  # the negative answer; "{side}" filled in for a sided question
-    denial: re.Pattern[str] | None = None  # normal-study wording the lexicon does not read
-    contrary: re.Pattern[str] | None = None  # wording that makes a ``denial`` sentence positive
+    denial: re.Pattern[str] | None = None  # plain denial wording the lexicon does not read
+    normal: re.Pattern[str] | None = None  # normal-study wording that answers it (veins)
+    abnormal: re.Pattern[str] | None = None  # wording that is positive on its own
     sided: bool = False
     both_sides: str = ""  # the answer for both sides at once (sided questions)
     when_normal: bool = True  # also asked when the impression states no finding
 
 
-_VEINS_NORMAL_RE = re.compile(
-    r"\b(?:compressib\w*|patent|normal (?:color )?flow|augmentation)\b", re.IGNORECASE
-)
-_VEINS_ABNORMAL_RE = re.compile(
-    r"\b(?:non-?compressib\w*|incompressib\w*|not (?:fully )?compressib\w*|thromb\w*|clots?|"
-    r"occlu\w*|non-?occlusive|filling defects?)\b",
-    re.IGNORECASE,
-)
-
 QUESTIONS: tuple[Question, ...] = (
     Question(
         "pulmonary embolism",
         re.compile(
-            r"\bPE\b|\bpulmonary angiogra\w*|\bCTA\b.*\bchest\b|\bchest\b.*\bCTA\b", re.IGNORECASE
+            r"\bPE\s+(?:protocol|study)\b|\bPE\s*$|\bpulmonary\s+angiogra\w*|\bCTA\b.{0,40}\bchest\b|"
+            r"\bchest\b.{0,40}\bCTA\b",
+            re.IGNORECASE,
         ),
         related_heads("pulmonary embolism"),
+        frozenset({"pulmonary embolism"}),
+        re.compile(r"\b(?:embol\w*|filling\s+defects?|thromb\w*|clots?)\b", re.IGNORECASE),
         "No pulmonary embolism.",
         denial=re.compile(
-            r"\b(?:no|without|negative for)\b[^.;]{0,40}?\b(?:embol\w*|filling defects?)\b",
+            r"\b(?:no|without|negative\s+for)\s+(?:(?:evidence|signs?)\s+of\s+)?(?:acute\s+)?"
+            r"(?:pulmonary\s+(?:arterial\s+)?)?(?:embol(?:us|i|ism|isms)|filling\s+defects?)"
+            r"(?:\s+to\s+suggest\s+(?:acute\s+)?(?:pulmonary\s+)?embol\w*)?\b",
             re.IGNORECASE,
         ),
     ),
     Question(
         "deep vein thrombosis",
-        re.compile(r"\b(?:venous|veins?|duplex)\b.*\b(?:lower extremit\w*|legs?)\b", re.I),
+        re.compile(r"\b(?:venous|veins?|duplex)\b.{0,60}\b(?:lower\s+extremit\w*|legs?)\b", re.I),
         related_heads("deep vein thrombosis"),
+        frozenset({"deep vein thrombosis"}),
+        re.compile(r"\b(?:thromb\w*|clots?|DVT)\b", re.IGNORECASE),
         "No deep venous thrombosis in the {side} lower extremity.",
-        denial=_VEINS_NORMAL_RE,
-        contrary=_VEINS_ABNORMAL_RE,
+        normal=re.compile(
+            r"\b(?:compressib\w*|patent|normal\s+(?:color\s+)?flow|augmentation)\b", re.I
+        ),
+        abnormal=re.compile(
+            r"\b(?:non-?compressib\w*|incompressib\w*|not\s+(?:fully\s+)?compressib\w*|"
+            r"(?:partially|poorly|minimally|partly)\s+compressib\w*|non-?occlusive|occlu\w*|"
+            r"echogenic|intraluminal|filling\s+defects?|absent|reduced|diminished|decreased|"
+            r"abnormal|lack\s+of|loss\s+of|sluggish|monophasic|no\s+flow|distended)\b",
+            re.IGNORECASE,
+        ),
         sided=True,
         both_sides="No deep venous thrombosis in either lower extremity.",
     ),
     Question(
         "intracranial hemorrhage",
-        re.compile(r"\bCT\b.*\b(?:head|brain)\b|\b(?:head|brain)\b.*\bCT\b", re.IGNORECASE),
-        related_heads("intracranial hemorrhage"),
+        re.compile(r"\bCT\b.{0,40}\b(?:head|brain)\b|\b(?:head|brain)\b.{0,40}\bCT\b", re.I),
+        related_heads("intracranial hemorrhage") | {"hematoma"},
+        frozenset({"intracranial hemorrhage", "hemorrhage"}),
+        re.compile(r"\b(?:hemorrhag\w*|haemorrhag\w*|hematomas?|bleed\w*|blood)\b", re.I),
         "No intracranial hemorrhage.",
         when_normal=False,
     ),
@@ -107,68 +156,127 @@ class Answered:
     spans: list[dict[str, Any]] = field(default_factory=list)
 
 
+def procedure(exam: str | None) -> str:
+    """The procedure part of an exam description ("CT chest" of "CT chest, history of PE")."""
+    if not exam or len(exam) > _MAX_EXAM:
+        return ""
+    return _PROCEDURE_END_RE.split(exam, maxsplit=1)[0]
+
+
 def question_for(exam: str | None) -> Question | None:
     """The table's question for an exam description, or None."""
-    if not exam:
-        return None
-    return next((q for q in QUESTIONS if q.exam.search(exam)), None)
+    name = procedure(exam)
+    return next((q for q in QUESTIONS if q.exam.search(name)), None) if name else None
 
 
-def negative_only(text: str) -> bool:
-    """A statement that only denies or calls normal ("No pulmonary embolism")."""
-    mentions = parse(text).findings()
-    return (bool(mentions) and all(m.negated for m in mentions)) or (
-        not mentions and is_normal(text)
+def exam_sides(exam: str | None) -> frozenset[str]:
+    """The legs a sided exam examines: its side words, else both."""
+    said = {w.lower() for w in re.findall(r"\b(left|right)\b", procedure(exam), re.I)}
+    return frozenset(said) or _SIDES
+
+
+def _sentences(findings: str) -> list[Bounds]:
+    """Every findings sentence, once (line by line, split as prose is)."""
+    out: list[Bounds] = []
+    offset = 0
+    for line in findings.split("\n"):
+        out += [(offset + start, offset + end) for start, end in sentence_spans(line)]
+        offset += len(line) + 1
+    return out
+
+
+@dataclass
+class _Reading:
+    """What the findings say about the question, per side ("any" for an unsided question)."""
+
+    denied: dict[str, list[Bounds]] = field(default_factory=dict)
+    positive: set[str] = field(default_factory=set)
+
+
+def _read(question: Question, findings: str, sides: frozenset[str]) -> _Reading:
+    """Each findings sentence read as a plain denial, as positive, or as neither."""
+    reading = _Reading()
+    for bounds in _sentences(findings):
+        text = findings[bounds[0] : bounds[1]]
+        said = parse(text)
+        ours = [m for m in said.findings() if m.head in question.heads]
+        others = [m for m in said.mentions if m.head not in question.heads]
+        covered = [(m.start, m.end) for m in ours if m.negated]
+        if question.denial is not None:
+            covered += [(d.start(), d.end()) for d in question.denial.finditer(text)]
+        stray = [
+            s
+            for s in question.signal.finditer(text)
+            if not any(a <= s.start() < b for a, b in covered)
+            and not any(m.start <= s.start() < m.end for m in others)  # another finding's word
+        ]
+        positive = (
+            any(not m.negated for m in ours)
+            or bool(stray)
+            or bool(question.abnormal and question.abnormal.search(text))
+            # "calf veins not visualized": not a "no" (only where the sentence is about it)
+            or bool(_DOUBT_RE.search(text) and _about(question, text, ours))
+        )
+        denial = (
+            any(
+                m.negated
+                and m.head in question.denial_heads
+                and not _QUALIFIER_RE.search(text[: m.end])  # "no new DVT", "no central PE"
+                for m in ours
+            )
+            or bool(question.denial and question.denial.search(text))
+            or bool(
+                question.normal
+                and question.normal.search(text)
+                and _VEIN_RE.search(text)
+                and not _ARTERY_RE.search(text)
+            )
+        )
+        if not positive and not denial:
+            continue
+        where = _where(question, findings, bounds, sides)
+        if positive:
+            reading.positive |= where
+        else:
+            for side in where:
+                reading.denied.setdefault(side, []).append(bounds)
+    return reading
+
+
+def _about(question: Question, text: str, ours: list[Mention]) -> bool:
+    """Whether a sentence speaks of the question's finding (or, for veins, of the veins)."""
+    return (
+        bool(ours)
+        or bool(question.signal.search(text))
+        or bool(question.normal is not None and _VEIN_RE.search(text))
     )
 
 
-def _sides_of(m: Mention) -> frozenset[str]:
-    return m.side_set or frozenset(_SIDES)  # no side given: it speaks for both
-
-
-def _denied_sides(question: Question, findings: str) -> dict[str, list[tuple[int, int]]]:
-    """The sides (or "any" for an unsided question) the findings answer negatively, each with
-    the sentences that do; a side the findings affirm the finding on anywhere is not answered."""
-    parsed = parse(findings)
-    asked = [m for m in parsed.findings() if m.head in question.heads]
-    affirmed: set[str] = set()
-    for m in asked:
-        if not m.negated:
-            affirmed |= _sides_of(m) if question.sided else {"any"}
-    denied: dict[str, list[tuple[int, int]]] = {}
-    for m in asked:
-        if m.negated and (bounds := sentence_at(findings, m.start)) is not None:
-            for side in _sides_of(m) if question.sided else {"any"}:
-                denied.setdefault(side, []).append(bounds)
-    if question.denial is not None:
-        for match in question.denial.finditer(findings):
-            bounds = sentence_at(findings, match.start())
-            if bounds is None:
-                continue
-            for side in _denial_sides(question, findings, bounds):
-                denied.setdefault(side, []).append(bounds)
-    return {side: bounds for side, bounds in denied.items() if side not in affirmed}
-
-
-def _denial_sides(question: Question, findings: str, bounds: tuple[int, int]) -> set[str]:
-    """The sides a normal-study sentence speaks for: its own side words, else its line's label
-    ("Right lower extremity: The veins are compressible."); none when it affirms the finding or
-    says something the question reads as positive ("non-compressible")."""
-    sentence = findings[bounds[0] : bounds[1]]
-    said = parse(sentence)
-    if any(not m.negated and m.head in question.heads for m in said.findings()):
-        return set()
-    if question.contrary is not None and question.contrary.search(sentence):
-        return set()
+def _where(
+    question: Question,
+    findings: str,
+    bounds: Bounds,
+    sides: frozenset[str],
+) -> set[str]:
+    """The sides a sentence speaks of: its own side words, else its line's label ("Right lower
+    extremity: ..."), else every side the exam examines."""
     if not question.sided:
         return {"any"}
-    sides = {s for m in said.mentions for s in m.side_set}
-    if not sides:
+    found = _side_words(findings[bounds[0] : bounds[1]])
+    if not found:
         line_start = findings.rfind("\n", 0, bounds[0]) + 1
-        label = _LABEL_RE.match(findings[line_start : bounds[0]] + " ")
+        label = _LABEL_RE.match(findings[line_start : bounds[1]])
         if label is not None:
-            sides = {s for m in parse(label.group(1)).mentions for s in m.side_set}
-    return sides
+            found = _side_words(label.group(1))
+    return (found & sides) if found else set(sides)
+
+
+def _side_words(text: str) -> set[str]:
+    """The legs a text names: "left"/"right", both for "bilateral"/"both"/"either"."""
+    words = {w.lower() for w in _SIDE_WORD_RE.findall(text)}
+    if words & {"bilateral", "both", "either"}:
+        return set(_SIDES)
+    return words
 
 
 def _said_sides(question: Question, items: list[Item]) -> set[str]:
@@ -177,17 +285,16 @@ def _said_sides(question: Question, items: list[Item]) -> set[str]:
     for item in items:
         for m in parse(item.text).findings():
             if m.head in question.heads:
-                out |= _sides_of(m) if question.sided else {"any"}
+                out |= (set(m.side_set) or set(_SIDES)) if question.sided else {"any"}
     return out
 
 
-def _negatives_of(question: Question, items: list[Item]) -> dict[int, str]:
-    """The items that only deny the finding on one side, by index, with that side: they fold
-    into the both-sides answer."""
+def _one_side_denials(question: Question, items: list[Item]) -> dict[int, str]:
+    """The items that only deny the finding on one side, by index, with that side."""
     out: dict[int, str] = {}
     for i, item in enumerate(items):
         mentions = parse(item.text).findings()
-        sides = {s for m in mentions for s in m.side_set}
+        sides = {side for m in mentions for side in m.side_set}
         if (
             mentions
             and all(m.negated and m.head in question.heads for m in mentions)
@@ -207,18 +314,23 @@ def answer_question(impression: str, findings: str, exam: str | None) -> Answere
     states_finding = [not negative_only(item.text) for item in items]
     if not question.when_normal and not any(states_finding):
         return Answered(impression)
-    denied = _denied_sides(question, findings)
+    sides = exam_sides(exam) if question.sided else frozenset({"any"})
+    reading = _read(question, findings, sides)
+    denied = {s: b for s, b in reading.denied.items() if s not in reading.positive}
     missing = set(denied) - _said_sides(question, items)
     if not missing:
         return Answered(impression)
-    folded = _negatives_of(question, items) if question.sided and question.both_sides else {}
+    folded: dict[int, str] = {}
     if not question.sided:
         answers = [question.answer]
-    elif question.both_sides and set(_SIDES) <= missing | set(folded.values()):
-        answers = [question.both_sides]  # "in either lower extremity", once
     else:
-        answers = [question.answer.format(side=side) for side in _SIDES if side in missing]
-        folded = {}
+        # the model's one-leg denial folds into "either" only where the findings deny it too
+        folded = {i: s for i, s in _one_side_denials(question, items).items() if s in denied}
+        if question.both_sides and _SIDES <= missing | set(folded.values()):
+            answers = [question.both_sides]
+        else:
+            answers = [question.answer.format(side=side) for side in sorted(missing)]
+            folded = {}
     kept = [
         (item, finding)
         for i, (item, finding) in enumerate(zip(items, states_finding, strict=True))
@@ -227,12 +339,9 @@ def answer_question(impression: str, findings: str, exam: str | None) -> Answere
     last_finding = max((i for i, (_, finding) in enumerate(kept) if finding), default=-1)
     out = [item for item, _ in kept]
     out[last_finding + 1 : last_finding + 1] = [Item(a) for a in answers]
-    text = " ".join(render(out, _DEFAULT_LAYOUT).split())
+    used = sorted({b for side in set(missing) | set(folded.values()) for b in denied[side]})
     return Answered(
-        text,
+        " ".join(render(out, _DEFAULT_LAYOUT).split()),
         len(answers),
-        [
-            {"source": "findings", "start": start, "end": end}
-            for start, end in sorted({b for side in missing for b in denied[side]})
-        ],
+        [{"source": "findings", "start": start, "end": end} for start, end in used],
     )

@@ -103,3 +103,30 @@ def test_a_failing_merge_keeps_the_text(monkeypatch: pytest.MonkeyPatch) -> None
     done = _finish(post, MODEL, FINDINGS)
     assert done.impression == MODEL
     assert "SIDES_MERGED" not in {w["code"] for w in done.warnings}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. Two right rib fractures. 2. Two left rib fractures.",  # counts would halve
+        "1. Single right renal cyst. 2. Single left renal cyst.",
+        "1. A right renal cyst. 2. A left renal cyst.",
+        "1. Right hepatic lobe lesion. 2. Left hepatic lobe lesion.",  # one organ
+        "1. Subdural hematoma on the right. 2. Subdural hematoma on the left.",
+        "1. Right-sided pleural effusion. 2. Left-sided pleural effusion.",
+        "1. Right pleural effusion is seen. 2. Left pleural effusion is seen.",
+        "1. Right PICC tip in the SVC. 2. Left PICC tip in the SVC.",
+    ],
+)
+def test_no_merge_where_bilateral_would_change_a_count_an_organ_or_the_grammar(
+    text: str,
+) -> None:
+    assert merge_bilateral(text).merged == 0
+
+
+@pytest.mark.parametrize(
+    ("noun", "out"),
+    [("breast mass", "breast masses"), ("abscess", "abscesses"), ("calculus", "calculi")],
+)
+def test_plural_of_nouns_ending_in_s(noun: str, out: str) -> None:
+    assert plural(noun) == out

@@ -109,6 +109,11 @@ def test_spans_not_of_the_findings_are_ignored() -> None:
         ("An appendicolith is identified", "Appendicolith"),
         ("Ascites is not seen.", "Ascites is not seen."),
         (
+            "A right renal mass, which measures 3 cm, is present.",
+            "Right renal mass measuring 3 cm.",
+        ),
+        ("In the interim, there is a new nodule.", "In the interim, there is a new nodule."),
+        (
             "In the right corona radiata, there is a chronic lacunar infarct.",
             "Chronic lacunar infarct in the right corona radiata.",
         ),

@@ -241,3 +241,10 @@ def test_a_statement_is_matched_to_the_findings_sentence_sharing_its_words() -> 
     done = _ground(model, HEAD)
     assert "Chronic right thalamus lacunar infarct" in done.impression
     assert done.removed == 0 and done.replaced == 0
+
+
+def test_acute_on_chronic_is_its_own_acuity() -> None:
+    findings = "There is an acute-on-chronic left holohemispheric subdural hematoma."
+    done = _ground("Chronic left holohemispheric subdural hematoma.", findings)
+    assert done.impression == "Acute-on-chronic left holohemispheric subdural hematoma."
+    assert done.replaced == 1

@@ -143,3 +143,82 @@ def test_the_switches_are_typed_config_parameters(key: str) -> None:
     assert parameter({"parameters": {key: {"string_value": "false"}}}, key, boolean, True) is False
     with pytest.raises(ConfigError, match=key):
         parameter({"parameters": {key: {"string_value": "maybe"}}}, key, boolean, True)
+
+
+@pytest.mark.parametrize(
+    "findings",
+    [
+        "No central pulmonary embolism. Subsegmental emboli in the right lower lobe.",
+        "No change in the chronic embolus in the right main pulmonary artery.",
+        "No interval increase in the size of the embolus.",
+        "Without change in the filling defects in the right lower lobe arteries.",
+        "Limited evaluation of the subsegmental arteries due to motion. No central embolus.",
+        "No new pulmonary embolism.",
+        "No other embolus.",
+    ],
+)
+def test_no_pe_answer_when_the_findings_are_positive_qualified_or_open(findings: str) -> None:
+    assert answer_question("Mild centrilobular emphysema.", findings, PE).added == 0
+
+
+@pytest.mark.parametrize(
+    "findings",
+    [
+        "Left lower extremity: The common femoral vein is compressible. The popliteal vein is "
+        "noncompressible with echogenic intraluminal material.",
+        "The left femoral vein is compressible. The left popliteal vein is partially compressible.",
+        "The left popliteal artery is patent.",
+        "The left femoral vein is compressible. The left calf veins are not visualized.",
+        "Left: the femoral vein is compressible. Augmentation is absent.",
+    ],
+)
+def test_no_dvt_answer_when_a_sentence_on_that_leg_is_abnormal_or_open(findings: str) -> None:
+    assert answer_question("No acute abnormality.", findings, DUPLEX.format("LEFT")).added == 0
+
+
+def test_a_one_leg_exam_is_answered_for_its_leg_only() -> None:
+    done = answer_question("No acute abnormality.", "No evidence of DVT.", "Venous duplex left leg")
+    assert done.impression == "No deep venous thrombosis in the left lower extremity."
+
+
+def test_the_models_own_denial_is_folded_only_where_the_findings_deny_too() -> None:
+    findings = "The right popliteal vein is not compressible. Left veins are compressible."
+    done = answer_question("No right DVT.", findings, DUPLEX.format("BILATERAL"))
+    assert done.impression == (
+        "1. No deep venous thrombosis in the left lower extremity. 2. No right DVT."
+    )
+    (span,) = done.spans
+    assert findings[span["start"] : span["end"]] == "Left veins are compressible."
+
+
+@pytest.mark.parametrize(
+    "findings",
+    [
+        "No epidural hematoma.",  # one subtype only
+        "No subarachnoid hemorrhage. Right parietal intraparenchymal hematoma.",
+        "No intracranial hemorrhage. Intraventricular blood is noted.",
+        "No new intracranial hemorrhage.",
+    ],
+)
+def test_no_hemorrhage_answer_from_a_subtype_or_next_to_a_bleed(findings: str) -> None:
+    assert answer_question("Acute left MCA infarct.", findings, HEAD).added == 0
+
+
+@pytest.mark.parametrize(
+    "exam",
+    [
+        "CT chest abdomen pelvis, history of PE",
+        "MRI brain; prior CT head",
+        "US venous upper extremity; legs normal",
+        "CTA " * 5000,  # not a procedure name (and no catastrophic regex)
+    ],
+)
+def test_history_in_the_exam_description_asks_nothing(exam: str) -> None:
+    assert question_for(exam) is None
+
+
+def test_a_limited_view_of_something_else_leaves_the_answer_alone() -> None:
+    findings = (
+        PE_FINDINGS + "\nUpper abdomen: Limited images of the upper abdomen are unremarkable."
+    )
+    assert answer_question("Mild centrilobular emphysema.", findings, PE).added == 1
