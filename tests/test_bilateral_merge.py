@@ -11,6 +11,7 @@ from python_models import bilateral_merge
 from python_models.bilateral_merge import merge_bilateral, plural
 from python_models.postprocess import Postprocessor
 from python_models.safety import checker_for_context, run_checks
+from tests.postprocess_helpers import NoStyle, finish
 
 
 @pytest.mark.parametrize(
@@ -67,31 +68,20 @@ def test_items_that_differ_in_more_than_the_side_stay_as_they_are(text: str) -> 
     assert merge_bilateral(text) == bilateral_merge.MergeResult(text, 0)
 
 
-class _NoStyle:
-    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
-        return impression, []
-
-
-def _finish(post: Postprocessor, text: str, findings: str) -> Any:
-    ids = post.tokenizer(text, add_special_tokens=False)["input_ids"]
-    (done,) = post.finish([(ids, {"findings": findings, "warnings": []})])
-    return done
-
-
 FINDINGS = "Pleura: There is a moderate right pleural effusion. Moderate left pleural effusion."
 MODEL = "1. Moderate left pleural effusion. 2. Moderate right pleural effusion."
 
 
 def test_postprocess_merges_with_a_warn_level_warning_and_the_switch_turns_it_off() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
-    done = _finish(post, MODEL, FINDINGS)
+    post = Postprocessor(tokenizer, NoStyle(), checker_for_context)
+    done = finish(post, MODEL, FINDINGS)
     assert done.impression == "Moderate bilateral pleural effusions."
     (merged,) = [w for w in done.warnings if w["code"] == "SIDES_MERGED"]
     assert merged["severity"] == "warn" and "effusion" not in merged["message"]
     assert not [w for w in done.warnings if w["severity"] == "block"]
-    off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, merge_bilateral=False)
-    assert _finish(off, MODEL, FINDINGS).impression == MODEL
+    off = Postprocessor(tokenizer, NoStyle(), checker_for_context, merge_bilateral=False)
+    assert finish(off, MODEL, FINDINGS).impression == MODEL
 
 
 def test_a_failing_merge_keeps_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,8 +89,8 @@ def test_a_failing_merge_keeps_the_text(monkeypatch: pytest.MonkeyPatch) -> None
         raise RuntimeError("boom")
 
     monkeypatch.setattr(bilateral_merge, "merge_bilateral", broken)
-    post = Postprocessor(build_tokenizer(), _NoStyle(), checker_for_context)
-    done = _finish(post, MODEL, FINDINGS)
+    post = Postprocessor(build_tokenizer(), NoStyle(), checker_for_context)
+    done = finish(post, MODEL, FINDINGS)
     assert done.impression == MODEL
     assert "SIDES_MERGED" not in {w["code"] for w in done.warnings}
 

@@ -22,6 +22,7 @@ from python_models.facts import extract_facts
 from python_models.postprocess import Postprocessor, validate_ids
 from python_models.request_fields import InvalidRequest
 from python_models.safety import checker_for_context
+from tests.postprocess_helpers import NoStyle
 
 EOS, PAD = 1, 0
 
@@ -88,14 +89,9 @@ def test_keeps_supported_compares_only_what_the_findings_state() -> None:
     )
 
 
-class _NoStyle:
-    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
-        return impression, []
-
-
 def test_postprocess_keeps_the_candidate_the_checks_accept() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
 
     def ids(text: str) -> list[int]:
         return tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -123,7 +119,7 @@ def test_postprocess_keeps_the_candidate_the_checks_accept() -> None:
 
 def test_all_candidates_flagged_keeps_the_models_first() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
     context = {"findings": "Small left pleural effusion.", "warnings": []}
     a = tokenizer("Small right pleural effusion.", add_special_tokens=False)["input_ids"]
     b = tokenizer("Large right pleural effusion.", add_special_tokens=False)["input_ids"]
@@ -136,7 +132,7 @@ def test_a_fix_is_never_bought_by_leaving_a_finding_out() -> None:
     """The review case: the second beam fixes the side by dropping the effusion altogether;
     the first (flagged) is served, so the radiologist still sees the problem."""
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
     context = {"findings": "Small left pleural effusion. No pneumothorax.", "warnings": []}
     flipped = tokenizer("Small right pleural effusion. No pneumothorax.", add_special_tokens=False)
     dropped = tokenizer("No pneumothorax.", add_special_tokens=False)
@@ -178,7 +174,7 @@ def test_findings_are_prepared_once_per_report_for_all_candidates() -> None:
 
         return run
 
-    post = Postprocessor(tokenizer, _NoStyle(), counting_checker, ground_items=False)
+    post = Postprocessor(tokenizer, NoStyle(), counting_checker, ground_items=False)
     context = {"findings": "Small left pleural effusion.", "warnings": []}
     cands = [
         tokenizer(t, add_special_tokens=False)["input_ids"]
@@ -198,7 +194,7 @@ def test_a_checker_that_fails_gives_check_error_per_item_not_a_failed_batch() ->
             raise ValueError("cannot parse")
         return checker_for_context(findings, context)
 
-    post = Postprocessor(tokenizer, _NoStyle(), broken_checker, ground_items=False)
+    post = Postprocessor(tokenizer, NoStyle(), broken_checker, ground_items=False)
     ids = tokenizer("Small left pleural effusion.", add_special_tokens=False)["input_ids"]
     row = join_candidates([ids, ids], tokenizer.eos_token_id)
     bad, good = post.finish(
@@ -222,7 +218,7 @@ def test_equally_safe_candidates_prefer_the_one_inventing_less() -> None:
 
 def test_postprocess_drops_an_invented_finding_when_a_candidate_without_it_exists() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
     context = {"findings": "Small left pleural effusion.", "warnings": []}
     invented = tokenizer(
         "Small left pleural effusion. Right hilar lymphadenopathy.", add_special_tokens=False
@@ -253,7 +249,7 @@ def test_among_equally_safe_candidates_the_one_leaving_less_out_wins() -> None:
 
 def test_postprocess_serves_the_beam_that_keeps_the_finding_the_first_left_out() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
     context = {"findings": "Small left pleural effusion. Mild cardiomegaly.", "warnings": []}
     short = tokenizer("Small left pleural effusion.", add_special_tokens=False)["input_ids"]
     full = tokenizer(

@@ -12,6 +12,7 @@ from python_models.critical_completion import as_item, complete
 from python_models.model_config import ConfigError, boolean, parameter
 from python_models.postprocess import Postprocessor
 from python_models.safety import checker_for_context, run_checks
+from tests.postprocess_helpers import NoStyle, finish
 
 
 def _missing(findings: str, impression: str) -> list[dict[str, Any]]:
@@ -127,31 +128,20 @@ def test_a_findings_sentence_as_an_item(sentence: str, item: str) -> None:
     assert as_item(sentence) == item
 
 
-class _NoStyle:
-    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
-        return impression, []
-
-
-def _finish(post: Postprocessor, tokenizer: Any, text: str, findings: str) -> Any:
-    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    (done,) = post.finish([(ids, {"findings": findings, "warnings": []})])
-    return done
-
-
 def test_postprocess_adds_and_flags_when_switched_on_and_only_flags_when_off() -> None:
     tokenizer = build_tokenizer()
-    on = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
+    on = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
     off = Postprocessor(
-        tokenizer, _NoStyle(), checker_for_context, complete_critical=False, ground_items=False
+        tokenizer, NoStyle(), checker_for_context, complete_critical=False, ground_items=False
     )
-    served = _finish(on, tokenizer, "Small volume ascites.", FINDINGS)
+    served = finish(on, "Small volume ascites.", FINDINGS)
     assert served.impression.startswith("1. Small volume pneumoperitoneum. 2. ")
     codes = {w["code"]: w for w in served.warnings}
     assert "CRIT_MISS" not in codes
     added = codes["CRIT_ADDED"]
     assert added["severity"] == "block" and added["spans"][0]["source"] == "findings"
     assert "pneumoperitoneum" not in added["message"].lower()  # counts, never report text
-    plain = _finish(off, tokenizer, "Small volume ascites.", FINDINGS)
+    plain = finish(off, "Small volume ascites.", FINDINGS)
     assert "pneumoperitoneum" not in plain.impression.lower()
     assert "CRIT_MISS" in {w["code"] for w in plain.warnings}
     assert "CRIT_ADDED" not in {w["code"] for w in plain.warnings}
@@ -163,8 +153,8 @@ def test_a_failing_completion_keeps_the_models_text(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(critical_completion, "complete", broken)
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
-    done = _finish(post, tokenizer, "Small volume ascites.", FINDINGS)
+    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
+    done = finish(post, "Small volume ascites.", FINDINGS)
     assert "pneumoperitoneum" not in done.impression.lower()
     assert "CRIT_MISS" in {w["code"] for w in done.warnings}  # still blocked for review
 

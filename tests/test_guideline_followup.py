@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from export.tiny_model import build_tokenizer
@@ -12,6 +10,7 @@ from python_models.guideline_followup import set_fleischner
 from python_models.guidelines import fleischner_solid
 from python_models.postprocess import Postprocessor
 from python_models.safety import checker_for_context
+from tests.postprocess_helpers import NoStyle
 
 SMALL = "No routine follow-up if low risk; Optional CT at 12 months if high risk"
 
@@ -66,23 +65,18 @@ def test_under_35_the_table_does_not_apply_and_nothing_is_set() -> None:
     assert set_fleischner(text, age=50).replaced == 1
 
 
-class _NoStyle:
-    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
-        return impression, []
-
-
 def test_postprocess_sets_the_recommendation_after_writing_sizes_back() -> None:
     tokenizer = build_tokenizer()
     text = "13 mm nodule. Fleischner 2017: Optional CT at 12 months."
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     context = {"findings": "A 13 mm solid nodule in the left lower lobe.", "warnings": []}
-    on = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
+    on = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
     (served,) = on.finish([(ids, dict(context))])
     assert served.impression == f"13 mm nodule. {fleischner_solid(13)}"
     (note,) = [w for w in served.warnings if w["code"] == "FOLLOWUP_SET"]
     assert note["severity"] == "warn"
     off = Postprocessor(
-        tokenizer, _NoStyle(), checker_for_context, guideline_followup=False, ground_items=False
+        tokenizer, NoStyle(), checker_for_context, guideline_followup=False, ground_items=False
     )
     (plain,) = off.finish([(ids, dict(context))])
     assert plain.impression == text

@@ -13,6 +13,7 @@ from python_models.model_config import ConfigError, boolean, parameter
 from python_models.postprocess import Postprocessor
 from python_models.safety import checker_for_context, run_checks
 from python_models.safety.checks import FindingsChecker, outside_exam
+from tests.postprocess_helpers import NoStyle, finish
 
 
 def _ground(impression: str, findings: str, exam: str | None = None) -> item_grounding.Grounding:
@@ -132,21 +133,10 @@ def test_a_level_label_becomes_part_of_the_statement() -> None:
     )
 
 
-class _NoStyle:
-    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
-        return impression, []
-
-
-def _finish(post: Postprocessor, text: str, findings: str) -> Any:
-    ids = post.tokenizer(text, add_special_tokens=False)["input_ids"]
-    (done,) = post.finish([(ids, {"findings": findings, "warnings": []})])
-    return done
-
-
 def test_postprocess_flags_every_edit_with_counts_and_findings_spans() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context, complete_critical=False)
-    done = _finish(post, "Mild bilateral hydronephrosis.", RENAL)
+    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, complete_critical=False)
+    done = finish(post, "Mild bilateral hydronephrosis.", RENAL)
     assert done.impression == (
         "1. Mild left hydronephrosis. 2. Shadowing calculus in the left kidney (4 mm)."
     )
@@ -157,8 +147,8 @@ def test_postprocess_flags_every_edit_with_counts_and_findings_spans() -> None:
     assert "hydronephrosis" not in edit["message"].lower()  # counts, never report text
     assert {s["source"] for s in edit["spans"]} == {"findings"}
     assert "LAT_CONTRA" not in codes
-    off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, ground_items=False)
-    plain = _finish(off, "Mild bilateral hydronephrosis.", RENAL)
+    off = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
+    plain = finish(off, "Mild bilateral hydronephrosis.", RENAL)
     assert plain.impression == "Mild bilateral hydronephrosis."
     assert "LAT_CONTRA" in {w["code"] for w in plain.warnings}
 
@@ -168,8 +158,8 @@ def test_a_failing_grounding_keeps_the_models_text(monkeypatch: pytest.MonkeyPat
         raise RuntimeError("boom")
 
     monkeypatch.setattr(item_grounding, "ground", broken)
-    post = Postprocessor(build_tokenizer(), _NoStyle(), checker_for_context)
-    done = _finish(post, "Mild bilateral hydronephrosis.", RENAL)
+    post = Postprocessor(build_tokenizer(), NoStyle(), checker_for_context)
+    done = finish(post, "Mild bilateral hydronephrosis.", RENAL)
     assert done.impression == "Mild bilateral hydronephrosis."
     assert "LAT_CONTRA" in {w["code"] for w in done.warnings}  # still blocked for review
 

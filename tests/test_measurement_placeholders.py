@@ -22,6 +22,7 @@ from python_models.measurement_placeholders import (
 from python_models.postprocess import Postprocessor, validate_context
 from python_models.preprocess import PreparedReport, Preprocessor, RawReport
 from python_models.request_fields import InvalidRequest
+from tests.postprocess_helpers import NoStyle
 
 _MEASURED = re.compile(r"\b\d+(?:\.\d+)?(?=(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)\b)")
 
@@ -114,14 +115,9 @@ def test_preprocess_masks_for_a_slot_tokenizer_only(slot_tokenizer: Any) -> None
     assert isinstance(plain, PreparedReport) and "measurement_values" not in plain.context
 
 
-class _NoStyle:
-    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
-        return impression, []
-
-
 def test_postprocess_puts_values_back_and_flags_unknown_slots(slot_tokenizer: Any) -> None:
     post = Postprocessor(
-        slot_tokenizer, _NoStyle(), lambda findings, ctx: lambda impression: [], ground_items=False
+        slot_tokenizer, NoStyle(), lambda findings, ctx: lambda impression: [], ground_items=False
     )
     good = slot_tokenizer("<n1> right lower lobe nodule.")["input_ids"]
     bad = slot_tokenizer("<n9> cyst.")["input_ids"]

@@ -12,6 +12,7 @@ from python_models.model_config import ConfigError, boolean, parameter
 from python_models.pertinent_negatives import answer_question, question_for
 from python_models.postprocess import Postprocessor
 from python_models.safety import checker_for_context
+from tests.postprocess_helpers import NoStyle, finish
 
 PE = "CTA CHEST PE PROTOCOL"
 DUPLEX = "US VENOUS DUPLEX LOWER EXTREMITY {}"
@@ -103,27 +104,16 @@ def test_a_head_ct_states_no_hemorrhage_only_next_to_a_finding() -> None:
     assert normal.added == 0
 
 
-class _NoStyle:
-    def apply(self, impression: str, radiologist_id: Any, modality: Any) -> tuple[str, list]:
-        return impression, []
-
-
-def _finish(post: Postprocessor, text: str, findings: str, exam: str) -> Any:
-    ids = post.tokenizer(text, add_special_tokens=False)["input_ids"]
-    (done,) = post.finish([(ids, {"findings": findings, "exam": exam, "warnings": []})])
-    return done
-
-
 def test_postprocess_adds_with_a_warn_level_warning_and_the_switch_turns_it_off() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, _NoStyle(), checker_for_context)
-    done = _finish(post, "Mild centrilobular emphysema.", PE_FINDINGS, PE)
+    post = Postprocessor(tokenizer, NoStyle(), checker_for_context)
+    done = finish(post, "Mild centrilobular emphysema.", PE_FINDINGS, PE)
     assert done.impression == "1. Mild centrilobular emphysema. 2. No pulmonary embolism."
     (added,) = [w for w in done.warnings if w["code"] == "NEGATIVE_ADDED"]
     assert added["severity"] == "warn" and "embol" not in added["message"]
     assert {s["source"] for s in added["spans"]} == {"findings"}
-    off = Postprocessor(tokenizer, _NoStyle(), checker_for_context, pertinent_negatives=False)
-    assert _finish(off, "Mild centrilobular emphysema.", PE_FINDINGS, PE).impression == (
+    off = Postprocessor(tokenizer, NoStyle(), checker_for_context, pertinent_negatives=False)
+    assert finish(off, "Mild centrilobular emphysema.", PE_FINDINGS, PE).impression == (
         "Mild centrilobular emphysema."
     )
 
@@ -133,8 +123,8 @@ def test_a_failing_answer_keeps_the_text(monkeypatch: pytest.MonkeyPatch) -> Non
         raise RuntimeError("boom")
 
     monkeypatch.setattr(pertinent_negatives, "answer_question", broken)
-    post = Postprocessor(build_tokenizer(), _NoStyle(), checker_for_context)
-    done = _finish(post, "Mild centrilobular emphysema.", PE_FINDINGS, PE)
+    post = Postprocessor(build_tokenizer(), NoStyle(), checker_for_context)
+    done = finish(post, "Mild centrilobular emphysema.", PE_FINDINGS, PE)
     assert done.impression == "Mild centrilobular emphysema."
 
 

@@ -148,20 +148,12 @@ def test_generator_sends_the_configured_number_of_candidates(triton_server: Any)
     assert len(candidates) == expected and all(candidates)
 
 
-@pytest.mark.parametrize("protocol", ["http", "grpc"])
-def test_postprocess_adds_an_omitted_critical_finding_and_blocks(
-    triton_server: Any, protocol: str
-) -> None:
-    """The served postprocess (complete_critical_findings on) puts back a critical finding the
-    generated text left out, first and as dictated, and sends the answer to review."""
-    from python_models.tokenizer_loader import load_tokenizer
+def _postprocess(
+    triton_server: Any, protocol: str, ids: np.ndarray, context: np.ndarray
+) -> tuple[str, list[dict[str, Any]]]:
+    """One request straight to the served postprocess: its impression and warnings."""
     from tests.triton_calls import client_for
 
-    root = Path(__file__).resolve().parent.parent
-    tokenizer = load_tokenizer(root / "model_repository/postprocess/1/tokenizer")
-    ids = _ids([tokenizer("Small volume ascites.", add_special_tokens=False)["input_ids"]])
-    findings = "Images show small volume ascites. There is small volume pneumoperitoneum."
-    context = _context({"findings": findings, "exam": "CT abdomen and pelvis", "warnings": []})
     module = importlib.import_module(f"tritonclient.{protocol}")
     inputs = []
     for name, array, dtype in (("OUTPUT_IDS", ids, "INT64"), ("CONTEXT", context, "BYTES")):
@@ -173,8 +165,25 @@ def test_postprocess_adds_an_omitted_critical_finding_and_blocks(
         result = client.infer("postprocess", inputs)
     finally:
         client.close()
-    impression = result.as_numpy("IMPRESSION")[0, 0].decode()
-    warnings = json.loads(result.as_numpy("WARNINGS")[0, 0])
+    return result.as_numpy("IMPRESSION")[0, 0].decode(), json.loads(
+        result.as_numpy("WARNINGS")[0, 0]
+    )
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+def test_postprocess_adds_an_omitted_critical_finding_and_blocks(
+    triton_server: Any, protocol: str
+) -> None:
+    """The served postprocess (complete_critical_findings on) puts back a critical finding the
+    generated text left out, first and as dictated, and sends the answer to review."""
+    from python_models.tokenizer_loader import load_tokenizer
+
+    root = Path(__file__).resolve().parent.parent
+    tokenizer = load_tokenizer(root / "model_repository/postprocess/1/tokenizer")
+    ids = _ids([tokenizer("Small volume ascites.", add_special_tokens=False)["input_ids"]])
+    findings = "Images show small volume ascites. There is small volume pneumoperitoneum."
+    context = _context({"findings": findings, "exam": "CT abdomen and pelvis", "warnings": []})
+    impression, warnings = _postprocess(triton_server, protocol, ids, context)
     # the default style may lay the items out one per line
     assert " ".join(impression.split()) == (
         "1. Small volume pneumoperitoneum. 2. Small volume ascites."
@@ -192,7 +201,6 @@ def test_postprocess_merges_sides_and_answers_the_exams_question_without_blockin
     given left and right as one bilateral item and adds the PE study's negative answer that the
     findings give, each with a warn-level warning: the answer is not sent to review for it."""
     from python_models.tokenizer_loader import load_tokenizer
-    from tests.triton_calls import client_for
 
     root = Path(__file__).resolve().parent.parent
     tokenizer = load_tokenizer(root / "model_repository/postprocess/1/tokenizer")
@@ -204,19 +212,7 @@ def test_postprocess_merges_sides_and_answers_the_exams_question_without_blockin
         "effusion."
     )
     context = _context({"findings": findings, "exam": "CTA CHEST PE PROTOCOL", "warnings": []})
-    module = importlib.import_module(f"tritonclient.{protocol}")
-    inputs = []
-    for name, array, dtype in (("OUTPUT_IDS", ids, "INT64"), ("CONTEXT", context, "BYTES")):
-        tensor = module.InferInput(name, list(array.shape), dtype)
-        tensor.set_data_from_numpy(array)
-        inputs.append(tensor)
-    client = client_for(protocol, triton_server)
-    try:
-        result = client.infer("postprocess", inputs)
-    finally:
-        client.close()
-    impression = result.as_numpy("IMPRESSION")[0, 0].decode()
-    warnings = json.loads(result.as_numpy("WARNINGS")[0, 0])
+    impression, warnings = _postprocess(triton_server, protocol, ids, context)
     assert " ".join(impression.split()) == (
         "1. Moderate bilateral pleural effusions. 2. No pulmonary embolism."
     )
