@@ -389,7 +389,7 @@ class Served(NamedTuple):
     """Per case, in input order: the served impression, the model's first candidate finished
     alone (the same when there is one candidate; as the model wrote it), whether the served
     answer carries a blocking warning (is sent back for review) and the served choice as the
-    model wrote it (no critical completion, no item grounding, no guideline follow-up set)."""
+    model wrote it (none of the postprocess edits)."""
 
     kept: list[str]
     first: list[str]
