@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 from export.evaluate import (
     DEFAULT_CHECKPOINT,
     DEFAULT_REPOSITORY,
-    SERVED_EDITS,
     _DefaultStyle,
     prepare_cases,
     served_decoding,
@@ -37,11 +36,13 @@ class Row(NamedTuple):
 
 def edit_steps() -> list[tuple[str, dict[str, bool]]]:
     """(row name, Postprocessor switches): none on, then one more edit per row."""
-    names = list(SERVED_EDITS)
+    from python_models.postprocess import EDITS
+
+    names = list(EDITS)
     steps = [("every edit off (the model's text)", dict.fromkeys(names, False))]
     for i, name in enumerate(names):
         switches = {n: j <= i for j, n in enumerate(names)}
-        steps.append((f"+ {SERVED_EDITS[name][1]}", switches))
+        steps.append((f"+ {EDITS[name][1]}", switches))
     return steps
 
 

@@ -411,12 +411,12 @@ def _generate_batched(
     switches (complete_critical, ground_items, ...; all on unless given)."""
     from python_models.candidates import join_candidates
     from python_models.engines.batching import pad_rows
-    from python_models.postprocess import Postprocessor
+    from python_models.postprocess import EDITS, Postprocessor
     from python_models.safety import checker_for_context
 
     post = Postprocessor(tokenizer, _DefaultStyle(), checker_for_context, **edits)
     plain = Postprocessor(
-        tokenizer, _DefaultStyle(), checker_for_context, **dict.fromkeys(SERVED_EDITS, False)
+        tokenizer, _DefaultStyle(), checker_for_context, **dict.fromkeys(EDITS, False)
     )
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     if eos is None:
@@ -543,26 +543,16 @@ def served_decoding(config: Path = DEFAULT_REPOSITORY / "generator" / "config.pb
     return Decoding(values["num_beams"], values["num_candidates"])
 
 
-# Postprocessor switch -> (postprocess config parameter, name in the eval header), in the
-# order postprocess applies them.
-SERVED_EDITS: dict[str, tuple[str, str]] = {
-    "complete_critical": ("complete_critical_findings", "critical completion"),
-    "ground_items": ("ground_items", "item grounding"),
-    "merge_bilateral": ("merge_bilateral", "bilateral merge"),
-    "pertinent_negatives": ("pertinent_negatives", "pertinent negatives"),
-    "guideline_followup": ("guideline_followup", "guideline follow-up"),
-}
-
-
 def served_edits(repository: Path = DEFAULT_REPOSITORY) -> dict[str, bool]:
     """postprocess's edit switches as the server reads them (Postprocessor keyword -> on), so
     `make eval` scores what `make serve` answers."""
     from python_models.model_config import boolean
+    from python_models.postprocess import EDITS
 
     config = repository / "postprocess" / "config.pbtxt"
-    keys = [key for key, _ in SERVED_EDITS.values()]
+    keys = [key for key, _ in EDITS.values()]
     raw = config_parameters(config, dict.fromkeys(keys, "true"))
-    return {name: boolean(raw[key]) for name, (key, _) in SERVED_EDITS.items()}
+    return {name: boolean(raw[key]) for name, (key, _) in EDITS.items()}
 
 
 def served_max_input_tokens(repository: Path = DEFAULT_REPOSITORY) -> int:
@@ -629,15 +619,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    from python_models.postprocess import EDITS
     from python_models.tokenizer_loader import load_tokenizer
 
     cases = generate_cases(args.n, seed=args.seed, split=args.split)
     decoding = _decoding(args)
-    edits = (
-        dict.fromkeys(SERVED_EDITS, False)
-        if args.model_text_only
-        else served_edits(args.repository)
-    )
+    edits = dict.fromkeys(EDITS, False) if args.model_text_only else served_edits(args.repository)
     tokenizer = load_tokenizer(args.checkpoint)
     prepared = prepare_cases(cases, tokenizer, served_max_input_tokens(args.repository))
     rows: list[Scores] = []
@@ -748,8 +735,7 @@ def main(argv: list[str]) -> int:
         f"{args.split} split, seed {args.seed}, {len(cases)} cases, "
         f"{decoding.describe()}, "
         + "".join(
-            f"{label} {'on' if edits[name] else 'off'}, "
-            for name, (_, label) in SERVED_EDITS.items()
+            f"{label} {'on' if edits[name] else 'off'}, " for name, (_, label) in EDITS.items()
         )
         + f"{args.threads} threads"
     )

@@ -120,12 +120,15 @@ def _key(text: str) -> tuple[str, str, tuple[int, int]] | None:
     return " ".join(blanked.split()), sides[0].group(1).lower(), (finding.start, finding.end)
 
 
+def as_bilateral(side: re.Match[str]) -> str:
+    """ "bilateral" for a matched side wording, capitalised as it was."""
+    return "Bilateral" if side.group(0)[0].isupper() else "bilateral"
+
+
 def _bilateral(text: str, span: tuple[int, int]) -> str:
     start, end = span
     text = text[:start] + plural(text[start:end]) + text[end:]
-    return _SIDE_RE.sub(
-        lambda m: "Bilateral" if m.group(0)[0].isupper() else "bilateral", text, count=1
-    )
+    return _SIDE_RE.sub(as_bilateral, text, count=1)
 
 
 def merge_bilateral(impression: str) -> MergeResult:
@@ -136,21 +139,23 @@ def merge_bilateral(impression: str) -> MergeResult:
     out: list[Item] = []
     dropped: set[int] = set()
     merged = 0
-    for i, item in enumerate(items):
+    for i, (item, key) in enumerate(zip(items, keys, strict=True)):
         if i in dropped:
             continue
-        key = keys[i]
-        partner = next(
-            (
-                j
-                for j in range(i + 1, len(items))
-                if j not in dropped
-                and (other := keys[j]) is not None
-                and key is not None
-                and other[0] == key[0]
-                and other[1] != key[1]
-            ),
-            None,
+        partner = (
+            None
+            if key is None
+            else next(
+                (
+                    j
+                    for j in range(i + 1, len(items))
+                    if j not in dropped
+                    and (other := keys[j]) is not None
+                    and other[0] == key[0]
+                    and other[1] != key[1]
+                ),
+                None,
+            )
         )
         if partner is None or key is None:
             out.append(item)

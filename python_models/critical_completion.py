@@ -76,6 +76,16 @@ def sentence_at(findings: str, offset: int) -> tuple[int, int] | None:
     return None
 
 
+def findings_sentences(findings: str) -> list[tuple[int, int]]:
+    """Every findings sentence, in order, split as `sentence_at` splits them (line by line)."""
+    out: list[tuple[int, int]] = []
+    offset = 0
+    for line in findings.split("\n"):
+        out += [(offset + start, offset + end) for start, end in sentence_spans(line)]
+        offset += len(line) + 1
+    return out
+
+
 def as_item(sentence: str) -> str:
     """A findings sentence as an impression item: list marker, section label, opener ("There
     is a", "Images show"), a leading article and a closing "is seen" off, "In the X, there is

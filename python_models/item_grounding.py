@@ -12,9 +12,12 @@ with the radiologist's own words only:
   that only denies something outside the examined region, and a fragment giving a size or a
   side to no finding at all ("1.2 cm right parietal.") are removed;
 - a statement whose side or measurement the checks reject (LAT_CONTRA, NUM_MISMATCH,
-  NUM_MISPLACED, an unresolved ``[?]``, a side the findings never give that finding) is
-  replaced by the findings sentence that states its finding, as dictated
-  (`python_models.critical_completion.as_item`; a spinal level label is kept as "at L4-L5");
+  NUM_MISPLACED, an unresolved ``[?]``, a side the findings never give that finding), or that
+  gives its one finding another acuity, severity or direction than the findings sentence
+  stating it ("acute" for "subacute"), is replaced by that findings sentence, as dictated
+  (`python_models.critical_completion.as_item`; a spinal level label is kept as "at L4-L5") -
+  or removed, when the model's own statements already state that sentence word for word (a
+  degenerate repeat);
 - a findings sentence affirming a finding that no statement gives at its place with its
   measurements replaces the statement that names the finding with other numbers, or is added
   after the findings statements. Incidental findings that impressions conventionally leave out
@@ -28,11 +31,18 @@ radiologist's. `impressions eval` still scores the model's own text as a row of 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from python_models.critical_completion import LABEL_PATTERN, as_item, negative_only, sentence_at
+from python_models.bilateral_merge import as_bilateral
+from python_models.critical_completion import (
+    LABEL_PATTERN,
+    as_item,
+    findings_sentences,
+    negative_only,
+)
 from python_models.safety.checks import generics_of, related_heads, same_place
 from python_models.safety.mentions import Mention, Parsed, parse
 from python_models.style.items import (
@@ -120,6 +130,7 @@ class _Sentence:
     bounds: Bounds
     mentions: tuple[Mention, ...]
     sizes: tuple[float, ...]  # its measurements in millimetres, in order
+    words: frozenset[str]  # its content words (`_words`)
 
     def states(self, head: str, strict: bool) -> bool:
         names = _names(head) if strict else related_heads(head)
@@ -153,18 +164,22 @@ def _in_label(findings: str) -> Callable[[int], bool]:
 
 
 def _findings_sentences(findings: str, parsed: Parsed) -> list[_Sentence]:
+    """The findings sentences affirming a finding outside a section label (split once)."""
+    every = findings_sentences(findings)
+    starts = [start for start, _ in every]
     by_bounds: dict[Bounds, list[Mention]] = {}
     in_label = _in_label(findings)
     for m in parsed.findings():
         if not m.negated and not in_label(m.start):
-            bounds = sentence_at(findings, m.start)
-            if bounds is not None:
-                by_bounds.setdefault(bounds, []).append(m)
+            i = bisect_right(starts, m.start) - 1
+            if i >= 0 and m.start < every[i][1]:
+                by_bounds.setdefault(every[i], []).append(m)
     return [
         _Sentence(
             bounds,
             tuple(ms),
             tuple(_mm(x.mm) for x in parsed.measurements if bounds[0] <= x.start < bounds[1]),
+            frozenset(_words(findings[bounds[0] : bounds[1]])),
         )
         for bounds, ms in sorted(by_bounds.items())
     ]
@@ -178,9 +193,7 @@ def sentence_item(findings: str, bounds: Bounds) -> str:
     level = _LEVEL_LABEL_RE.match(findings[line_start:end])
     text = strip_period(as_item(findings[start:end]))
     text = _LOBE_RE.sub(lambda m: _LOBES[m.group(1)], text)
-    text = _BOTH_SIDES_RE.sub(
-        lambda m: "Bilateral" if m.group(0)[0].isupper() else "bilateral", text
-    )
+    text = _BOTH_SIDES_RE.sub(as_bilateral, text)
     if level and level.group(1).upper() not in text.upper():
         text = f"{text} at {level.group(1).upper()}"
     return text
@@ -264,7 +277,7 @@ class _Grounder:
                     key=lambda s: (
                         len(sizes & set(s.sizes)),
                         len(sides & {x for m in s.mentions for x in m.side_set}),
-                        len(words & _words(self._raw(s))),
+                        len(words & s.words),
                         -s.bounds[0],
                     ),
                 )
@@ -344,8 +357,8 @@ class _Grounder:
         return bool(stated) and not (organs & stated)
 
     def _misdescribed(self, text: str, source: _Sentence | None) -> bool:
-        """Whether a statement of one finding gives it another acuity or severity than the
-        findings sentence stating only that finding ("acute" for "subacute")."""
+        """Whether a statement of one finding gives it another acuity, severity or direction
+        than the findings sentence stating only that finding ("acute" for "subacute")."""
         if source is None or len(source.mentions) != 1:
             return False
         raw = self._raw(source)
@@ -496,8 +509,10 @@ def _items(units: list[_Unit]) -> list[Item]:
             continue
         text = ". ".join(strip_period(u.text) for u in group)
         items.append(Item(text))
-    findings_first = [i for i in items if not negative_only(i.text)]
-    return findings_first + [i for i in items if negative_only(i.text)]
+    negative = [negative_only(i.text) for i in items]
+    return [i for i, neg in zip(items, negative, strict=True) if not neg] + [
+        i for i, neg in zip(items, negative, strict=True) if neg
+    ]
 
 
 def ground(

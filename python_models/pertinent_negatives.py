@@ -35,20 +35,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from python_models.critical_completion import LABEL_PATTERN, negative_only
+from python_models.critical_completion import LABEL_PATTERN, findings_sentences, negative_only
+from python_models.item_grounding import NOTHING_LEFT
 from python_models.safety.checks import related_heads
 from python_models.safety.mentions import Mention, parse
 from python_models.style.items import (
     Item,
     render,
-    sentence_spans,
     split_items,
     strip_period,
 )
 from python_models.style.profile import StyleRules
 
 TABLE_VERSION = "2026-12"
-GENERIC_NORMAL = "no acute abnormality"
+GENERIC_NORMAL = strip_period(NOTHING_LEFT).lower()  # gives way to a specific answer
 _DEFAULT_LAYOUT = StyleRules()
 _LABEL_RE = re.compile(LABEL_PATTERN)
 _SIDES = frozenset({"left", "right"})
@@ -175,16 +175,6 @@ def exam_sides(exam: str | None) -> frozenset[str]:
     return frozenset(said) or _SIDES
 
 
-def _sentences(findings: str) -> list[Bounds]:
-    """Every findings sentence, once (line by line, split as prose is)."""
-    out: list[Bounds] = []
-    offset = 0
-    for line in findings.split("\n"):
-        out += [(offset + start, offset + end) for start, end in sentence_spans(line)]
-        offset += len(line) + 1
-    return out
-
-
 @dataclass
 class _Reading:
     """What the findings say about the question, per side ("any" for an unsided question)."""
@@ -196,7 +186,7 @@ class _Reading:
 def _read(question: Question, findings: str, sides: frozenset[str]) -> _Reading:
     """Each findings sentence read as a plain denial, as positive, or as neither."""
     reading = _Reading()
-    for bounds in _sentences(findings):
+    for bounds in findings_sentences(findings):
         text = findings[bounds[0] : bounds[1]]
         said = parse(text)
         ours = [m for m in said.findings() if m.head in question.heads]

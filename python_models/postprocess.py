@@ -17,6 +17,7 @@ instead of failing the batch.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,10 +49,39 @@ from python_models.safety.checks import outside_exam
 
 log = logging.getLogger(__name__)
 
+# Each edit postprocess may make after the candidate choice, in the order it makes them:
+# Postprocessor switch -> (its postprocess config.pbtxt parameter, its name in reports).
+EDITS: dict[str, tuple[str, str]] = {
+    "complete_critical": ("complete_critical_findings", "critical completion"),
+    "ground_items": ("ground_items", "item grounding"),
+    "merge_bilateral": ("merge_bilateral", "bilateral merge"),
+    "pertinent_negatives": ("pertinent_negatives", "pertinent negatives"),
+    "guideline_followup": ("guideline_followup", "guideline follow-up"),
+}
+Edited = tuple[str, list[Warning_]]
+
 Check = Callable[[str], list[Warning_]]
 # (findings, context) -> a check of impressions against those findings: the findings are parsed
 # once per report, not once per candidate (`python_models.safety.checker_for_context`).
 CheckerFactory = Callable[[str, dict[str, Any]], Check]
+
+
+def _guarded(name: str) -> Callable[[Callable[..., Edited]], Callable[..., Edited]]:
+    """An edit that raises leaves the text as it was, without a warning: the model's text is
+    still an answer, and one report must not fail its batch. Logged by exception type only."""
+
+    def wrap(edit: Callable[..., Edited]) -> Callable[..., Edited]:
+        @functools.wraps(edit)
+        def run(self: Any, text: str, *args: Any) -> Edited:
+            try:
+                return edit(self, text, *args)
+            except Exception as exc:  # noqa: BLE001 - see the docstring
+                log.error("%s failed: %s", name, type(exc).__name__)
+                return text, []
+
+        return run
+
+    return wrap
 
 
 class Decoder(Protocol):
@@ -209,25 +239,22 @@ class Postprocessor:
             )
         ]
 
+    @_guarded("critical completion")
     def _complete(
         self, text: str, context: dict[str, Any], check: Check, found: list[Warning_] | None
-    ) -> tuple[str, list]:
+    ) -> Edited:
         """``text`` with the critical findings it leaves out added from the findings, and a
         blocking CRIT_ADDED warning (nothing added: ``text`` as it is, no warning). ``found``:
         the text's check warnings when the candidate choice already ran them."""
-        try:
-            missing = [
-                span
-                for w in (check(text) if found is None else found)
-                if w.get("code") == "CRIT_MISS"
-                for span in w.get("spans") or []
-            ]
-            if not missing:
-                return text, []
-            done = critical_completion.complete(text, context.get("findings") or "", missing)
-        except Exception as exc:  # noqa: BLE001 - the model's text is still an answer
-            log.error("critical completion failed: %s", type(exc).__name__)
+        missing = [
+            span
+            for w in (check(text) if found is None else found)
+            if w.get("code") == "CRIT_MISS"
+            for span in w.get("spans") or []
+        ]
+        if not missing:
             return text, []
+        done = critical_completion.complete(text, context.get("findings") or "", missing)
         if not done.added:
             return text, []
         added = warning(
@@ -238,19 +265,16 @@ class Postprocessor:
         )
         return done.impression, [{**added, "spans": done.spans}]
 
-    def _ground(self, text: str, context: dict[str, Any], check: Check) -> tuple[str, list]:
+    @_guarded("item grounding")
+    def _ground(self, text: str, context: dict[str, Any], check: Check) -> Edited:
         """``text`` held to the findings sentence by sentence (`python_models.item_grounding`),
         with a blocking GROUNDING_EDIT warning when a sentence was removed, replaced or added."""
-        try:
-            done = item_grounding.ground(
-                text,
-                context.get("findings") or "",
-                check,
-                lambda item: outside_exam(item, context.get("exam")),
-            )
-        except Exception as exc:  # noqa: BLE001 - the model's text is still an answer
-            log.error("item grounding failed: %s", type(exc).__name__)
-            return text, []
+        done = item_grounding.ground(
+            text,
+            context.get("findings") or "",
+            check,
+            lambda item: outside_exam(item, context.get("exam")),
+        )
         if not done.changed:
             return text, []
         edit = warning(
@@ -263,14 +287,11 @@ class Postprocessor:
         )
         return done.impression, [{**edit, "spans": done.spans}]
 
-    def _merge(self, text: str) -> tuple[str, list]:
+    @_guarded("bilateral merge")
+    def _merge(self, text: str) -> Edited:
         """One finding stated left and right as one bilateral item
         (`python_models.bilateral_merge`), with a warn-level SIDES_MERGED when one was."""
-        try:
-            done = bilateral_merge.merge_bilateral(text)
-        except Exception as exc:  # noqa: BLE001 - the text as it is is still an answer
-            log.error("bilateral merge failed: %s", type(exc).__name__)
-            return text, []
+        done = bilateral_merge.merge_bilateral(text)
         if not done.merged:
             return text, []
         return done.impression, [
@@ -282,17 +303,14 @@ class Postprocessor:
             )
         ]
 
-    def _answer(self, text: str, context: dict[str, Any]) -> tuple[str, list]:
+    @_guarded("pertinent negatives")
+    def _answer(self, text: str, context: dict[str, Any]) -> Edited:
         """The exam's clinical question answered when the findings deny the finding and the
         draft is silent (`python_models.pertinent_negatives`), with a warn-level
         NEGATIVE_ADDED pointing at the findings sentences."""
-        try:
-            done = pertinent_negatives.answer_question(
-                text, context.get("findings") or "", context.get("exam")
-            )
-        except Exception as exc:  # noqa: BLE001 - the text as it is is still an answer
-            log.error("pertinent negatives failed: %s", type(exc).__name__)
-            return text, []
+        done = pertinent_negatives.answer_question(
+            text, context.get("findings") or "", context.get("exam")
+        )
         if not done.added:
             return text, []
         added = warning(
@@ -303,14 +321,11 @@ class Postprocessor:
         )
         return done.impression, [{**added, "spans": done.spans}]
 
-    def _set_followup(self, text: str, context: dict[str, Any]) -> tuple[str, list]:
+    @_guarded("guideline follow-up")
+    def _set_followup(self, text: str, context: dict[str, Any]) -> Edited:
         """Fleischner recommendations set from the guideline table for the sizes written back
         (`python_models.guideline_followup`), with a warn-level FOLLOWUP_SET when one changed."""
-        try:
-            done = guideline_followup.set_fleischner(text, context.get("patient_age"))
-        except Exception as exc:  # noqa: BLE001 - the model's text is still an answer
-            log.error("guideline follow-up failed: %s", type(exc).__name__)
-            return text, []
+        done = guideline_followup.set_fleischner(text, context.get("patient_age"))
         if not done.replaced:
             return text, []
         return done.impression, [

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from export.bench_postprocess import edit_steps, render, time_postprocess
-from export.evaluate import SERVED_EDITS
 from export.tiny_model import build_tokenizer
+from python_models.postprocess import EDITS
 
 
 def test_each_row_switches_on_one_more_edit_in_postprocess_order() -> None:
     steps = edit_steps()
-    assert len(steps) == len(SERVED_EDITS) + 1
+    assert len(steps) == len(EDITS) + 1
     assert not any(steps[0][1].values())
     for i, (_, switches) in enumerate(steps):
         assert sum(switches.values()) == i

@@ -18,7 +18,13 @@ except ImportError:  # not pip-installed: fall back to the checkout that holds t
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from python_models.model_config import boolean, parameter, resolve_in_version
-from python_models.postprocess import Finished, Postprocessor, validate_context, validate_ids
+from python_models.postprocess import (
+    EDITS,
+    Finished,
+    Postprocessor,
+    validate_context,
+    validate_ids,
+)
 from python_models.request_fields import InvalidRequest
 from python_models.safety import checker_for_context
 from python_models.style import StyleService
@@ -47,15 +53,9 @@ class TritonPythonModel:
         tokenizer = load_tokenizer(tokenizer_dir)
         self.vocab_size = len(tokenizer)
         self.eos_id, self.pad_id = tokenizer.eos_token_id, tokenizer.pad_token_id
+        edits = {name: parameter(config, key, boolean, True) for name, (key, _) in EDITS.items()}
         self.postprocessor = Postprocessor(
-            tokenizer,
-            StyleService(store_url),
-            checker_for_context,
-            complete_critical=parameter(config, "complete_critical_findings", boolean, True),
-            guideline_followup=parameter(config, "guideline_followup", boolean, True),
-            ground_items=parameter(config, "ground_items", boolean, True),
-            merge_bilateral=parameter(config, "merge_bilateral", boolean, True),
-            pertinent_negatives=parameter(config, "pertinent_negatives", boolean, True),
+            tokenizer, StyleService(store_url), checker_for_context, **edits
         )
         self.logger = pb_utils.Logger
 
