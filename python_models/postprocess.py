@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from python_models import (
     bilateral_merge,
     critical_completion,
+    findings_gate,
     guideline_followup,
     item_grounding,
     pertinent_negatives,
@@ -44,6 +45,7 @@ from python_models.exams import modality_of
 from python_models.facts import extract_facts
 from python_models.measurement_placeholders import unmask
 from python_models.pipeline_warnings import Warning_, warning
+from python_models.reading import ReportDoc, read_report
 from python_models.request_fields import InvalidRequest
 from python_models.safety.checks import outside_exam
 
@@ -56,6 +58,7 @@ EDITS: dict[str, tuple[str, str]] = {
     "ground_items": ("ground_items", "item grounding"),
     "merge_bilateral": ("merge_bilateral", "bilateral merge"),
     "pertinent_negatives": ("pertinent_negatives", "pertinent negatives"),
+    "hold_to_findings": ("hold_to_findings", "held to the findings"),
     "guideline_followup": ("guideline_followup", "guideline follow-up"),
 }
 Edited = tuple[str, list[Warning_]]
@@ -177,6 +180,7 @@ class Postprocessor:
         ground_items: bool = True,
         merge_bilateral: bool = True,
         pertinent_negatives: bool = True,
+        hold_to_findings: bool = True,
     ) -> None:
         self.tokenizer = tokenizer
         self.styler = styler
@@ -186,6 +190,7 @@ class Postprocessor:
         self.ground_items = ground_items
         self.merge_bilateral = merge_bilateral
         self.pertinent_negatives = pertinent_negatives
+        self.hold_to_findings = hold_to_findings
 
     def _style(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
         try:
@@ -321,6 +326,49 @@ class Postprocessor:
         )
         return done.impression, [{**added, "spans": done.spans}]
 
+    @_guarded("held to the findings")
+    def _hold(self, text: str, doc: ReportDoc) -> Edited:
+        """Every statement held to the findings and every finding represented
+        (`python_models.findings_gate`): removals block (the model wrote something the findings
+        do not say); additions as dictated, region fixes and what was left out on purpose warn."""
+        done = findings_gate.hold_to_findings(text, doc)
+        out: list[Warning_] = []
+        if done.removed:
+            out.append(
+                warning(
+                    "UNSUPPORTED_REMOVED",
+                    "block",
+                    f"{done.removed} impression statement(s) affirming or denying what the "
+                    "findings do not state were removed; review",
+                )
+            )
+        if done.added:
+            added = warning(
+                "FINDING_ADDED",
+                "warn",
+                f"{done.added} findings sentence(s) stating a finding the impression left out "
+                "were added as dictated",
+            )
+            out.append({**added, "spans": done.added_spans})
+        if done.region_fixed:
+            out.append(
+                warning(
+                    "REGION_FIXED",
+                    "warn",
+                    f"{done.region_fixed} normal statement(s) naming a body region the exam does "
+                    "not cover were replaced by the exam's own",
+                )
+            )
+        if done.left_out_spans:
+            left = warning(
+                "LEFT_OUT",
+                "warn",
+                f"{len(done.left_out_spans)} old or incidental finding(s) of an acute study are "
+                "not in the impression",
+            )
+            out.append({**left, "spans": done.left_out_spans})
+        return done.impression, out
+
     @_guarded("guideline follow-up")
     def _set_followup(self, text: str, context: dict[str, Any]) -> Edited:
         """Fleischner recommendations set from the guideline table for the sizes written back
@@ -416,6 +464,10 @@ class Postprocessor:
             if text and self.pertinent_negatives:
                 text, answer_warnings = self._answer(text, context)
                 choice_warnings = choice_warnings + answer_warnings
+            if text and self.hold_to_findings:
+                doc = read_report(context.get("findings") or "", context.get("exam"))
+                text, hold_warnings = self._hold(text, doc)
+                choice_warnings = choice_warnings + hold_warnings
             if text and self.guideline_followup:
                 text, followup_warnings = self._set_followup(text, context)
                 choice_warnings = choice_warnings + followup_warnings

@@ -1,0 +1,167 @@
+"""Hold the impression to the findings, sentence by sentence, whatever the wording.
+
+The last word before style and the checks, reading the report once (`python_models.reading`):
+- a statement whose finding words the findings never affirm (or deny) is removed: an invented
+  finding, side or severity cannot reach the clinician, even in words no lexicon knows;
+- a denial of something the findings affirm is removed;
+- a normal statement naming another body region than the exam's is replaced by the exam's own
+  normal phrase, and a study-wide "no acute ..." goes when a findings sentence affirms a finding
+  that is neither old nor incidental;
+- every findings sentence that affirms a finding is represented: when the impression leaves
+  one out it is added as dictated, unless it is old or incidental (then it is left out on
+  purpose, and reported when the study has an acute finding).
+Only the model's words that the findings support and the radiologist's own sentences remain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from python_models.critical_completion import as_item
+from python_models.reading import ReadSentence, ReportDoc
+from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
+from python_models.reading.regions import regions_named
+from python_models.safety.mentions import parse
+from python_models.style.items import Item, render, split_items, split_sentences, strip_period
+from python_models.style.profile import StyleRules
+
+_LAYOUT = StyleRules(list_style="numbered", numbering="1.", terminal_period=True)
+_MARKER_RE = re.compile(r"^\s*\d{1,2}[.)]\s*")
+_STUDY_NORMAL_RE = re.compile(
+    r"\b(?:no acute|no active|normal|unremarkable|negative|no (?:significant|radiographic|"
+    r"sonographic|ct|mr) (?:abnormalit|evidence|finding))",
+    re.I,
+)
+REPRESENTED_SHARE = 0.5  # of a findings sentence's key words, for it to count as stated
+
+
+@dataclass
+class Gated:
+    impression: str
+    removed: int = 0
+    added: int = 0
+    region_fixed: int = 0
+    added_spans: list[dict[str, Any]] = field(default_factory=list)
+    left_out_spans: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.removed or self.added or self.region_fixed)
+
+
+def _stems(text: str) -> set[str]:
+    return {st for t in tokens(text) for st in stems_of(t.word)}
+
+
+def _affirmed_heads(text: str) -> set[str]:
+    return {m.head for m in parse(text).findings() if not m.negated}
+
+
+def _unsupported(reading: Reading, doc: ReportDoc) -> bool:
+    """An affirmed word of the statement the findings never affirm."""
+    return any(st not in doc.affirmed_stems for w in reading.key_words for st in stems_of(w))
+
+
+def _contradicts(reading: Reading, doc: ReportDoc) -> bool:
+    """A denial of a word a findings sentence affirms as a finding."""
+    return any(st in doc.finding_stems for w in reading.denied_words for st in stems_of(w))
+
+
+def _study_normal(sentence: str, reading: Reading) -> bool:
+    return reading.polarity != "abnormal" and bool(_STUDY_NORMAL_RE.search(sentence))
+
+
+class _Gate:
+    def __init__(self, doc: ReportDoc) -> None:
+        self.doc = doc
+        self.done = Gated("")
+
+    def sentence(self, text: str) -> tuple[str, str]:
+        """(kind, text) of one impression sentence: kind "finding", "normal", "neutral" or
+        "drop"."""
+        text = strip_period(_MARKER_RE.sub("", text).strip())
+        if not re.search(r"[A-Za-z]", text):
+            return "drop", ""
+        reading = read_sentence(text)
+        doc = self.doc
+        if reading.polarity == "abnormal":
+            if _unsupported(reading, doc) or _contradicts(reading, doc):
+                self.done.removed += 1
+                return "drop", ""
+            return "finding", text
+        if _contradicts(reading, doc):
+            self.done.removed += 1
+            return "drop", ""
+        named = regions_named(text)
+        if named and doc.regions and not (named & doc.regions):
+            self.done.region_fixed += 1
+            if _study_normal(text, reading):
+                return "normal", strip_period(doc.normal_phrase)
+            return "drop", ""
+        if reading.polarity == "normal":
+            return "normal", text
+        return "neutral", text
+
+    def represented(self, s: ReadSentence, stems: set[str], heads: set[str]) -> bool:
+        keys = s.key_stems
+        if keys and len(keys & stems) >= REPRESENTED_SHARE * len(keys):
+            return True
+        return bool(_affirmed_heads(s.text) & heads)
+
+    def run(self, impression: str) -> Gated:
+        doc = self.doc
+        findings: list[Item] = []
+        normals: list[Item] = []
+        items, _layout = split_items(impression)
+        for item in items:
+            kinds, kept = [], []
+            for sentence in split_sentences(item.text) or [item.text]:
+                kind, text = self.sentence(sentence)
+                if kind != "drop":
+                    kinds.append(kind)
+                    kept.append(text)
+            if not kept:
+                continue
+            target = normals if all(k == "normal" for k in kinds) else findings
+            target.append(Item(". ".join(kept), recommendation=item.recommendation))
+        body = " ".join(i.text for i in findings)
+        stems, heads = _stems(body), _affirmed_heads(body)
+        added: list[Item] = []
+        for s in doc.finding_sentences:
+            if self.represented(s, stems, heads):
+                continue
+            span = {"source": "findings", "start": s.sentence.start, "end": s.sentence.end}
+            if s.reading.chronic:
+                if doc.acute:
+                    self.done.left_out_spans.append(span)
+                continue
+            text = strip_period(as_item(s.text))
+            if text:
+                added.append(Item(text))
+                self.done.added_spans.append(span)
+                stems |= _stems(text)
+                heads |= _affirmed_heads(text)
+        self.done.added = len(added)
+        if doc.acute:  # a study-wide normal statement would contradict the added/kept finding
+            kept_normals = [i for i in normals if not _study_normal(i.text, read_sentence(i.text))]
+            self.done.removed += len(normals) - len(kept_normals)
+            normals = kept_normals
+        final = [i for i in findings if not i.recommendation] + added
+        final += normals + [i for i in findings if i.recommendation]
+        if not any(not i.recommendation for i in final):
+            final = [Item(strip_period(doc.normal_phrase))] + final
+        seen: set[str] = set()
+        unique = [i for i in final if not (i.text.lower() in seen or seen.add(i.text.lower()))]
+        self.done.impression = " ".join(render(unique, _LAYOUT).split())
+        return self.done
+
+
+def hold_to_findings(impression: str, doc: ReportDoc) -> Gated:
+    """``impression`` held to ``doc`` (see the module docstring); the same text when nothing
+    had to change."""
+    done = _Gate(doc).run(impression)
+    if not done.changed:
+        done.impression = impression
+    return done

@@ -1,0 +1,87 @@
+"""`ReportDoc`: one reading of a report that every postprocess step and check can share.
+
+Built once per report from the findings and the exam: the findings' sentences (with their
+organ headers), each sentence's reading (abnormal / normal / neutral, key words, denied words,
+hedging, history), and the body regions the study covers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
+from python_models.reading.regions import normal_phrase, regions_named, regions_of_findings
+from python_models.reading.sentences import Sentence, split_sentences
+
+
+@dataclass(frozen=True)
+class ReadSentence:
+    sentence: Sentence
+    reading: Reading
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+    @property
+    def is_finding(self) -> bool:
+        """Affirms (or hedges) something abnormal; technique lines never do."""
+        return self.reading.polarity == "abnormal" and not self.sentence.is_technique
+
+    @property
+    def key_stems(self) -> frozenset[str]:
+        return frozenset(st for w in self.reading.key_words for st in stems_of(w))
+
+
+@dataclass(frozen=True)
+class ReportDoc:
+    findings: str
+    exam: str | None
+    sentences: tuple[ReadSentence, ...]
+
+    @cached_property
+    def regions(self) -> frozenset[str]:
+        """Regions the exam names, else the ones the findings talk about."""
+        return regions_named(self.exam) or regions_of_findings(self.findings)
+
+    @cached_property
+    def normal_phrase(self) -> str:
+        return normal_phrase(self.regions)
+
+    @cached_property
+    def finding_sentences(self) -> tuple[ReadSentence, ...]:
+        return tuple(s for s in self.sentences if s.is_finding)
+
+    @cached_property
+    def acute(self) -> bool:
+        """Some finding is neither old nor incidental."""
+        return any(not s.reading.chronic for s in self.finding_sentences)
+
+    @cached_property
+    def affirmed_stems(self) -> frozenset[str]:
+        """Stems of every word the findings (and exam name) use outside a negation scope."""
+        out: set[str] = set()
+        for s in self.sentences:
+            denied = set(s.reading.denied_words)
+            out |= {st for t in tokens(s.text) if t.word not in denied for st in stems_of(t.word)}
+            out |= {st for t in tokens(s.sentence.label) for st in stems_of(t.word)}
+        out |= {st for t in tokens(self.exam or "") for st in stems_of(t.word)}
+        return frozenset(out)
+
+    @cached_property
+    def denied_stems(self) -> frozenset[str]:
+        return frozenset(
+            st for s in self.sentences for w in s.reading.denied_words for st in stems_of(w)
+        )
+
+    @cached_property
+    def finding_stems(self) -> frozenset[str]:
+        """Key-word stems of the abnormal sentences: what the findings affirm."""
+        return frozenset(st for s in self.finding_sentences for st in s.key_stems)
+
+
+def read_report(findings: str, exam: str | None = None) -> ReportDoc:
+    """The one reading of a report (see the module docstring)."""
+    sentences = tuple(ReadSentence(s, read_sentence(s.text)) for s in split_sentences(findings))
+    return ReportDoc(findings=findings, exam=exam, sentences=sentences)

@@ -1,0 +1,183 @@
+"""Read one sentence the NegEx/ConText way: what it affirms, denies, hedges or calls old.
+
+Each sentence is cut into clauses at termination words; a negation trigger denies the words of
+its clause after it (pre-triggers) or before it (post-triggers). The words left over that are
+neither neutral report language nor normality cues are the sentence's *key words*: what it
+affirms. A word never seen before is a key word (abnormal) unless the clause states normality
+and the word has no shape of a finding: unknown wording errs toward "this needs reporting".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from python_models.reading import vocabulary as vocab
+
+_WORD_RE = re.compile(r"[a-z0-9]+(?:['\-][a-z0-9]+)*")
+_NUMBER_RE = re.compile(r"^\d+(?:st|nd|rd|th)?$|^[a-z]?\d+(?:-[a-z]?\d+)?$")
+_UNITS = frozenset({"mm", "cm", "m", "ml", "cc", "hu", "x", "xxxx", "cm2", "mm2"})
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str  # lower case, abbreviations as written
+    start: int  # offset in the sentence text
+    end: int
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one sentence states.
+
+    polarity: "abnormal" (affirms a finding, maybe hedged), "normal" (states normality or
+    denies findings only) or "neutral" (technique, views, filler).
+    """
+
+    polarity: str
+    key_words: tuple[str, ...] = ()  # affirmed finding words, in order (stems: see `stem`)
+    denied_words: tuple[str, ...] = ()  # finding words inside a negation scope
+    uncertain: bool = False
+    chronic: bool = False  # history/incidental modifier and no acute marker
+    sides: frozenset[str] = field(default_factory=frozenset)  # sides of the affirmed words
+
+
+def tokens(text: str) -> list[Token]:
+    return [Token(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(text.lower())]
+
+
+@lru_cache(maxsize=8192)
+def stems_of(word: str) -> tuple[str, ...]:
+    """Stems of a word, an abbreviation spelled out first ("rll" -> right, lower, lobe)."""
+    return tuple(stem(part) for part in vocab.ABBREVIATIONS.get(word, word).split())
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """A crude stem that matches "effusions"/"effusion", "enlarged"/"enlargement"."""
+    if len(word) > 5 and word.endswith("ly"):
+        word = word[:-2]
+    for suffix in ("ies", "es", "s"):
+        if len(word) > 4 and word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    return word[:6] if len(word) > 6 else word
+
+
+def _phrases(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    return sorted((tuple(p.split()) for p in words), key=len, reverse=True)
+
+
+_PRE = _phrases(vocab.PRE_NEGATION)
+_POST = _phrases(vocab.POST_NEGATION)
+_PSEUDO = _phrases(vocab.PSEUDO_NEGATION)
+_UNCERTAIN = _phrases(vocab.UNCERTAINTY)
+_CHRONIC = _phrases(vocab.CHRONIC)
+_INCIDENTAL = _phrases(vocab.INCIDENTAL)
+_ACUTE = _phrases(vocab.ACUTE_MARKERS)
+_TERMINATION = _phrases(vocab.TERMINATION)
+_NORMAL = _phrases(vocab.NORMAL_CUES)
+
+
+_FINDING_TAGS = ("", "incidental")  # tags of words that may name a finding
+
+
+def _match_at(words: list[str], i: int, phrases: list[tuple[str, ...]]) -> int:
+    """Length of the longest phrase starting at words[i], 0 when none does."""
+    for phrase in phrases:
+        if tuple(words[i : i + len(phrase)]) == phrase:
+            return len(phrase)
+    return 0
+
+
+def _tags(words: list[str]) -> list[str]:
+    """One tag per word: pseudo, pre, post, uncertain, chronic, incidental, acute, term, normal
+    or ''."""
+    tags = [""] * len(words)
+    i = 0
+    while i < len(words):
+        for tag, phrases in (
+            ("pseudo", _PSEUDO),
+            ("uncertain", _UNCERTAIN),
+            ("post", _POST),
+            ("pre", _PRE),
+            ("term", _TERMINATION),
+            ("acute", _ACUTE),
+            ("chronic", _CHRONIC),
+            ("incidental", _INCIDENTAL),
+            ("normal", _NORMAL),
+        ):
+            n = _match_at(words, i, phrases)
+            if n:
+                tags[i : i + n] = [tag] * n
+                i += n
+                break
+        else:
+            i += 1
+    return tags
+
+
+def _is_content(word: str) -> bool:
+    return not (word in vocab.NEUTRAL_WORDS or word in _UNITS or _NUMBER_RE.match(word))
+
+
+def read_sentence(text: str) -> Reading:
+    """The reading of one sentence (see the module docstring)."""
+    toks = tokens(text)
+    words = [t.word for t in toks]
+    tags = _tags(words)
+    negated = [False] * len(words)
+    clause_start = 0
+    open_scope = False
+    for i, tag in enumerate(tags):
+        if tag == "term":
+            clause_start, open_scope = i + 1, False
+        elif tag == "pre":
+            open_scope = True
+        elif tag == "post" and (i == 0 or tags[i - 1] != "post"):
+            for j in range(clause_start, i):
+                if tags[j] in _FINDING_TAGS:
+                    negated[j] = True
+        elif open_scope and tag in _FINDING_TAGS:
+            negated[i] = True
+    # clause boundaries for the normality test: a normal cue speaks for its own clause only
+    clauses: list[list[int]] = [[]]
+    for i, tag in enumerate(tags):
+        if tag == "term":
+            clauses.append([])
+        else:
+            clauses[-1].append(i)
+    key: list[str] = []
+    denied: list[str] = []
+    sides: set[str] = set()
+    for clause in clauses:
+        has_normal = any(tags[i] == "normal" for i in clause)
+        for i in clause:
+            word = words[i]
+            if (tags[i] and tags[i] != "incidental") or not _is_content(word):
+                continue
+            if negated[i]:
+                denied.append(word)
+                continue
+            if has_normal and not tags[i] and not vocab.ABNORMAL_SHAPE.search(word):
+                continue
+            key.append(word)
+        if any(tags[i] == "" and not negated[i] for i in clause if words[i] in vocab.SIDE_WORDS):
+            sides |= {words[i] for i in clause if words[i] in vocab.SIDE_WORDS}
+    has_any_cue = any(t in ("normal", "pre", "post") for t in tags)
+    if key:
+        polarity = "abnormal"
+    elif denied or has_any_cue:
+        polarity = "normal"
+    else:
+        polarity = "neutral"
+    chronic = bool({"chronic", "incidental"} & set(tags)) and "acute" not in tags
+    return Reading(
+        polarity=polarity,
+        key_words=tuple(key),
+        denied_words=tuple(denied),
+        uncertain="uncertain" in tags,
+        chronic=chronic,
+        sides=frozenset("bilateral" if s == "bilaterally" else s for s in sides),
+    )
