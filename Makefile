@@ -44,6 +44,23 @@ bench-post: artifacts
 eval: artifacts
 	$(BIN)/impressions eval
 
+# External sets (docs/evaluation.md): read-only reports in ../shared/data, never committed. The IU
+# chest radiographs whole; the hand-written sets on the half whose errors are never read, then
+# on the read half.
+.PHONY: eval-external
+eval-external: artifacts
+	@data=../shared/data; \
+	if [ ! -d "$$data" ]; then \
+	  echo "eval-external: $$data is absent (the external sets are not in the repo): skipped"; \
+	  exit 0; \
+	fi; \
+	set -e; \
+	$(BIN)/impressions eval --dataset $$data/iu-xray/dev.jsonl; \
+	for half in unread read; do \
+	  $(BIN)/impressions eval --half $$half \
+	    $$(for s in chest neuro abdomen mskvasc check; do echo --dataset $$data/handwritten/dev-$$s.jsonl; done); \
+	done
+
 check-eval: install
 	$(BIN)/impressions check-eval
 

@@ -618,7 +618,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
+    if any(a == "--dataset" or a.startswith("--dataset=") for a in argv):
+        from export.external_eval import main as external_main  # external sets, own options
+
+        return external_main(argv)
+    parser = build_parser()
+    parser.epilog = "External sets: impressions eval --dataset FILE.jsonl (docs/evaluation.md)"
+    args = parser.parse_args(argv)
     from python_models.postprocess import EDITS
     from python_models.tokenizer_loader import load_tokenizer
 

@@ -28,7 +28,7 @@ from python_models.style.items import Item, render, split_items, split_sentences
 from python_models.style.profile import StyleRules
 
 _LAYOUT = StyleRules(list_style="numbered", numbering="1.", terminal_period=True)
-_MARKER_RE = re.compile(r"^\s*\d{1,2}[.)]\s*")
+_MARKER_RE = re.compile(r"^\s*\d{1,2}[.)](?:\s+|$)")
 _STUDY_NORMAL_RE = re.compile(
     r"\b(?:no acute|no active|normal|unremarkable|negative|no (?:significant|radiographic|"
     r"sonographic|ct|mr) (?:abnormalit|evidence|finding))",
@@ -49,6 +49,19 @@ class Gated:
     @property
     def changed(self) -> bool:
         return bool(self.removed or self.added or self.region_fixed)
+
+
+_CLAUSE_SPLIT_RE = re.compile(
+    r"\s*(?:;|,?\s+\b(?:however|but|although|though|whereas|while|which)\b,?)\s*", re.I
+)
+
+
+def finding_clauses(sentence: str) -> str:
+    """The clauses of a findings sentence that affirm something: "The aorta is tortuous,
+    however the contours are normal" -> "The aorta is tortuous"."""
+    clauses = [c for c in _CLAUSE_SPLIT_RE.split(sentence) if c.strip()]
+    kept = [c for c in clauses if read_sentence(c).polarity == "abnormal"]
+    return "; ".join(kept) if kept and len(kept) < len(clauses) else sentence
 
 
 def _stems(text: str) -> set[str]:
@@ -133,11 +146,11 @@ class _Gate:
             if self.represented(s, stems, heads):
                 continue
             span = {"source": "findings", "start": s.sentence.start, "end": s.sentence.end}
-            if s.reading.chronic:
+            if s.reading.incidental:
                 if doc.acute:
                     self.done.left_out_spans.append(span)
                 continue
-            text = strip_period(as_item(s.text))
+            text = strip_period(as_item(finding_clauses(s.text)))
             if text:
                 added.append(Item(text))
                 self.done.added_spans.append(span)

@@ -45,6 +45,9 @@ _LINE_HEADER_RE = re.compile(
 _INLINE_HEADER_RE = re.compile(r"(?<=\s)(?P<name>" + _NAMES.upper() + r")[ \t]*:[ \t]*")
 
 
+_META = frozenset({"exam", "indication", "technique", "comparison"})
+
+
 def _header_matches(text: str) -> list[re.Match[str]]:
     """Line-start and inline headers in text order, without overlaps."""
     found = sorted(
@@ -93,12 +96,24 @@ def parse_sections(report_text: str) -> ReportSections:
     parts: dict[str, list[str]] = {name: [] for name in SECTION_NAMES}
     headers: list[str] = []
     preamble = text[: matches[0].start()]
-    for i, match in enumerate(matches):
-        name = _ALIASES[match.group("name").lower()]
+    names = [_ALIASES[m.group("name").lower()] for m in matches]
+    # Without a FINDINGS header, the text after a header's own line is the findings when
+    # nothing else would be ("Technique: CT head.\nThere is ...").
+    spill = "findings" not in names and not preamble.strip()
+    in_findings = False
+    for i, (name, match) in enumerate(zip(names, matches, strict=True)):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         body = text[match.end() : end]
-        parts[name].append(body)
         headers.append(name)
+        if name in _META and (in_findings or spill) and "\n" in body.strip():
+            # a "Technique:" / "Comparison:" line inside the findings: its own line only,
+            # the findings go on after it
+            line, _, rest = body.strip().partition("\n")
+            parts[name].append(line)
+            parts["findings"].append(rest)
+            continue
+        in_findings = name == "findings" or (in_findings and name in _META)
+        parts[name].append(body)
 
     if preamble.strip():
         target = "findings" if "findings" not in headers else "exam"

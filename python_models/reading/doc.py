@@ -56,7 +56,7 @@ class ReportDoc:
     @cached_property
     def acute(self) -> bool:
         """Some finding is neither old nor incidental."""
-        return any(not s.reading.chronic for s in self.finding_sentences)
+        return any(not (s.reading.chronic or s.reading.incidental) for s in self.finding_sentences)
 
     @cached_property
     def affirmed_stems(self) -> frozenset[str]:

@@ -39,7 +39,8 @@ class Reading:
     key_words: tuple[str, ...] = ()  # affirmed finding words, in order (stems: see `stem`)
     denied_words: tuple[str, ...] = ()  # finding words inside a negation scope
     uncertain: bool = False
-    chronic: bool = False  # history/incidental modifier and no acute marker
+    chronic: bool = False  # a history modifier ("stable", "old") and no acute marker
+    incidental: bool = False  # an incidental finding only (granuloma, degenerative change)
     sides: frozenset[str] = field(default_factory=frozenset)  # sides of the affirmed words
 
 
@@ -173,11 +174,18 @@ def read_sentence(text: str) -> Reading:
     else:
         polarity = "neutral"
     chronic = bool({"chronic", "incidental"} & set(tags)) and "acute" not in tags
+    incidental_words = {words[i] for i, tag in enumerate(tags) if tag == "incidental"}
+    incidental = (
+        bool(incidental_words)
+        and "acute" not in tags
+        and all(w in incidental_words or not vocab.ABNORMAL_SHAPE.search(w) for w in key)
+    )
     return Reading(
         polarity=polarity,
         key_words=tuple(key),
         denied_words=tuple(denied),
         uncertain="uncertain" in tags,
         chronic=chronic,
+        incidental=incidental,
         sides=frozenset("bilateral" if s == "bilaterally" else s for s in sides),
     )

@@ -78,6 +78,9 @@ PSEUDO_NEGATION: tuple[str, ...] = (
     "without interval change",
     "without significant change",
     "no other",
+    "than normal",
+    "than expected",
+    "than usual",
 )
 # Hedging: the finding is still a finding (it must be represented), read as uncertain.
 UNCERTAINTY: tuple[str, ...] = (
@@ -224,6 +227,12 @@ NORMAL_CUES: tuple[str, ...] = (
     "adequate",
     "good",
     "usual",
+    "decompressed",
+    "nondilated",
+    "non-dilated",
+    "nondistended",
+    "non-distended",
+    "unopacified",
 )
 # Abnormality by the shape of the word (suffixes and stems of radiology findings). Inside a
 # normal statement an unknown word counts as abnormal only when it has such a shape.
@@ -235,10 +244,10 @@ ABNORMAL_SHAPE = re.compile(
     r"fluid|collection|abscess|calcif|deform|displac|shift|widen|narrow|lucen|hyperden|"
     r"hypoden|hyperinten|hypointen|hyperechoic|hypoechoic|attenuat|enhanc|restrict|irregular|"
     r"tortu|atelect|scar|emphysem|hyperinfl|hyperexpan|flatten|elevat|blunt|prominen|"
-    r"infiltrat|aneurysm|dissect|perforat|obstruct|tear|rupture|contusion|laceration|"
+    r"infiltrat|dens[ei]r|aneurysm|dissect|perforat|obstruct|tear|rupture|contusion|laceration|"
     r"free air|pneumoperitoneum|cyst|tumou?r|cancer|carcinoma|metasta|malignan|spicul|"
     r"air-fluid|stranding|thick|swell|volume loss|loss|malposit|kink|retain|foreign|"
-    r"increase|decrease|new|worse|abnormal|asymmetr|wall|filling defect|defect|clot|"
+    r"increase|decrease|new|worse|abnormal|asymmetr|filling defect|defect|clot|"
     r"vegetat|granulom|scoliosis|kyphosis|listhesis|subluxat|dislocat|avulsion|erosion|"
     r"destruct|sclero|lytic|blastic|mural|plaque|ulcer|wedge|compress|bulg|protrus|"
     r"extrus|impinge|encroach|effac|midline shift|herniat|hydro|ascites|adenopathy|"
@@ -296,6 +305,8 @@ visible overt obvious sizable measurable
 volume volumes density densities attenuation intensity echogenicity
 well fully partially partly relatively slightly
 respectively
+superior inferior anterior posterior medial distal proximal central peripheral dependent
+anteriorly posteriorly superiorly inferiorly medially laterally distally proximally centrally
 """.split()
 )
 

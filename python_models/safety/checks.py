@@ -9,6 +9,7 @@ character offsets that let a client highlight the words itself.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -17,7 +18,15 @@ from typing import Any
 from python_models import exams
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
-from python_models.safety.mentions import Mention, Parsed, lower_same_length, parse
+from python_models.safety.mentions import (
+    Mention,
+    Parsed,
+    covered_by_negation,
+    lower_same_length,
+    parse,
+)
+from python_models.safety.reading import POSITIVE, Chunk, conflicting, qualifiers, read, stem
+from python_models.safety.signs import Sign, sign_matches
 
 MAX_SPANS = 50  # per warning: enough to highlight, bounded for huge reports
 BLOCK = "block"
@@ -122,12 +131,41 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
         ):
             dropped.append(_imp(m))
             imp_heads_with_side.add(m.head)
+    flagged = {(s["start"], s["end"]) for s in contra}
+    for chunk in chunk_side_contradictions(f, i):
+        if not any(chunk.start <= a < chunk.end for a, _ in flagged):
+            contra.append(_span("impression", chunk.start, chunk.end))
     if exam_side:  # a one-sided exam: every side in the impression must be that side
         flagged = {(s["start"], s["end"]) for s in contra}
         for m in i.mentions:
             if m.side_set - exam_side and (m.start, m.end) not in flagged:
                 contra.append(_imp(m))
     return {"LAT_CONTRA": contra, "LAT_DROP": dropped}
+
+
+_SIDES = (stem("left"), stem("right"))
+
+
+def _one_side(stems: frozenset[str]) -> str | None:
+    sides = [s for s in _SIDES if s in stems]
+    return sides[0] if len(sides) == 1 and stem("bilateral") not in stems else None
+
+
+def chunk_side_contradictions(f: Parsed, i: Parsed) -> list[Chunk]:
+    """Affirmed impression chunks on one side whose words the findings affirm only on the
+    other side, for any wording ("erosions at the left MCP joints" where the findings have
+    them under "Right hand:"): the lexicon-free half of LAT_CONTRA."""
+    f_chunks = [c for c in read(f).chunks if c.polarity == POSITIVE]
+    out = []
+    for chunk in read(i).chunks:
+        side = _one_side(chunk.stems)
+        core = chunk.core
+        if chunk.polarity != POSITIVE or side is None or len(core) < 2:
+            continue
+        sides = {_one_side(c.about) for c in f_chunks if core <= c.about}
+        if sides and side not in sides and None not in sides:
+            out.append(chunk)
+    return out
 
 
 _EXAM_SIDE_RE = re.compile(r"\b(left|right|bilateral|both)\b", re.I)
@@ -249,10 +287,16 @@ def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
         here = i_places.get(measurement.segment, set())
         own: set[float] = set()
         for head in heads:
-            for h in (head,) if head in f_sized else related_heads(head):
-                for run in f_sized.get(h, ()):
-                    if not here or not run.places or here & run.places:
-                        own |= run.values
+            runs = [
+                run
+                for h in ((head,) if head in f_sized else related_heads(head))
+                for run in f_sized.get(h, ())
+            ]
+            placed = [r for r in runs if not here or not r.places or here & r.places]
+            # No run of the head at this place ("midline shift" beside "right lateral
+            # ventricle", restated beside a "right convexity"): its lengths are still its own.
+            for run in placed or runs:
+                own |= run.values
         invented = bool(heads) and all(not (related_heads(h) & f_any) for h in heads)
         if (own and value not in own) or (
             invented and not here & places_of_value.get(value, set())
@@ -277,7 +321,10 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
     for x in f.findings():
         polarities.setdefault(x.head, {}).setdefault(x.side_set, set()).add(x.negated)
     bad = []
+    told = reported_segments(i)
     for m in i.findings():
+        if m.segment in told:
+            continue
         by_sides = polarities.get(m.head, {})
         same: set[bool] = set()
         for sides, stated in by_sides.items():
@@ -292,7 +339,85 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             flipped = not m.negated and _denied_generically(m, polarities)
         if flipped:
             bad.append(_imp(m))
+    flagged = {m.segment for m in i.findings() if _imp(m) in bad}
+    for chunk in chunk_flips(f, i):
+        if chunk.segment not in flagged and chunk.segment not in told:
+            flagged.add(chunk.segment)
+            bad.append(_span("impression", chunk.start, chunk.end))
     return {"NEG_FLIP": bad}
+
+
+def _contains(chunk: Chunk, core: frozenset[str], quals: frozenset[str]) -> bool:
+    """Whether ``chunk`` speaks of everything ``core`` names, at a place ``quals`` allows."""
+    return core <= chunk.about and not conflicting(quals, qualifiers(chunk.about))
+
+
+def chunk_flips(f: Parsed, i: Parsed) -> list[Chunk]:
+    """Impression chunks that reverse the polarity the findings give the same words, for any
+    wording (the lexicon-free half of NEG_FLIP):
+    - a denial ("negative Murphy sign", "intact menisci", "no cord signal abnormality") of what
+      a findings chunk affirms, when no findings chunk about it at least as wide denies it too;
+    - an affirmation of two or more content words that the findings only ever deny together.
+    Each side is judged by its own negation scopes, so "no change" or "otherwise" do not count.
+    """
+    f_chunks = read(f).chunks
+    out: list[Chunk] = []
+    for chunk in read(i).chunks:
+        core = chunk.core
+        quals = qualifiers(chunk.stems)
+        if not core:
+            continue
+        same = [c for c in f_chunks if _contains(c, core, quals)]
+        if not same:
+            continue
+        if chunk.denies:
+            opposed = [c for c in same if c.polarity == POSITIVE and c.core - core]
+            # A denial answered by findings denials as wide as each affirmation is no flip.
+            agreeing = [c for c in same if c.denies]
+            unanswered = [
+                c
+                for c in opposed
+                if not any(qualifiers(a.about) <= qualifiers(c.about) for a in agreeing)
+            ]
+            if unanswered and (len(core) >= 2 or chunk.polarity != "negated"):
+                out.append(chunk)
+        elif len(core) >= 2:
+            if all(c.denies for c in same) and not _affirmed_loosely(f_chunks, core):
+                out.append(chunk)
+    return out
+
+
+def _affirmed_loosely(f_chunks: tuple[Chunk, ...], core: frozenset[str]) -> bool:
+    """Whether some affirmed findings chunk names all but one of ``core``'s words."""
+    need = max(1, len(core) - 1)
+    return any(c.polarity == POSITIVE and len(core & c.about) >= need for c in f_chunks)
+
+
+_REPORTED_RE = re.compile(
+    r"\b(?:communicated|discussed|called|notified|paged|conveyed|relayed|telephoned|"
+    r"reported)\b[^.]*\b(?:to|with)\b"
+)
+
+
+def reported_segments(parsed: Parsed) -> set[int]:
+    """Segments that report a communication ("discussed with the stroke team"): no finding
+    is stated there, whatever words they hold."""
+    low = lower_same_length(parsed.text)
+    return {
+        index for index, (s0, s1) in enumerate(parsed.segments) if _REPORTED_RE.search(low, s0, s1)
+    }
+
+
+def affirmed_signs(parsed: Parsed) -> list[Sign]:
+    """Signs of a diagnosis (``signs.SIGNS``) that no negation cue covers."""
+    low = lower_same_length(parsed.text)
+    seg_starts = [a for a, _ in parsed.segments]
+    out = []
+    for sign in sign_matches(low):
+        index = max(bisect_right(seg_starts, sign.start) - 1, 0)
+        if parsed.segments and not covered_by_negation(low, parsed.segments[index], sign.start):
+            out.append(sign)
+    return out
 
 
 @cache
@@ -344,18 +469,96 @@ def _ett_malposition(parsed: Parsed) -> Span | None:
 
 
 def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
-    """CRIT_MISS: an acute critical finding present in the findings, absent from the impression."""
+    """CRIT_MISS: an acute critical finding present in the findings, absent from the impression.
+
+    Present means named (a lexicon mention), stated by its signs ("restricted diffusion" for an
+    acute infarct, ``signs.SIGNS``), or an affirmed findings sentence with an acute cue
+    ("fracture", "occluded", "acute", ...) that no impression sentence speaks of (shares a
+    content word besides the cue and its place words)."""
     imp_pos = {m.head for m in _affirmed(i)}
+    imp_signs = {sign.head for sign in affirmed_signs(i)}
     missing: dict[str, Span] = {}
     for m in _affirmed(f):
         if m.head in lx.CRITICAL and m.head not in missing and is_urgent(f, m):
             covering = {m.head, *generics_of(m.head)}
             if not (covering & imp_pos):
                 missing[m.head] = _fnd(m)
+    for sign in affirmed_signs(f):
+        if not sign.states or sign.head not in lx.CRITICAL or sign.head in missing:
+            continue
+        covering = {sign.head, *generics_of(sign.head), *lx.INFERRED_FROM.get(sign.head, ())}
+        if covering & (imp_pos | imp_signs):
+            continue
+        segment = _segment_at(f, sign.start)
+        done = {_segment_at(f, int(span["start"])) for span in missing.values()}
+        if segment not in done and _urgent_sentence(f, segment) and not _represented(f, segment, i):
+            missing[sign.head] = _span("findings", sign.start, sign.end)
+    # One span per sentence: a sentence already missing a named finding needs no other.
+    done = {_segment_at(f, int(span["start"])) for span in missing.values()}
+    for segment, cue in _acute_sentences(f):
+        if segment not in done and not _represented(f, segment, i):
+            missing[f"sentence {segment}"] = _span("findings", *cue)
     ett = _ett_malposition(f)
     if ett is not None and _ett_malposition(i) is None:
         missing["endotracheal tube malposition"] = ett
     return {"CRIT_MISS": list(missing.values())}
+
+
+def _segment_at(parsed: Parsed, pos: int) -> int:
+    starts = [a for a, _ in parsed.segments]
+    return max(bisect_right(starts, pos) - 1, 0)
+
+
+# Words that make a findings sentence acute enough that the impression must speak of it.
+_ACUTE_CUE_RE = re.compile(
+    r"\b(?:fractures?|fractured|dislocat\w*|subluxat\w*|occlu(?:sion|sive|ded)|"
+    r"thromb(?:us|i|osis|osed)|emboli|embolus|embolism|ruptured?|rupturing|perforat\w*|"
+    r"extravasat\w*|transect\w*|acute|acutely)\b"
+)
+# ... unless it says the finding is not new or not urgent.
+_NOT_URGENT_SENTENCE_RE = re.compile(
+    r"\b(?:old|remote|healed|healing|chronic|sequelae?|post-?operative|post-?surgical|"
+    r"stable|unchanged|known|prior|previously|redemonstrat\w*|again)\b"
+)
+_CUE_STEMS = frozenset(
+    stem(w)
+    for w in (
+        "fracture fractured dislocation subluxation occlusion occluded occlusive thrombus "
+        "thrombosis emboli embolus embolism rupture perforation extravasation transection "
+        "acute"
+    ).split()
+)
+
+
+def _urgent_sentence(parsed: Parsed, segment: int) -> bool:
+    s0, s1 = parsed.segments[segment]
+    return not _NOT_URGENT_SENTENCE_RE.search(lower_same_length(parsed.text[s0:s1]))
+
+
+def _acute_sentences(f: Parsed) -> list[tuple[int, tuple[int, int]]]:
+    """(segment, cue span) of each findings sentence that affirms an acute cue."""
+    low = lower_same_length(f.text)
+    out = []
+    for index, (s0, s1) in enumerate(f.segments):
+        for cue in _ACUTE_CUE_RE.finditer(low, s0, s1):
+            if not covered_by_negation(low, (s0, s1), cue.start()):
+                if _urgent_sentence(f, index):
+                    out.append((index, (cue.start(), cue.end())))
+                break
+    return out
+
+
+def _represented(f: Parsed, segment: int, i: Parsed) -> bool:
+    """Whether some impression sentence speaks of findings sentence ``segment``: they share
+    two content words, one of them neither an acute cue nor a place word, at places that do
+    not conflict (left vs right)."""
+    ours = read(f).segment_stems[segment]
+    for theirs in read(i).segment_stems:
+        shared = ours & theirs
+        naming = shared - _CUE_STEMS - qualifiers(shared)
+        if len(shared) >= 2 and naming and not conflicting(qualifiers(ours), qualifiers(theirs)):
+            return True
+    return False
 
 
 def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
@@ -364,19 +567,52 @@ def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[S
     embolism or hemorrhage would start an urgent call, so it blocks rather than warns.
     FOREIGN_FINDING instead when the finding, named in full, belongs to a region far from the
     exam's (diverticulitis on a head CT): not a summary term but an invention, so it blocks too."""
-    f_any = {m.head for m in f.findings()}
+    # Grounded by an affirmed mention of the head or a related one, or by a sign of it
+    # ("restricted diffusion" grounds an infarct); a findings denial grounds nothing.
+    f_affirmed = {m.head for m in _affirmed(f)} | {sign.head for sign in affirmed_signs(f)}
     far = _far_regions_allowed(ctx.exam)
     found: dict[str, list[Span]] = {"UNGROUNDED": [], "CRIT_UNGROUNDED": [], "FOREIGN_FINDING": []}
+    told = reported_segments(i)
     for m in _affirmed(i):
-        if not (related_heads(m.head) & f_any):
-            if m.head in lx.CRITICAL and is_urgent(i, m):
-                code = "CRIT_UNGROUNDED"
-            elif _foreign(i, m, far):
-                code = "FOREIGN_FINDING"
-            else:
-                code = "UNGROUNDED"
-            found[code].append(_imp(m))
+        if m.segment in told or related_heads(m.head) & f_affirmed:
+            continue
+        if m.head in lx.CRITICAL and is_urgent(i, m):
+            # Indirect support (the impression places it where the findings describe an
+            # abnormality, without naming it or its signs) only warns.
+            code = "UNGROUNDED" if _indirectly_supported(f, i, m) else "CRIT_UNGROUNDED"
+        elif _foreign(i, m, far):
+            code = "FOREIGN_FINDING"
+        else:
+            code = "UNGROUNDED"
+        found[code].append(_imp(m))
     return found
+
+
+def _indirectly_supported(f: Parsed, i: Parsed, m: Mention) -> bool:
+    """Whether the impression chunk of ``m`` shares two naming words (not the mention's own
+    words, no place word) with an affirmed findings chunk at a place that does not conflict,
+    while the findings deny neither a finding ``m`` is related to nor a sign of it."""
+    denied = {x.head for x in f.findings() if x.negated}
+    low = lower_same_length(f.text)
+    denied |= {
+        sign.head
+        for sign in sign_matches(low)
+        if covered_by_negation(low, f.segments[_segment_at(f, sign.start)], sign.start)
+    }
+    if related_heads(m.head) & denied:
+        return False
+    own = {stem(w) for w in re.findall(r"[a-z]+", i.text[m.start : m.end].lower())}
+    chunks = [c for c in read(i).chunks if c.segment == m.segment and c.start <= m.start < c.end]
+    if not chunks:
+        return False
+    words = chunks[0].core - own
+    quals = qualifiers(chunks[0].stems)
+    return any(
+        c.polarity == POSITIVE
+        and len(words & c.about) >= 2
+        and not conflicting(quals, qualifiers(c.about))
+        for c in read(f).chunks
+    )
 
 
 def check_sex(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:

@@ -240,10 +240,37 @@ def _neg_scopes(low: str, seg: tuple[int, int]) -> list[tuple[int, int]]:
     for cue in _POST_NEG_RE.finditer(piece):
         if in_pseudo(cue.start()) and not cue.group(0).startswith(("is no longer", "no longer")):
             continue
+        if _PREMODIFIES_RE.match(piece, cue.end()):
+            # "absent color flow": the cue modifies the noun phrase after it, and only that.
+            phrase_end = _PHRASE_END_RE.search(piece, cue.end())
+            scopes.append((s0 + cue.end(), s0 + (phrase_end.start() if phrase_end else len(piece))))
+            continue
         # Back to the clause start: the last comma/"but" before the cue.
         cut = max(_last_before(commas, cue.start() - 1), _last_before(buts, cue.start() - 5))
         scopes.append((s0 + cut + 1, s0 + cue.start()))
     return scopes
+
+
+# After a post-negation cue, a noun it modifies ("absent flow") rather than a clause end.
+_PREMODIFIES_RE = re.compile(
+    r"\s+(?!(?:and|or|but|on|in|at|of|to|from|with|within|bilaterally|throughout|since|"
+    r"compared|as|by|for|from|again|now|today|here|there)\b)[a-z]"
+)
+
+
+_PHRASE_END_RE = re.compile(r"[,;:()]|\b(?:with|and|or|but|to|in|of|at|within|from|on)\b")
+
+
+@lru_cache(maxsize=4096)
+def _segment_scopes(low: str, seg: tuple[int, int]) -> tuple[list[int], list[int]]:
+    return _merged(_neg_scopes(low, seg))
+
+
+def covered_by_negation(low: str, seg: tuple[int, int], pos: int) -> bool:
+    """Whether offset ``pos`` of lower-cased ``low`` lies in a negation scope of segment
+    ``seg`` (the reading of ``parse``, for any word, not only lexicon findings)."""
+    starts, ends = _segment_scopes(low, seg)
+    return _covered(starts, ends, pos)
 
 
 def _merged(scopes: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
@@ -302,8 +329,31 @@ def parse(text: str) -> Parsed:
             if mention.kind == "finding" and _covered(starts, ends, mention.start):
                 mention.negated = True
         _bind_sides(low, seg, in_seg)
+    _header_sides(low, mentions)
 
     return Parsed(text, segments, mentions, _measurements(low, seg_of))
+
+
+# An organ header opening a line ("RIGHT:", "Left popliteal vein:", "2. Right:").
+_LINE_HEADER_RE = re.compile(r"(?m)^[ \t]*(?:\d+[.)][ \t]*)?([a-z][a-z0-9 /,&'-]{0,40}?):(?!\d)")
+
+
+def _header_sides(low: str, mentions: list[Mention]) -> None:
+    """A side named in a line's header is the side of the findings on that line that name
+    none: "RIGHT: The popliteal vein is noncompressible with thrombus." """
+    if ":" not in low:
+        return
+    for header in _LINE_HEADER_RE.finditer(low):
+        words = header.group(1).split()
+        sides = {lx.SIDE_WORDS[w] for w in words if w in lx.SIDE_WORDS}
+        if len(words) > 5 or len(sides) != 1:
+            continue
+        side = sides.pop()
+        line_end = low.find("\n", header.end())
+        line_end = len(low) if line_end < 0 else line_end
+        for m in mentions:
+            if m.kind == "finding" and header.end() <= m.start < line_end and not m.sides:
+                m.sides.add(side)
 
 
 def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
