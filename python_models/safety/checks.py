@@ -259,6 +259,13 @@ def _sized_by_head(parsed: Parsed) -> dict[str, list[_Sized]]:
     return out
 
 
+def _same_sides(a: frozenset[Place] | set[Place], b: frozenset[Place]) -> bool:
+    """Whether two sets of places give the same non-empty sides."""
+    sides_a = set().union(*(sides for _, sides in a)) if a else set()
+    sides_b = set().union(*(sides for _, sides in b)) if b else set()
+    return bool(sides_a) and sides_a == sides_b
+
+
 def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     """NUM_MISPLACED: an impression length the findings state, but for another finding: the
     3.4 cm of the right renal cyst given to the left renal solid mass. Judged per impression
@@ -293,9 +300,12 @@ def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
                 for run in f_sized.get(h, ())
             ]
             placed = [r for r in runs if not here or not r.places or here & r.places]
-            # No run of the head at this place ("midline shift" beside "right lateral
-            # ventricle", restated beside a "right convexity"): its lengths are still its own.
-            for run in placed or runs:
+            if not placed:
+                # No run of the head at this very part ("midline shift" beside the "right
+                # lateral ventricle", restated beside a "right convexity"): its lengths on the
+                # same side are still its own.
+                placed = [r for r in runs if _same_sides(here, r.places)]
+            for run in placed:
                 own |= run.values
         invented = bool(heads) and all(not (related_heads(h) & f_any) for h in heads)
         if (own and value not in own) or (
@@ -415,7 +425,11 @@ def affirmed_signs(parsed: Parsed) -> list[Sign]:
     out = []
     for sign in sign_matches(low):
         index = max(bisect_right(seg_starts, sign.start) - 1, 0)
-        if parsed.segments and not covered_by_negation(low, parsed.segments[index], sign.start):
+        seg = parsed.segments[index] if parsed.segments else None
+        # Affirmed only when no word of it is denied ("arteries ... without filling defect").
+        if seg and not any(
+            covered_by_negation(low, seg, pos) for pos in (sign.start, sign.end - 1)
+        ):
             out.append(sign)
     return out
 
@@ -569,12 +583,14 @@ def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[S
     exam's (diverticulitis on a head CT): not a summary term but an invention, so it blocks too."""
     # Grounded by an affirmed mention of the head or a related one, or by a sign of it
     # ("restricted diffusion" grounds an infarct); a findings denial grounds nothing.
+    # A head the findings deny by name is NEG_FLIP's to report.
     f_affirmed = {m.head for m in _affirmed(f)} | {sign.head for sign in affirmed_signs(f)}
+    f_denied = {m.head for m in f.findings() if m.negated}
     far = _far_regions_allowed(ctx.exam)
     found: dict[str, list[Span]] = {"UNGROUNDED": [], "CRIT_UNGROUNDED": [], "FOREIGN_FINDING": []}
     told = reported_segments(i)
     for m in _affirmed(i):
-        if m.segment in told or related_heads(m.head) & f_affirmed:
+        if m.segment in told or m.head in f_denied or related_heads(m.head) & f_affirmed:
             continue
         if m.head in lx.CRITICAL and is_urgent(i, m):
             # Indirect support (the impression places it where the findings describe an

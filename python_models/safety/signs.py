@@ -1,0 +1,193 @@
+"""Diagnosis <- supporting imaging signs: a small knowledge base of radiology.
+
+An impression names a diagnosis ("acute infarct", "pneumoperitoneum", "testicular torsion")
+while the findings often describe only its signs ("restricted diffusion", "lucency beneath the
+hemidiaphragm", "absent flow ... whirlpool sign"). This table lets the checks read such findings
+as support for the diagnosis (grounding) and as a statement of it (a critical finding that the
+impression must carry). It is written from radiology textbooks' sign lists, per diagnosis, not
+from any report; each pattern is a regex over lower-cased text, matched only where no negation
+cue covers it. A pattern written with a leading "~" only supports the diagnosis (absent flow
+may be torsion or thrombosis); the others state it, so findings that hold them state a finding
+the impression must carry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# canonical finding head (lexicons.FINDINGS) -> regexes of signs that support it
+SIGNS: dict[str, tuple[str, ...]] = {
+    "infarct": (
+        r"restricted diffusion",
+        r"diffusion restriction",
+        r"reduced diffusion",
+        r"restricting diffusion",
+        r"dwi hyperintens\w*",
+        r"(?:low|reduced) adc",
+        r"adc hypointens\w*",
+        r"loss of (?:the )?(?:normal )?gr[ae]y[\s-]white",
+        r"insular ribbon",
+        r"hyperdense (?:mca|vessel|artery)",
+        r"cytotoxic edema",
+    ),
+    "pneumoperitoneum": (
+        r"(?:lucency|lucencies|air|gas) (?:beneath|under|below) (?:the |both )?"
+        r"(?:right |left |bilateral )?(?:hemi)?diaphragms?",
+        r"subdiaphragmatic (?:free )?(?:lucency|air|gas)",
+        r"rigler",
+        r"football sign",
+        r"falciform ligament sign",
+        r"free (?:intraperitoneal |intra-?abdominal )?(?:air|gas)",
+        r"extraluminal (?:air|gas)",
+    ),
+    "bowel obstruction": (
+        r"~dilated (?:fluid[\s-]filled )?(?:small[\s-]bowel|bowel|jejunal|ileal|colonic) loops?",
+        r"~(?:small[\s-]bowel|bowel) loops? (?:are |is )?dilated",
+        r"transition point",
+        r"small[\s-]bowel feces",
+        r"closed[\s-]loop",
+    ),
+    "torsion": (
+        r"whirl(?:pool)? sign",
+        r"twist\w* (?:\w+ ){0,4}(?:spermatic cord|pedicle|vascular pedicle)",
+        r"~(?:absent|no) (?:internal |intratesticular |intraovarian )?"
+        r"(?:arterial |venous )?(?:(?:and|or) (?:arterial |venous ))?(?:color |doppler )*flow",
+    ),
+    "appendicitis": (
+        r"appendix (?:is )?(?:dilated|distended|enlarged|thickened|inflamed)",
+        r"(?:dilated|distended|enlarged|inflamed|noncompressible) appendix",
+        r"periappendiceal",
+        r"appendicolith",
+    ),
+    "aortic dissection": (
+        r"intimal flap",
+        r"dissection flap",
+        r"false lumen",
+        r"intramural hematoma",
+    ),
+    "pulmonary embolism": (
+        r"filling defects? (?:\w+ ){0,4}pulmonary arter\w*",
+        r"pulmonary arter\w* (?:\w+ ){0,4}filling defects?",
+        r"saddle embol\w*",
+    ),
+    "deep vein thrombosis": (
+        r"~non-?compressible",
+        r"~(?:intraluminal|occlusive|echogenic|non-?occlusive) (?:echogenic )?thromb\w*",
+    ),
+    "pneumothorax": (
+        r"visceral pleural (?:line|edge)",
+        r"deep sulcus sign",
+        r"absent lung markings",
+    ),
+    "cholecystitis": (
+        r"pericholecystic (?:fluid|stranding|edema)",
+        r"(?:sonographic )?murphy'?s? sign (?:is |was )?positive",
+        r"positive (?:sonographic )?murphy",
+    ),
+    "subdural hematoma": (r"crescentic (?:hyperdense |extra-axial )*(?:collection|hyperdensity)",),
+    "epidural hematoma": (r"biconvex (?:hyperdense |extra-axial )*(?:collection|hyperdensity)",),
+    "subarachnoid hemorrhage": (
+        r"hyperdens\w* (?:\w+ ){0,3}(?:sulci|sulcal|cisterns?|sylvian)",
+        r"(?:sulcal|cisternal) hyperdens\w*",
+    ),
+    "hemorrhage": (
+        r"active extravasation",
+        r"contrast (?:blush|extravasation)",
+        r"susceptibility blooming",
+        r"hyperdense (?:extra-axial |intraparenchymal )?(?:collection|blood)",
+    ),
+    "herniation": (
+        r"(?:effacement|effaced) (?:of )?(?:the )?(?:basal |basilar |suprasellar )?cisterns?",
+        r"tonsillar (?:descent|ectopia)",
+        r"(?:downward|transtentorial) (?:displacement|shift)",
+    ),
+    "midline shift": (r"(?:leftward|rightward) (?:midline )?shift", r"subfalcine"),
+    "hydrocephalus": (r"ventriculomegaly", r"(?:dilated|enlarged) (?:lateral )?ventricles"),
+    "abscess": (
+        r"rim[\s-]enhancing (?:fluid )?collection",
+        r"peripherally enhancing (?:fluid )?collection",
+        r"(?:fluid )?collection with (?:an )?enhancing (?:wall|rim)",
+    ),
+    "fracture": (
+        r"cortical (?:break|disruption|discontinuity|step[\s-]off)",
+        r"fracture line",
+        r"lucent line",
+        r"buckl\w+ of the cortex",
+    ),
+    "dislocation": (
+        r"(?:humeral|femoral) head (?:is )?(?:displaced|dislocated)",
+        r"subcoracoid",
+        r"loss of (?:joint )?congruity",
+        r"dislocated",
+    ),
+    "cord compression": (
+        r"(?:flattening|compression|deformity|effacement) of the (?:spinal )?cord",
+        r"cord (?:flattening|deformity|effacement)",
+    ),
+    "bowel ischemia": (
+        r"pneumatosis",
+        r"portal venous gas",
+        r"mesenteric venous gas",
+        r"(?:absent|lack of|no|diminished) (?:bowel )?wall enhancement",
+    ),
+    "ectopic pregnancy": (
+        r"extra-?uterine (?:gestational sac|pregnancy)",
+        r"tubal ring",
+        r"adnexal (?:ring|gestational sac)",
+    ),
+    "volvulus": (r"coffee[\s-]bean", r"bird'?s[\s-]beak", r"mesenteric (?:whirl|swirl)\w*"),
+    "pneumonia": (r"consolidation", r"air bronchograms?"),
+    "pulmonary edema": (
+        r"kerley",
+        r"interstitial edema",
+        r"cephalization",
+        r"peribronchial cuffing",
+        r"vascular congestion",
+    ),
+    "cardiomegaly": (
+        r"enlarged (?:cardiac|heart) (?:silhouette|size)",
+        r"heart (?:size )?is enlarged",
+        r"cardiac silhouette (?:is )?enlarged",
+    ),
+    "hydronephrosis": (r"pelvicalyceal dilat\w*", r"pelviectasis", r"caliectasis"),
+    "aortic aneurysm": (r"aneurysmal (?:dilat\w*|aorta)",),
+}
+
+
+def _pattern(patterns: list[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(patterns) + r")(?![\w-])")
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]]:
+    """Per head: (stating pattern, supporting-only pattern)."""
+    out = {}
+    for head, patterns in SIGNS.items():
+        strong = [p for p in patterns if not p.startswith("~")]
+        weak = [p[1:] for p in patterns if p.startswith("~")]
+        out[head] = (_pattern(strong), _pattern(weak))
+    return out
+
+
+@dataclass(frozen=True)
+class Sign:
+    """A sign of ``head`` at [start, end) of the text; ``states`` when it states the diagnosis."""
+
+    head: str
+    start: int
+    end: int
+    states: bool
+
+
+def sign_matches(low: str) -> list[Sign]:
+    """Every sign in lower-cased ``low``, in no particular order."""
+    out: list[Sign] = []
+    for head, (strong, weak) in _compiled().items():
+        for pattern, states in ((strong, True), (weak, False)):
+            if pattern is not None:
+                out.extend(Sign(head, m.start(), m.end(), states) for m in pattern.finditer(low))
+    return out
