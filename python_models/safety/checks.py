@@ -505,7 +505,12 @@ def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             continue
         segment = _segment_at(f, sign.start)
         done = {_segment_at(f, int(span["start"])) for span in missing.values()}
-        if segment not in done and _urgent_sentence(f, segment) and not _represented(f, segment, i):
+        if (
+            segment not in done
+            and _urgent_sentence(f, segment)
+            and not _explained_otherwise(f, segment)
+            and not _represented(f, segment, i)
+        ):
             missing[sign.head] = _span("findings", sign.start, sign.end)
     # One span per sentence: a sentence already missing a named finding needs no other.
     done = {_segment_at(f, int(span["start"])) for span in missing.values()}
@@ -542,6 +547,18 @@ _CUE_STEMS = frozenset(
         "acute"
     ).split()
 )
+
+
+# A sentence giving a sign a benign cause: "the lucency corresponds to the gastric bubble".
+_EXPLAINED_RE = re.compile(
+    r"\b(?:corresponds? to|correspond with|represents?|due to|attributable to|related to|"
+    r"artifact\w*|normal variant|gastric (?:air )?bubble|chilaiditi)\b"
+)
+
+
+def _explained_otherwise(parsed: Parsed, segment: int) -> bool:
+    s0, s1 = parsed.segments[segment]
+    return bool(_EXPLAINED_RE.search(lower_same_length(parsed.text[s0:s1])))
 
 
 def _urgent_sentence(parsed: Parsed, segment: int) -> bool:

@@ -35,6 +35,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "pneumoperitoneum": (
         r"(?:lucency|lucencies|air|gas) (?:beneath|under|below) (?:the |both )?"
         r"(?:right |left |bilateral )?(?:hemi)?diaphragms?",
+        r"~(?:lucency|lucencies|air|gas)(?: \w+){0,3} (?:beneath|under|below) (?:the |both )?"
+        r"(?:right |left |bilateral )?(?:hemi)?diaphragms?",
         r"subdiaphragmatic (?:free )?(?:lucency|air|gas)",
         r"rigler",
         r"football sign",
