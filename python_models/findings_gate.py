@@ -3,7 +3,8 @@
 The last word before style and the checks, reading the report once (`python_models.reading`):
 - a statement whose finding words the findings never affirm (or deny) is removed: an invented
   finding, side or severity cannot reach the clinician, even in words no lexicon knows;
-- a denial of something the findings affirm is removed;
+- a denial of something the findings affirm is removed, and so is the model's advice, which
+  the findings cannot back (on real reports it recommended what radiologists call dangerous);
 - a normal statement naming another body region than the exam's is replaced by the exam's own
   normal phrase, and a study-wide "no acute ..." goes when a findings sentence affirms a finding
   that is neither old nor incidental;
@@ -24,7 +25,14 @@ from python_models.reading import ReadSentence, ReportDoc
 from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
 from python_models.reading.regions import regions_named
 from python_models.safety.mentions import parse
-from python_models.style.items import Item, render, split_items, split_sentences, strip_period
+from python_models.style.items import (
+    Item,
+    render,
+    split_items,
+    split_recommendations,
+    split_sentences,
+    strip_period,
+)
 from python_models.style.profile import StyleRules
 
 _LAYOUT = StyleRules(list_style="numbered", numbering="1.", terminal_period=True)
@@ -128,7 +136,10 @@ class _Gate:
         findings: list[Item] = []
         normals: list[Item] = []
         items, _layout = split_items(impression)
-        for item in items:
+        for item in split_recommendations(items):
+            if item.recommendation:  # advice cannot be checked against the findings
+                self.done.removed += 1
+                continue
             kinds, kept = [], []
             for sentence in split_sentences(item.text) or [item.text]:
                 kind, text = self.sentence(sentence)

@@ -70,13 +70,20 @@ def test_postprocess_sets_the_recommendation_after_writing_sizes_back() -> None:
     text = "13 mm nodule. Fleischner 2017: Optional CT at 12 months."
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     context = {"findings": "A 13 mm solid nodule in the left lower lobe.", "warnings": []}
-    on = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
+    on = Postprocessor(
+        tokenizer, NoStyle(), checker_for_context, ground_items=False, hold_to_findings=False
+    )
     (served,) = on.finish([(ids, dict(context))])
     assert served.impression == f"13 mm nodule. {fleischner_solid(13)}"
     (note,) = [w for w in served.warnings if w["code"] == "FOLLOWUP_SET"]
     assert note["severity"] == "warn"
     off = Postprocessor(
-        tokenizer, NoStyle(), checker_for_context, guideline_followup=False, ground_items=False
+        tokenizer,
+        NoStyle(),
+        checker_for_context,
+        guideline_followup=False,
+        ground_items=False,
+        hold_to_findings=False,
     )
     (plain,) = off.finish([(ids, dict(context))])
     assert plain.impression == text

@@ -147,7 +147,9 @@ def test_postprocess_flags_every_edit_with_counts_and_findings_spans() -> None:
     assert "hydronephrosis" not in edit["message"].lower()  # counts, never report text
     assert {s["source"] for s in edit["spans"]} == {"findings"}
     assert "LAT_CONTRA" not in codes
-    off = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
+    off = Postprocessor(
+        tokenizer, NoStyle(), checker_for_context, ground_items=False, hold_to_findings=False
+    )
     plain = finish(off, "Mild bilateral hydronephrosis.", RENAL)
     assert plain.impression == "Mild bilateral hydronephrosis."
     assert "LAT_CONTRA" in {w["code"] for w in plain.warnings}
@@ -158,7 +160,7 @@ def test_a_failing_grounding_keeps_the_models_text(monkeypatch: pytest.MonkeyPat
         raise RuntimeError("boom")
 
     monkeypatch.setattr(item_grounding, "ground", broken)
-    post = Postprocessor(build_tokenizer(), NoStyle(), checker_for_context)
+    post = Postprocessor(build_tokenizer(), NoStyle(), checker_for_context, hold_to_findings=False)
     done = finish(post, "Mild bilateral hydronephrosis.", RENAL)
     assert done.impression == "Mild bilateral hydronephrosis."
     assert "LAT_CONTRA" in {w["code"] for w in done.warnings}  # still blocked for review

@@ -117,7 +117,11 @@ def test_preprocess_masks_for_a_slot_tokenizer_only(slot_tokenizer: Any) -> None
 
 def test_postprocess_puts_values_back_and_flags_unknown_slots(slot_tokenizer: Any) -> None:
     post = Postprocessor(
-        slot_tokenizer, NoStyle(), lambda findings, ctx: lambda impression: [], ground_items=False
+        slot_tokenizer,
+        NoStyle(),
+        lambda findings, ctx: lambda impression: [],
+        ground_items=False,
+        hold_to_findings=False,
     )
     good = slot_tokenizer("<n1> right lower lobe nodule.")["input_ids"]
     bad = slot_tokenizer("<n9> cyst.")["input_ids"]

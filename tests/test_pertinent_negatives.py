@@ -123,7 +123,7 @@ def test_a_failing_answer_keeps_the_text(monkeypatch: pytest.MonkeyPatch) -> Non
         raise RuntimeError("boom")
 
     monkeypatch.setattr(pertinent_negatives, "answer_question", broken)
-    post = Postprocessor(build_tokenizer(), NoStyle(), checker_for_context)
+    post = Postprocessor(build_tokenizer(), NoStyle(), checker_for_context, hold_to_findings=False)
     done = finish(post, "Mild centrilobular emphysema.", PE_FINDINGS, PE)
     assert done.impression == "Mild centrilobular emphysema."
 

@@ -63,7 +63,7 @@ def stem(word: str) -> str:
         if len(word) > 4 and word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
             word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break
-    return word[:6] if len(word) > 6 else word
+    return word[:7]
 
 
 def _phrases(words: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -123,6 +123,21 @@ def _is_content(word: str) -> bool:
     return not (word in vocab.NEUTRAL_WORDS or word in _UNITS or _NUMBER_RE.match(word))
 
 
+_COPULAS = frozenset({"is", "are", "was", "were", "appears", "appear", "remains", "remain"})
+
+
+def _predicated_normal(words: list[str], tags: list[str], clause: list[int]) -> int:
+    """Index of the copula when the clause says "<subject> is [...] <normal cue>" (the subject
+    is then described as normal, whatever its words), else -1."""
+    for k, i in enumerate(clause):
+        if words[i] in _COPULAS:
+            after = clause[k + 1 : k + 4]
+            if after and any(tags[j] == "normal" for j in after):
+                return i
+            return -1
+    return -1
+
+
 def read_sentence(text: str) -> Reading:
     """The reading of one sentence (see the module docstring)."""
     toks = tokens(text)
@@ -154,7 +169,10 @@ def read_sentence(text: str) -> Reading:
     sides: set[str] = set()
     for clause in clauses:
         has_normal = any(tags[i] == "normal" for i in clause)
+        subject_end = _predicated_normal(words, tags, clause)
         for i in clause:
+            if i < subject_end:
+                continue  # the subject of "... is normal" ("opacification is adequate")
             word = words[i]
             if (tags[i] and tags[i] != "incidental") or not _is_content(word):
                 continue

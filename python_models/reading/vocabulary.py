@@ -191,6 +191,7 @@ TERMINATION: tuple[str, ...] = (
     "which",
     "while",
     "yet",
+    "otherwise",
     "there is",
     "there are",
     "and there",

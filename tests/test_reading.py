@@ -1,0 +1,86 @@
+"""The one reading of a report: sentences with their headers, polarity, regions."""
+
+from __future__ import annotations
+
+import pytest
+
+from python_models.reading import read_report
+from python_models.reading.polarity import read_sentence
+from python_models.reading.regions import normal_phrase, regions_named
+from python_models.reading.sentences import split_sentences
+
+
+def test_headers_inside_the_findings_become_labels_and_decimals_stay_whole() -> None:
+    text = (
+        "LUNGS: No consolidation. A 1.5 cm nodule in the RLL.\n"
+        "Technique: Axial CT.\nDr. Jones was paged."
+    )
+    sentences = split_sentences(text)
+    assert [(s.label, s.text) for s in sentences] == [
+        ("LUNGS", "No consolidation."),
+        ("LUNGS", "A 1.5 cm nodule in the RLL."),
+        ("Technique", "Axial CT."),
+        ("", "Dr. Jones was paged."),
+    ]
+    assert sentences[2].is_technique and not sentences[1].is_technique
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "polarity"),
+    [
+        ("No focal consolidation, pleural effusion, or pneumothorax.", "normal"),
+        ("The heart size is within normal limits.", "normal"),
+        ("Contrast opacification of the arteries is adequate.", "normal"),
+        ("Frontal and lateral views of the chest.", "neutral"),
+        ("The heart is enlarged.", "abnormal"),
+        ("Lungs are clear except for a small focus of scarring at the apex.", "abnormal"),
+        ("The kidneys are unremarkable but there is a frobnicated splenic cleft.", "abnormal"),
+        ("A small effusion cannot be excluded.", "abnormal"),
+        ("The pneumothorax has resolved.", "normal"),
+    ],
+)
+def test_each_sentence_is_read_as_abnormal_normal_or_neutral(sentence: str, polarity: str) -> None:
+    assert read_sentence(sentence).polarity == polarity
+
+
+def test_an_unknown_word_outside_a_denial_counts_as_a_finding() -> None:
+    reading = read_sentence("Frobnication of the left adrenal limb.")
+    assert reading.polarity == "abnormal" and "frobnication" in reading.key_words
+    assert reading.sides == {"left"}
+
+
+def test_denied_words_hedging_and_history_are_told_apart() -> None:
+    denied = read_sentence("No large pleural effusion.")
+    assert denied.polarity == "normal" and "effusion" in denied.denied_words
+    hedged = read_sentence("Possible small left effusion.")
+    assert hedged.uncertain and "effusion" in hedged.key_words
+    old = read_sentence("Stable mild cardiomegaly.")
+    assert old.chronic and not old.incidental
+    incidental = read_sentence("Calcified granuloma in the right upper lobe.")
+    assert incidental.incidental
+    new = read_sentence("New calcified granuloma with increasing effusion.")
+    assert not new.incidental and not new.chronic
+
+
+def test_a_report_is_read_once_with_its_regions_and_normal_phrase() -> None:
+    doc = read_report(
+        "Heart size is normal. Small right pleural effusion. No pneumothorax.", "XR CHEST"
+    )
+    assert doc.regions == {"chest"}
+    assert doc.normal_phrase == "No acute cardiopulmonary abnormality."
+    assert [s.text for s in doc.finding_sentences] == ["Small right pleural effusion."]
+    assert doc.acute
+    assert "pneumot" in doc.denied_stems and "effusio" in doc.finding_stems
+
+
+def test_without_an_exam_the_region_comes_from_the_findings() -> None:
+    doc = read_report("The ventricles are normal in size. No intracranial hemorrhage.", None)
+    assert doc.regions == {"head"}
+
+
+def test_regions_named_by_exams_and_statements() -> None:
+    assert regions_named("CT CHEST ABDOMEN PELVIS W CONTRAST") == {"chest", "abdomen"}
+    assert regions_named("MRI thoracic spine") == {"spine"}
+    assert regions_named("No acute intracranial abnormality") == {"head"}
+    assert normal_phrase(frozenset({"chest", "abdomen"})) == "No acute abnormality."
