@@ -4,7 +4,8 @@ The last word before style and the checks, reading the report once (`python_mode
 - a statement whose finding words the findings never affirm (or deny) is removed: an invented
   finding, side or severity cannot reach the clinician, even in words no lexicon knows;
 - a denial of something the findings affirm is removed, and so is the model's advice, which
-  the findings cannot back (on real reports it recommended what radiologists call dangerous);
+  the findings cannot back (on real reports it advised what radiologists call dangerous, the
+  guideline table's nodule wording on a chest CT included);
 - a normal statement naming another body region than the exam's is replaced by the exam's own
   normal phrase, and a study-wide "no acute ..." goes when a findings sentence affirms a finding
   that is neither old nor incidental;
@@ -81,13 +82,27 @@ def _affirmed_heads(text: str) -> set[str]:
 
 
 def _unsupported(reading: Reading, doc: ReportDoc) -> bool:
-    """An affirmed word of the statement the findings never affirm."""
-    return any(st not in doc.affirmed_stems for w in reading.key_words for st in stems_of(w))
+    """An affirmed word of the statement the findings never affirm. A hedged reading ("likely
+    adenoma", "concerning for pneumonia") may name what the findings do not, when the words it
+    qualifies are all supported."""
+    words = [w for w in reading.key_words if w not in reading.hedged_words]
+    if reading.hedged_words and not words:
+        return True
+    return any(not _affirmed(st, doc) for w in words for st in stems_of(w))
+
+
+def _affirmed(st: str, doc: ReportDoc) -> bool:
+    """The findings affirm the stem (or, for "bilateral", both sides)."""
+    if st == "bilater":
+        return "bilater" in doc.affirmed_stems or {"left", "right"} <= doc.affirmed_stems
+    return st in doc.affirmed_stems
 
 
 def _contradicts(reading: Reading, doc: ReportDoc) -> bool:
-    """A denial of a word a findings sentence affirms as a finding."""
-    return any(st in doc.finding_stems for w in reading.denied_words for st in stems_of(w))
+    """A denial of what a findings sentence affirms: every denied word is affirmed as a
+    finding ("No deep venous thrombosis" stands beside a superficial one)."""
+    stems = [st for w in reading.denied_words for st in stems_of(w)]
+    return bool(stems) and all(st in doc.finding_stems for st in stems)
 
 
 def _study_normal(sentence: str, reading: Reading) -> bool:
@@ -157,7 +172,7 @@ class _Gate:
             if self.represented(s, stems, heads):
                 continue
             span = {"source": "findings", "start": s.sentence.start, "end": s.sentence.end}
-            if s.reading.incidental:
+            if doc.incidental(s):
                 if doc.acute:
                     self.done.left_out_spans.append(span)
                 continue

@@ -61,7 +61,9 @@ def test_old_or_incidental_findings_may_be_left_out_and_are_reported_in_an_acute
 
 def test_a_history_finding_keeps_the_no_acute_statement() -> None:
     done = gate("No acute cardiopulmonary abnormality.", "Stable mild cardiomegaly.")
-    assert done.impression == "1. Stable mild cardiomegaly. 2. No acute cardiopulmonary abnormality."
+    assert (
+        done.impression == "1. Stable mild cardiomegaly. 2. No acute cardiopulmonary abnormality."
+    )
 
 
 def test_a_supported_impression_is_left_as_it_is() -> None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from python_models.item_grounding import is_incidental
 from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
 from python_models.reading.regions import normal_phrase, regions_named, regions_of_findings
 from python_models.reading.sentences import Sentence, split_sentences
+from python_models.reading.vocabulary import ABNORMAL_SHAPE
 
 
 @dataclass(frozen=True)
@@ -53,10 +55,18 @@ class ReportDoc:
     def finding_sentences(self) -> tuple[ReadSentence, ...]:
         return tuple(s for s in self.sentences if s.is_finding)
 
+    def incidental(self, s: ReadSentence) -> bool:
+        """An incidental finding (by its own words, or one impressions conventionally leave
+        out, `item_grounding.is_incidental`), unless something marks it new or growing."""
+        if s.reading.acute_marker:
+            return False
+        shaped = [w for w in s.reading.key_words if ABNORMAL_SHAPE.search(w)]
+        return s.reading.incidental or (len(shaped) <= 1 and is_incidental(s.text))
+
     @cached_property
     def acute(self) -> bool:
         """Some finding is neither old nor incidental."""
-        return any(not (s.reading.chronic or s.reading.incidental) for s in self.finding_sentences)
+        return any(not (s.reading.chronic or self.incidental(s)) for s in self.finding_sentences)
 
     @cached_property
     def affirmed_stems(self) -> frozenset[str]:

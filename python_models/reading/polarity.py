@@ -41,6 +41,8 @@ class Reading:
     uncertain: bool = False
     chronic: bool = False  # a history modifier ("stable", "old") and no acute marker
     incidental: bool = False  # an incidental finding only (granuloma, degenerative change)
+    acute_marker: bool = False  # "new", "acute", "increasing": never left out as old
+    hedged_words: tuple[str, ...] = ()  # key words after a hedge ("likely adenoma")
     sides: frozenset[str] = field(default_factory=frozenset)  # sides of the affirmed words
 
 
@@ -167,9 +169,11 @@ def read_sentence(text: str) -> Reading:
     key: list[str] = []
     denied: list[str] = []
     sides: set[str] = set()
+    hedged: list[str] = []
     for clause in clauses:
         has_normal = any(tags[i] == "normal" for i in clause)
         subject_end = _predicated_normal(words, tags, clause)
+        hedge_at = next((i for i in clause if tags[i] == "uncertain"), len(words))
         for i in clause:
             if i < subject_end:
                 continue  # the subject of "... is normal" ("opacification is adequate")
@@ -182,10 +186,12 @@ def read_sentence(text: str) -> Reading:
             if has_normal and not tags[i] and not vocab.ABNORMAL_SHAPE.search(word):
                 continue
             key.append(word)
+            if i > hedge_at:
+                hedged.append(word)
         if any(tags[i] == "" and not negated[i] for i in clause if words[i] in vocab.SIDE_WORDS):
             sides |= {words[i] for i in clause if words[i] in vocab.SIDE_WORDS}
     has_any_cue = any(t in ("normal", "pre", "post") for t in tags)
-    if key:
+    if any(w not in vocab.SIDE_WORDS for w in key):  # a side alone states no finding
         polarity = "abnormal"
     elif denied or has_any_cue:
         polarity = "normal"
@@ -205,5 +211,7 @@ def read_sentence(text: str) -> Reading:
         uncertain="uncertain" in tags,
         chronic=chronic,
         incidental=incidental,
+        acute_marker="acute" in tags,
+        hedged_words=tuple(hedged),
         sides=frozenset("bilateral" if s == "bilaterally" else s for s in sides),
     )

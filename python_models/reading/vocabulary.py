@@ -240,17 +240,17 @@ NORMAL_CUES: tuple[str, ...] = (
 ABNORMAL_SHAPE = re.compile(
     r"(?:osis|oses|itis|oma|omas|megaly|ectasis|ectases|pathy|rrhage|emia|ism|iasis|cele|"
     r"plasia|trophy|penia|lith|liths|lithiasis)$"
-    r"|^(?:enlarg|dilat|thicken|opaci|effus|fractur|mass|lesion|nodul|collaps|herni|stenos|"
+    r"|^(?:enlarg|dilat|thicken|opacit|effus|fractur|mass|lesion|nodul|collaps|herni|stenos|"
     r"occlu|thromb|embol|hemorrh|haemorrh|bleed|edema|oedema|infarct|consolidat|pneumo|"
     r"fluid|collection|abscess|calcif|deform|displac|shift|widen|narrow|lucen|hyperden|"
-    r"hypoden|hyperinten|hypointen|hyperechoic|hypoechoic|attenuat|enhanc|restrict|irregular|"
+    r"hypoden|hyperinten|hypointen|hyperechoic|hypoechoic|attenuat|enhancing|restrict|irregular|"
     r"tortu|atelect|scar|emphysem|hyperinfl|hyperexpan|flatten|elevat|blunt|prominen|"
     r"infiltrat|dens[ei]r|aneurysm|dissect|perforat|obstruct|tear|rupture|contusion|laceration|"
     r"free air|pneumoperitoneum|cyst|tumou?r|cancer|carcinoma|metasta|malignan|spicul|"
     r"air-fluid|stranding|thick|swell|volume loss|loss|malposit|kink|retain|foreign|"
     r"increase|decrease|new|worse|abnormal|asymmetr|filling defect|defect|clot|"
     r"vegetat|granulom|scoliosis|kyphosis|listhesis|subluxat|dislocat|avulsion|erosion|"
-    r"destruct|sclero|lytic|blastic|mural|plaque|ulcer|wedge|compress|bulg|protrus|"
+    r"destruct|sclero|lytic|blastic|mural|plaque|ulcer|wedge|bulg|protrus|"
     r"extrus|impinge|encroach|effac|midline shift|herniat|hydro|ascites|adenopathy|"
     r"lymphaden|splenomeg|hepatomeg|cardiomeg|cholelith|nephrolith|urolith|stone|calcul)"
 )
@@ -299,13 +299,14 @@ ulna pelvis
 vein veins venous artery arteries arterial flow doppler waveform waveforms velocities
 velocity spectral color compression augmentation phasicity
 thyroid lobe isthmus neck lymph nodes node
-left right bilateral bilaterally
 findings finding impression history clinical indication
 appreciable appreciated significant acute focal definite definitive gross grossly discrete
 visible overt obvious sizable measurable
 volume volumes density densities attenuation intensity echogenicity
 well fully partially partly relatively slightly
 respectively
+opacified opacification enhancement upstream downstream diffusion diffusion-weighted dwi adc
+flair t1 t2 t1-weighted t2-weighted gradient susceptibility swi perfusion
 superior inferior anterior posterior medial distal proximal central peripheral dependent
 anteriorly posteriorly superiorly inferiorly medially laterally distally proximally centrally
 """.split()
