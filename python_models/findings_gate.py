@@ -3,9 +3,9 @@
 The last word before style and the checks, reading the report once (`python_models.reading`):
 - a statement whose finding words the findings never affirm (or deny) is removed: an invented
   finding, side or severity cannot reach the clinician, even in words no lexicon knows;
-- a denial of something the findings affirm is removed, and so is the model's advice, which
-  the findings cannot back (on real reports it advised what radiologists call dangerous, the
-  guideline table's nodule wording on a chest CT included);
+- a denial of something the findings affirm on that side is removed, and so is the model's
+  advice, which the findings cannot back (on real reports even its guideline wording was
+  advice radiologists call dangerous);
 - a normal statement naming another body region than the exam's is replaced by the exam's own
   normal phrase, and a study-wide "no acute ..." goes when a findings sentence affirms a finding
   that is neither old nor incidental;
@@ -98,11 +98,23 @@ def _affirmed(st: str, doc: ReportDoc) -> bool:
     return st in doc.affirmed_stems
 
 
-def _contradicts(reading: Reading, doc: ReportDoc) -> bool:
-    """A denial of what a findings sentence affirms: every denied word is affirmed as a
-    finding ("No deep venous thrombosis" stands beside a superficial one)."""
-    stems = [st for w in reading.denied_words for st in stems_of(w)]
-    return bool(stems) and all(st in doc.finding_stems for st in stems)
+def _sides(text: str) -> frozenset[str]:
+    found = {t.word for t in tokens(text)} & {"left", "right", "bilateral", "bilaterally"}
+    return frozenset("left right".split()) if found - {"left", "right"} else frozenset(found)
+
+
+def _contradicts(text: str, reading: Reading, doc: ReportDoc) -> bool:
+    """A denial of what a findings sentence affirms on the same side: every denied word is a
+    finding word of that sentence ("No deep venous thrombosis" stands beside a superficial
+    one; "no DVT on the right" beside a left one)."""
+    stems = {st for w in reading.denied_words for st in stems_of(w)}
+    if not stems:
+        return False
+    sides = _sides(text)
+    return any(
+        stems <= s.key_stems and (not sides or not s.sides or bool(sides & s.sides))
+        for s in doc.finding_sentences
+    )
 
 
 def _study_normal(sentence: str, reading: Reading) -> bool:
@@ -123,11 +135,11 @@ class _Gate:
         reading = read_sentence(text)
         doc = self.doc
         if reading.polarity == "abnormal":
-            if _unsupported(reading, doc) or _contradicts(reading, doc):
+            if _unsupported(reading, doc) or _contradicts(text, reading, doc):
                 self.done.removed += 1
                 return "drop", ""
             return "finding", text
-        if _contradicts(reading, doc):
+        if _contradicts(text, reading, doc):
             self.done.removed += 1
             return "drop", ""
         named = regions_named(text)
@@ -148,7 +160,9 @@ class _Gate:
 
     def run(self, impression: str) -> Gated:
         doc = self.doc
-        findings: list[Item] = []
+        # finding items in order; a removed item leaves its slot (its words) for the findings
+        # sentence that replaces it, so a corrected statement keeps the model's order
+        findings: list[Item | frozenset[str]] = []
         normals: list[Item] = []
         items, _layout = split_items(impression)
         for item in split_recommendations(items):
@@ -162,12 +176,13 @@ class _Gate:
                     kinds.append(kind)
                     kept.append(text)
             if not kept:
+                findings.append(frozenset(_stems(item.text)))
                 continue
             target = normals if all(k == "normal" for k in kinds) else findings
-            target.append(Item(". ".join(kept), recommendation=item.recommendation))
-        body = " ".join(i.text for i in findings)
+            target.append(Item(". ".join(kept)))
+        body = " ".join(i.text for i in findings if isinstance(i, Item))
         stems, heads = _stems(body), _affirmed_heads(body)
-        added: list[Item] = []
+        appended: list[Item] = []
         for s in doc.finding_sentences:
             if self.represented(s, stems, heads):
                 continue
@@ -177,19 +192,32 @@ class _Gate:
                     self.done.left_out_spans.append(span)
                 continue
             text = strip_period(as_item(finding_clauses(s.text)))
-            if text:
-                added.append(Item(text))
-                self.done.added_spans.append(span)
-                stems |= _stems(text)
-                heads |= _affirmed_heads(text)
-        self.done.added = len(added)
+            if not text:
+                continue
+            self.done.added += 1
+            self.done.added_spans.append(span)
+            stems |= _stems(text)
+            heads |= _affirmed_heads(text)
+            slot = next(
+                (
+                    k
+                    for k, f in enumerate(findings)
+                    if isinstance(f, frozenset)
+                    and len(f & s.key_stems) >= REPRESENTED_SHARE * len(s.key_stems)
+                ),
+                None,
+            )
+            if slot is None:
+                appended.append(Item(text))
+            else:
+                findings[slot] = Item(text)
         if doc.acute:  # a study-wide normal statement would contradict the added/kept finding
             kept_normals = [i for i in normals if not _study_normal(i.text, read_sentence(i.text))]
             self.done.removed += len(normals) - len(kept_normals)
             normals = kept_normals
-        final = [i for i in findings if not i.recommendation] + added
-        final += normals + [i for i in findings if i.recommendation]
-        if not any(not i.recommendation for i in final):
+        kept_findings = [i for i in findings if isinstance(i, Item)]
+        final = kept_findings + appended + normals
+        if not final:
             final = [Item(strip_period(doc.normal_phrase))] + final
         seen: set[str] = set()
         unique = [i for i in final if not (i.text.lower() in seen or seen.add(i.text.lower()))]

@@ -107,7 +107,14 @@ class Finished:
     candidate: int = 0  # which of the generator's candidates was kept (0 = the model's best)
 
 
-_CONTEXT_TEXT_KEYS = ("radiologist_id", "exam", "patient_sex", "findings", "comparison")
+_CONTEXT_TEXT_KEYS = (
+    "radiologist_id",
+    "exam",
+    "patient_sex",
+    "findings",
+    "comparison",
+    "indication",
+)
 
 
 def validate_context(context: Any) -> dict[str, Any]:
@@ -465,7 +472,12 @@ class Postprocessor:
                 text, answer_warnings = self._answer(text, context)
                 choice_warnings = choice_warnings + answer_warnings
             if text and self.hold_to_findings:
-                doc = read_report(context.get("findings") or "", context.get("exam"))
+                doc = read_report(
+                    context.get("findings") or "",
+                    context.get("exam"),
+                    context.get("indication"),
+                    context.get("patient_age"),
+                )
                 text, hold_warnings = self._hold(text, doc)
                 choice_warnings = choice_warnings + hold_warnings
             if text and self.guideline_followup:

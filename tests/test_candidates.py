@@ -91,7 +91,9 @@ def test_keeps_supported_compares_only_what_the_findings_state() -> None:
 
 def test_postprocess_keeps_the_candidate_the_checks_accept() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(
+        tokenizer, NoStyle(), checker_for_context, ground_items=False, hold_to_findings=False
+    )
 
     def ids(text: str) -> list[int]:
         return tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -119,7 +121,9 @@ def test_postprocess_keeps_the_candidate_the_checks_accept() -> None:
 
 def test_all_candidates_flagged_keeps_the_models_first() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(
+        tokenizer, NoStyle(), checker_for_context, ground_items=False, hold_to_findings=False
+    )
     context = {"findings": "Small left pleural effusion.", "warnings": []}
     a = tokenizer("Small right pleural effusion.", add_special_tokens=False)["input_ids"]
     b = tokenizer("Large right pleural effusion.", add_special_tokens=False)["input_ids"]
@@ -132,7 +136,9 @@ def test_a_fix_is_never_bought_by_leaving_a_finding_out() -> None:
     """The review case: the second beam fixes the side by dropping the effusion altogether;
     the first (flagged) is served, so the radiologist still sees the problem."""
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(
+        tokenizer, NoStyle(), checker_for_context, ground_items=False, hold_to_findings=False
+    )
     context = {"findings": "Small left pleural effusion. No pneumothorax.", "warnings": []}
     flipped = tokenizer("Small right pleural effusion. No pneumothorax.", add_special_tokens=False)
     dropped = tokenizer("No pneumothorax.", add_special_tokens=False)
@@ -174,7 +180,9 @@ def test_findings_are_prepared_once_per_report_for_all_candidates() -> None:
 
         return run
 
-    post = Postprocessor(tokenizer, NoStyle(), counting_checker, ground_items=False)
+    post = Postprocessor(
+        tokenizer, NoStyle(), counting_checker, ground_items=False, hold_to_findings=False
+    )
     context = {"findings": "Small left pleural effusion.", "warnings": []}
     cands = [
         tokenizer(t, add_special_tokens=False)["input_ids"]
@@ -194,7 +202,9 @@ def test_a_checker_that_fails_gives_check_error_per_item_not_a_failed_batch() ->
             raise ValueError("cannot parse")
         return checker_for_context(findings, context)
 
-    post = Postprocessor(tokenizer, NoStyle(), broken_checker, ground_items=False)
+    post = Postprocessor(
+        tokenizer, NoStyle(), broken_checker, ground_items=False, hold_to_findings=False
+    )
     ids = tokenizer("Small left pleural effusion.", add_special_tokens=False)["input_ids"]
     row = join_candidates([ids, ids], tokenizer.eos_token_id)
     bad, good = post.finish(
@@ -218,7 +228,9 @@ def test_equally_safe_candidates_prefer_the_one_inventing_less() -> None:
 
 def test_postprocess_drops_an_invented_finding_when_a_candidate_without_it_exists() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(
+        tokenizer, NoStyle(), checker_for_context, ground_items=False, hold_to_findings=False
+    )
     context = {"findings": "Small left pleural effusion.", "warnings": []}
     invented = tokenizer(
         "Small left pleural effusion. Right hilar lymphadenopathy.", add_special_tokens=False
@@ -249,7 +261,9 @@ def test_among_equally_safe_candidates_the_one_leaving_less_out_wins() -> None:
 
 def test_postprocess_serves_the_beam_that_keeps_the_finding_the_first_left_out() -> None:
     tokenizer = build_tokenizer()
-    post = Postprocessor(tokenizer, NoStyle(), checker_for_context, ground_items=False)
+    post = Postprocessor(
+        tokenizer, NoStyle(), checker_for_context, ground_items=False, hold_to_findings=False
+    )
     context = {"findings": "Small left pleural effusion. Mild cardiomegaly.", "warnings": []}
     short = tokenizer("Small left pleural effusion.", add_special_tokens=False)["input_ids"]
     full = tokenizer(

@@ -195,9 +195,17 @@ def test_eval_finishes_candidates_as_postprocess_does() -> None:
     assert alone.unaided == first and alone.blocked == [True]
     assert alone.kept == ["Right lower lobe nodule 7 mm."]
     ungrounded = _generate_batched(
-        prepared, slots, lambda ids, mask: [[flipped]], 2, ground_items=False
+        prepared,
+        slots,
+        lambda ids, mask: [[flipped]],
+        2,
+        ground_items=False,
+        hold_to_findings=False,
     )
     assert ungrounded.kept == first and ungrounded.blocked == [True]
+    # the findings gate alone also replaces the wrong side by the findings sentence
+    gated = _generate_batched(prepared, slots, lambda ids, mask: [[flipped]], 2, ground_items=False)
+    assert gated.kept == ["Right lower lobe nodule 7 mm."] and gated.blocked == [True]
     negation_flip = slots("Pneumothorax.", add_special_tokens=False)["input_ids"]
     assert _generate_batched(prepared, slots, _echo_candidates(negation_flip), 2)[0] == echoed
 

@@ -32,6 +32,14 @@ class ReadSentence:
         return self.reading.polarity == "abnormal" and not self.sentence.is_technique
 
     @property
+    def sides(self) -> frozenset[str]:
+        """Sides the sentence affirms, "bilateral" as both."""
+        out = set(self.reading.sides)
+        return frozenset(out - {"bilateral"}) | (
+            frozenset({"left", "right"}) if "bilateral" in out else frozenset()
+        )
+
+    @property
     def key_stems(self) -> frozenset[str]:
         return frozenset(st for w in self.reading.key_words for st in stems_of(w))
 
@@ -41,6 +49,8 @@ class ReportDoc:
     findings: str
     exam: str | None
     sentences: tuple[ReadSentence, ...]
+    indication: str | None = None
+    patient_age: int | None = None
 
     @cached_property
     def regions(self) -> frozenset[str]:
@@ -91,7 +101,12 @@ class ReportDoc:
         return frozenset(st for s in self.finding_sentences for st in s.key_stems)
 
 
-def read_report(findings: str, exam: str | None = None) -> ReportDoc:
+def read_report(
+    findings: str,
+    exam: str | None = None,
+    indication: str | None = None,
+    patient_age: int | None = None,
+) -> ReportDoc:
     """The one reading of a report (see the module docstring)."""
     sentences = tuple(ReadSentence(s, read_sentence(s.text)) for s in split_sentences(findings))
-    return ReportDoc(findings=findings, exam=exam, sentences=sentences)
+    return ReportDoc(findings, exam, sentences, indication, patient_age)

@@ -125,16 +125,22 @@ def _is_content(word: str) -> bool:
     return not (word in vocab.NEUTRAL_WORDS or word in _UNITS or _NUMBER_RE.match(word))
 
 
+_ADDING = frozenset({"with", "and", "containing", "showing", "including", "plus"})
 _COPULAS = frozenset({"is", "are", "was", "were", "appears", "appear", "remains", "remain"})
 
 
 def _predicated_normal(words: list[str], tags: list[str], clause: list[int]) -> int:
-    """Index of the copula when the clause says "<subject> is [...] <normal cue>" (the subject
-    is then described as normal, whatever its words), else -1."""
+    """Where the words the clause describes as normal or absent end: the subject of "<subject>
+    is [not|normal ...]" ("opacification is adequate", "the endometrium is not thickened"), or
+    the whole clause when it opens with a normal cue ("Normal lumbar lordosis"); -1 else."""
+    content = [i for i in clause if words[i] not in vocab.NEUTRAL_WORDS or tags[i]]
+    if content and tags[content[0]] == "normal":  # up to what is added to it ("with a mass")
+        rest = [i for i in clause if i > content[0] and words[i] in _ADDING]
+        return rest[0] if rest else clause[-1] + 1
     for k, i in enumerate(clause):
         if words[i] in _COPULAS:
             after = clause[k + 1 : k + 4]
-            if after and any(tags[j] == "normal" for j in after):
+            if after and any(tags[j] in ("normal", "pre") for j in after):
                 return i
             return -1
     return -1
@@ -175,14 +181,14 @@ def read_sentence(text: str) -> Reading:
         subject_end = _predicated_normal(words, tags, clause)
         hedge_at = next((i for i in clause if tags[i] == "uncertain"), len(words))
         for i in clause:
-            if i < subject_end:
-                continue  # the subject of "... is normal" ("opacification is adequate")
             word = words[i]
             if (tags[i] and tags[i] != "incidental") or not _is_content(word):
                 continue
             if negated[i]:
                 denied.append(word)
                 continue
+            if i < subject_end:
+                continue  # the subject of "... is normal" ("opacification is adequate")
             if has_normal and not tags[i] and not vocab.ABNORMAL_SHAPE.search(word):
                 continue
             key.append(word)

@@ -81,6 +81,15 @@ PSEUDO_NEGATION: tuple[str, ...] = (
     "than normal",
     "than expected",
     "than usual",
+    "not present on the prior",
+    "not present on prior",
+    "not seen on the prior",
+    "not seen on prior",
+    "not visualized on the prior",
+    "not identified on the prior",
+    "not previously seen",
+    "not previously present",
+    "not previously identified",
 )
 # Hedging: the finding is still a finding (it must be represented), read as uncertain.
 UNCERTAINTY: tuple[str, ...] = (
@@ -156,6 +165,8 @@ INCIDENTAL: tuple[str, ...] = (
     "calcification",
     "calcifications",
     "clips",
+    "pacemaker",
+    "defibrillator",
     "arthroplasty",
     "hardware",
     "fusion",
@@ -229,6 +240,8 @@ NORMAL_CUES: tuple[str, ...] = (
     "good",
     "usual",
     "decompressed",
+    "thin",
+    "symmetrically",
     "nondilated",
     "non-dilated",
     "nondistended",
@@ -264,7 +277,8 @@ this that these those there here it its their his her which who whom whose what 
 also again both either each any all other another some only very more most less least than
 then thus so such same per via into onto over under within upon about above below along across
 between beneath behind around near through throughout toward towards including include includes
-measure measures measuring measured measurement approximately approx about up down
+measure measures measuring measured measurement measurements approximately approx about up down
+length lengths diameter dimension dimensions
 seen noted identified demonstrated visualized visualised present appears appear appearing
 evident apparent observed shown shows show demonstrates demonstrate depicted
 images image imaging views view frontal lateral pa ap portable upright supine semi-upright
