@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from python_models.critical_completion import as_item
-from python_models.reading import ReadSentence, ReportDoc
+from python_models.reading.doc import ReadSentence, ReportDoc
 from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
 from python_models.reading.regions import regions_named
 from python_models.safety.mentions import parse
@@ -81,14 +81,27 @@ def _affirmed_heads(text: str) -> set[str]:
     return {m.head for m in parse(text).findings() if not m.negated}
 
 
-def _unsupported(reading: Reading, doc: ReportDoc) -> bool:
+def _unsupported(text: str, reading: Reading, doc: ReportDoc) -> bool:
     """An affirmed word of the statement the findings never affirm. A hedged reading ("likely
     adenoma", "concerning for pneumonia") may name what the findings do not, when the words it
-    qualifies are all supported."""
+    qualifies are all supported; a synonym the lexicon maps to a finding or part the findings
+    affirm ("enteric tube" for "nasogastric tube") is supported too."""
     words = [w for w in reading.key_words if w not in reading.hedged_words]
     if reading.hedged_words and not words:
         return True
-    return any(not _affirmed(st, doc) for w in words for st in stems_of(w))
+    missing = {w for w in words if not all(_affirmed(st, doc) for st in stems_of(w))}
+    return bool(missing) and bool(missing - _lexicon_supported(text, doc))
+
+
+def _lexicon_supported(text: str, doc: ReportDoc) -> set[str]:
+    """Words of ``text`` inside a lexicon mention whose head the findings affirm."""
+    heads = doc.affirmed_heads
+    return {
+        t.word
+        for m in parse(text).mentions
+        if not m.negated and m.head in heads
+        for t in tokens(text[m.start : m.end])
+    }
 
 
 def _affirmed(st: str, doc: ReportDoc) -> bool:
@@ -135,7 +148,7 @@ class _Gate:
         reading = read_sentence(text)
         doc = self.doc
         if reading.polarity == "abnormal":
-            if _unsupported(reading, doc) or _contradicts(text, reading, doc):
+            if _unsupported(text, reading, doc) or _contradicts(text, reading, doc):
                 self.done.removed += 1
                 return "drop", ""
             return "finding", text

@@ -45,7 +45,7 @@ from python_models.exams import modality_of
 from python_models.facts import extract_facts
 from python_models.measurement_placeholders import unmask
 from python_models.pipeline_warnings import Warning_, warning
-from python_models.reading import ReportDoc, read_report
+from python_models.reading.doc import ReportDoc, read_report
 from python_models.request_fields import InvalidRequest
 from python_models.safety.checks import outside_exam
 

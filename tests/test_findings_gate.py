@@ -4,7 +4,7 @@ out no finding that is neither old nor incidental, whatever the wording."""
 from __future__ import annotations
 
 from python_models.findings_gate import finding_clauses, hold_to_findings
-from python_models.reading import read_report
+from python_models.reading.doc import read_report
 
 CHEST = "XR CHEST PA AND LATERAL"
 

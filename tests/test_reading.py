@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from python_models.reading import read_report
+from python_models.reading.doc import read_report
 from python_models.reading.polarity import read_sentence
 from python_models.reading.regions import normal_phrase, regions_named
 from python_models.reading.sentences import split_sentences

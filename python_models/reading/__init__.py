@@ -1,5 +1,5 @@
-"""One reading of a report: sentences, their polarity, regions (see `doc.ReportDoc`)."""
+"""One reading of a report: sentences, their polarity, regions (`doc.ReportDoc`).
 
-from python_models.reading.doc import ReadSentence, ReportDoc, read_report
-
-__all__ = ["ReadSentence", "ReportDoc", "read_report"]
+Kept free of imports so the safety checks can read sentences through `sentences` and
+`polarity` without pulling in the postprocess steps that `doc` stands on.
+"""

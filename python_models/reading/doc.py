@@ -15,6 +15,7 @@ from python_models.reading.polarity import Reading, read_sentence, stems_of, tok
 from python_models.reading.regions import normal_phrase, regions_named, regions_of_findings
 from python_models.reading.sentences import Sentence, split_sentences
 from python_models.reading.vocabulary import ABNORMAL_SHAPE
+from python_models.safety.mentions import parse
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,11 @@ class ReportDoc:
             out |= {st for t in tokens(s.sentence.label) for st in stems_of(t.word)}
         out |= {st for t in tokens(self.exam or "") for st in stems_of(t.word)}
         return frozenset(out)
+
+    @cached_property
+    def affirmed_heads(self) -> frozenset[str]:
+        """Lexicon heads (findings and anatomy) the findings name outside a denial."""
+        return frozenset(m.head for m in parse(self.findings).mentions if not m.negated)
 
     @cached_property
     def denied_stems(self) -> frozenset[str]:

@@ -119,6 +119,9 @@ UNCERTAINTY: tuple[str, ...] = (
     "differential",
     "equivocal",
     "indeterminate",
+    "age-indeterminate",
+    "nonspecific",
+    "non-specific",
     "borderline",
     "consider",
 )
