@@ -38,9 +38,13 @@ from python_models.style.profile import StyleRules
 
 _LAYOUT = StyleRules(list_style="numbered", numbering="1.", terminal_period=True)
 _MARKER_RE = re.compile(r"^\s*\d{1,2}[.)](?:\s+|$)")
+# A statement about the whole study ("No acute abnormality", "Normal chest radiograph"), not
+# about one organ ("Normal kidneys").
 _STUDY_NORMAL_RE = re.compile(
-    r"\b(?:no acute|no active|normal|unremarkable|negative|no (?:significant|radiographic|"
-    r"sonographic|ct|mr) (?:abnormalit|evidence|finding))",
+    r"\b(?:no acute|no active|no (?:significant|radiographic|sonographic|ct|mri?|imaging) "
+    r"(?:abnormalit|evidence|finding)|(?:normal|unremarkable|negative)\b(?:\s+[\w/-]+){0,4}?\s+"
+    r"(?:study|exam|examination|radiograph|radiography|x-?ray|film|cxr|ct|mri?|ultrasound|"
+    r"sonogram|sonography|us|mammogram|scan)\b)",
     re.I,
 )
 REPRESENTED_SHARE = 0.5  # of a findings sentence's key words, for it to count as stated

@@ -127,6 +127,8 @@ def _tags(words: list[str]) -> list[str]:
 
 
 def _is_content(word: str) -> bool:
+    if word in vocab.ABBREVIATIONS:  # "cbd" is as neutral as "common bile duct"
+        return any(_is_content(part) for part in vocab.ABBREVIATIONS[word].split())
     return not (word in vocab.NEUTRAL_WORDS or word in _UNITS or _NUMBER_RE.match(word))
 
 
