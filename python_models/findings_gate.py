@@ -8,10 +8,11 @@ The last word before style and the checks, reading the report once (`python_mode
   advice radiologists call dangerous);
 - a normal statement naming another body region than the exam's is replaced by the exam's own
   normal phrase, and a study-wide "no acute ..." goes when a findings sentence affirms a finding
-  that is neither old nor incidental;
+  that is not incidental (an old one included);
 - every findings sentence that affirms a finding is represented: when the impression leaves
-  one out it is added as dictated, unless it is old or incidental (then it is left out on
-  purpose, and reported when the study has an acute finding).
+  one out it is added as dictated, unless it is incidental (granuloma, degenerative change,
+  simple renal cyst ...: then it is left out on purpose, and reported in the warnings when the
+  study has another finding).
 Only the model's words that the findings support and the radiologist's own sentences remain.
 """
 
@@ -205,7 +206,7 @@ class _Gate:
                 continue
             span = {"source": "findings", "start": s.sentence.start, "end": s.sentence.end}
             if doc.incidental(s):
-                if doc.acute:
+                if doc.abnormal:
                     self.done.left_out_spans.append(span)
                 continue
             text = strip_period(as_item(finding_clauses(s.text)))
@@ -228,7 +229,7 @@ class _Gate:
                 appended.append(Item(text))
             else:
                 findings[slot] = Item(text)
-        if doc.acute:  # a study-wide normal statement would contradict the added/kept finding
+        if doc.abnormal:  # a study-wide normal statement would contradict a stated finding
             kept_normals = [i for i in normals if not _study_normal(i.text, read_sentence(i.text))]
             self.done.removed += len(normals) - len(kept_normals)
             normals = kept_normals

@@ -370,8 +370,8 @@ class Postprocessor:
             left = warning(
                 "LEFT_OUT",
                 "warn",
-                f"{len(done.left_out_spans)} old or incidental finding(s) of an acute study are "
-                "not in the impression",
+                f"{len(done.left_out_spans)} incidental finding(s) of a study with other "
+                "findings are not in the impression",
             )
             out.append({**left, "spans": done.left_out_spans})
         return done.impression, out

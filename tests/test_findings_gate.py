@@ -59,11 +59,13 @@ def test_old_or_incidental_findings_may_be_left_out_and_are_reported_in_an_acute
     assert quiet.impression == "No acute cardiopulmonary abnormality." and not quiet.left_out_spans
 
 
-def test_a_history_finding_keeps_the_no_acute_statement() -> None:
+def test_an_old_finding_is_stated_and_the_study_is_not_called_normal() -> None:
     done = gate("No acute cardiopulmonary abnormality.", "Stable mild cardiomegaly.")
-    assert (
-        done.impression == "1. Stable mild cardiomegaly. 2. No acute cardiopulmonary abnormality."
+    assert done.impression == "Stable mild cardiomegaly."
+    only_incidental = gate(
+        "No acute cardiopulmonary abnormality.", "Degenerative changes of the thoracic spine."
     )
+    assert only_incidental.impression == "No acute cardiopulmonary abnormality."
 
 
 def test_a_supported_impression_is_left_as_it_is() -> None:

@@ -70,7 +70,7 @@ def test_a_report_is_read_once_with_its_regions_and_normal_phrase() -> None:
     assert doc.regions == {"chest"}
     assert doc.normal_phrase == "No acute cardiopulmonary abnormality."
     assert [s.text for s in doc.finding_sentences] == ["Small right pleural effusion."]
-    assert doc.acute
+    assert doc.abnormal
     assert "pneumot" in doc.denied_stems and "effusio" in doc.finding_stems
 
 

@@ -75,9 +75,10 @@ class ReportDoc:
         return s.reading.incidental or (len(shaped) <= 1 and is_incidental(s.text))
 
     @cached_property
-    def acute(self) -> bool:
-        """Some finding is neither old nor incidental."""
-        return any(not (s.reading.chronic or self.incidental(s)) for s in self.finding_sentences)
+    def abnormal(self) -> bool:
+        """Some finding is not incidental (an old one counts: "no acute abnormality" beside a
+        stated abnormality reads as a normal study)."""
+        return any(not self.incidental(s) for s in self.finding_sentences)
 
     @cached_property
     def affirmed_stems(self) -> frozenset[str]:
