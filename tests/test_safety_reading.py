@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from python_models.reading.clauses import short_stem, span_labels
 from python_models.safety import run_checks
-from python_models.safety.mentions import parse
+from python_models.safety.mentions import parse, segments_of
 from python_models.safety.reading import read, stem
 
 
@@ -140,3 +141,25 @@ def test_a_sign_given_a_benign_cause_states_nothing() -> None:
     findings = "Lucency under the left hemidiaphragm corresponds to the gastric air bubble."
     assert "CRIT_MISS" not in codes(findings, "No acute cardiopulmonary process.")
     assert "CRIT_MISS" in codes("Lucency under the right hemidiaphragm.", "Lungs clear.")
+
+
+def test_the_checks_stem_with_the_shared_clause_stem() -> None:
+    assert stem is short_stem
+    assert short_stem("meniscus") == short_stem("menisci")
+    assert short_stem("occluded") == short_stem("occlusion")
+    assert short_stem("intraventricular") != short_stem("intravenous")
+
+
+def test_headers_are_the_labels_of_the_shared_sentence_split() -> None:
+    text = "RIGHT: Patent veins. LEFT: Occlusive thrombus, popliteal vein.\nNo effusion."
+    labels = [label for label, _ in span_labels(text, tuple(segments_of(text.lower())))]
+    assert labels == ["RIGHT", "LEFT", ""]
+    chunks = read(parse(text)).chunks
+    assert [sorted(c.header) for c in chunks] == [
+        [stem("right")],
+        [stem("left")],
+        [stem("left")],
+        [],
+    ]
+    # the header's own words are no statement
+    assert all(stem("left") not in c.stems for c in chunks)
