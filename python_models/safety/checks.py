@@ -420,18 +420,24 @@ def reported_segments(parsed: Parsed) -> set[int]:
 
 def affirmed_signs(parsed: Parsed) -> list[Sign]:
     """Signs of a diagnosis (``signs.SIGNS``) that no negation cue covers."""
-    low = lower_same_length(parsed.text)
-    seg_starts = [a for a, _ in parsed.segments]
+    return list(_affirmed_signs(parsed.text, tuple(parsed.segments)))
+
+
+@lru_cache(maxsize=256)
+def _affirmed_signs(text: str, segments: tuple[tuple[int, int], ...]) -> tuple[Sign, ...]:
+    """Cached per text: the findings are read once per report, not once per candidate."""
+    low = lower_same_length(text)
+    seg_starts = [a for a, _ in segments]
     out = []
     for sign in sign_matches(low):
         index = max(bisect_right(seg_starts, sign.start) - 1, 0)
-        seg = parsed.segments[index] if parsed.segments else None
+        seg = segments[index] if segments else None
         # Affirmed only when no word of it is denied ("arteries ... without filling defect").
         if seg and not any(
             covered_by_negation(low, seg, pos) for pos in (sign.start, sign.end - 1)
         ):
             out.append(sign)
-    return out
+    return tuple(out)
 
 
 @cache
