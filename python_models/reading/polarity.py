@@ -73,30 +73,30 @@ def stem(word: str) -> str:
     return word[:7]
 
 
-def _phrases(words: tuple[str, ...]) -> list[tuple[str, ...]]:
-    return sorted((tuple(p.split()) for p in words), key=len, reverse=True)
+# Tag groups in the order they are tried at a word; within a group the longest phrase wins.
+_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pseudo", vocab.PSEUDO_NEGATION),
+    ("uncertain", vocab.UNCERTAINTY),
+    ("post", vocab.POST_NEGATION),
+    ("pre", vocab.PRE_NEGATION),
+    ("term", vocab.TERMINATION),
+    ("acute", vocab.ACUTE_MARKERS),
+    ("chronic", vocab.CHRONIC),
+    ("incidental", vocab.INCIDENTAL),
+    ("normal", vocab.NORMAL_CUES),
+)
 
 
-_PRE = _phrases(vocab.PRE_NEGATION)
-_POST = _phrases(vocab.POST_NEGATION)
-_PSEUDO = _phrases(vocab.PSEUDO_NEGATION)
-_UNCERTAIN = _phrases(vocab.UNCERTAINTY)
-_CHRONIC = _phrases(vocab.CHRONIC)
-_INCIDENTAL = _phrases(vocab.INCIDENTAL)
-_ACUTE = _phrases(vocab.ACUTE_MARKERS)
-_TERMINATION = _phrases(vocab.TERMINATION)
-_NORMAL = _phrases(vocab.NORMAL_CUES)
+def _index(phrases: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:
+    """Phrases by their first word, longest first."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in sorted({tuple(p.split()) for p in phrases}, key=len, reverse=True):
+        out.setdefault(phrase[0], []).append(phrase)
+    return out
 
 
+_INDEX = tuple((tag, _index(phrases)) for tag, phrases in _GROUPS)
 _FINDING_TAGS = ("", "incidental")  # tags of words that may name a finding
-
-
-def _match_at(words: list[str], i: int, phrases: list[tuple[str, ...]]) -> int:
-    """Length of the longest phrase starting at words[i], 0 when none does."""
-    for phrase in phrases:
-        if tuple(words[i : i + len(phrase)]) == phrase:
-            return len(phrase)
-    return 0
 
 
 def _tags(words: list[str]) -> list[str]:
@@ -105,24 +105,16 @@ def _tags(words: list[str]) -> list[str]:
     tags = [""] * len(words)
     i = 0
     while i < len(words):
-        for tag, phrases in (
-            ("pseudo", _PSEUDO),
-            ("uncertain", _UNCERTAIN),
-            ("post", _POST),
-            ("pre", _PRE),
-            ("term", _TERMINATION),
-            ("acute", _ACUTE),
-            ("chronic", _CHRONIC),
-            ("incidental", _INCIDENTAL),
-            ("normal", _NORMAL),
-        ):
-            n = _match_at(words, i, phrases)
+        n = 0
+        for tag, index in _INDEX:
+            for phrase in index.get(words[i], ()):
+                if tuple(words[i : i + len(phrase)]) == phrase:
+                    n = len(phrase)
+                    break
             if n:
                 tags[i : i + n] = [tag] * n
-                i += n
                 break
-        else:
-            i += 1
+        i += n or 1
     return tags
 
 
@@ -153,6 +145,7 @@ def _predicated_normal(words: list[str], tags: list[str], clause: list[int]) -> 
     return -1
 
 
+@lru_cache(maxsize=8192)
 def read_sentence(text: str) -> Reading:
     """The reading of one sentence (see the module docstring)."""
     toks = tokens(text)
