@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from python_models.critical_completion import as_item
-from python_models.reading.doc import ReadSentence, ReportDoc
+from python_models.reading.doc import ReadSentence, ReportDoc, both_sides
 from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
 from python_models.reading.regions import regions_named
+from python_models.reading.vocabulary import NORMAL_CUES, SIDE_WORDS
 from python_models.safety.mentions import parse
 from python_models.style.items import (
     Item,
@@ -48,6 +50,7 @@ _STUDY_NORMAL_RE = re.compile(
     r"sonogram|sonography|us|mammogram|scan)\b)",
     re.I,
 )
+NORMAL_WORDS = frozenset(c for c in NORMAL_CUES if " " not in c)
 REPRESENTED_SHARE = 0.5  # of a findings sentence's key words, for it to count as stated
 
 
@@ -117,26 +120,74 @@ def _affirmed(st: str, doc: ReportDoc) -> bool:
 
 
 def _sides(text: str) -> frozenset[str]:
-    found = {t.word for t in tokens(text)} & {"left", "right", "bilateral", "bilaterally"}
-    return frozenset("left right".split()) if found - {"left", "right"} else frozenset(found)
+    return both_sides({t.word for t in tokens(text)} & SIDE_WORDS)
+
+
+def _wrong_side(reading: Reading, doc: ReportDoc) -> bool:
+    """A side the statement affirms that no findings sentence about the same finding has
+    ("Left effusion" when the findings' effusion is on the right, even though "left" is
+    affirmed elsewhere: "The left lung is clear"). Judged only when every findings sentence
+    sharing half the statement's other key words names its side."""
+    sides = both_sides(reading.sides)
+    keys = {st for w in reading.key_words if w not in SIDE_WORDS for st in stems_of(w)}
+    if not sides or not keys:
+        return False
+    about = [
+        s.sides
+        for s in doc.finding_sentences
+        if len(keys & s.key_stems) >= REPRESENTED_SHARE * len(keys)
+    ]
+    if not about or not all(about):
+        return False
+    return not sides <= frozenset().union(*about)
+
+
+@lru_cache(maxsize=1024)
+def _affirmed_findings(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(lexicon head, sides) of each finding ``text`` affirms."""
+    return tuple((m.head, both_sides(m.sides)) for m in parse(text).findings() if not m.negated)
 
 
 def _contradicts(text: str, reading: Reading, doc: ReportDoc) -> bool:
     """A denial of what a findings sentence affirms on the same side: every denied word is a
     finding word of that sentence ("No deep venous thrombosis" stands beside a superficial
-    one; "no DVT on the right" beside a left one)."""
+    one; "no DVT on the right" beside a left one), or a denied finding is one the lexicon
+    finds affirmed there under another name ("No effusion" beside "pleural fluid")."""
     stems = {st for w in reading.denied_words for st in stems_of(w)}
     if not stems:
         return False
     sides = _sides(text)
-    return any(
+    if any(
         stems <= s.key_stems and (not sides or not s.sides or bool(sides & s.sides))
         for s in doc.finding_sentences
+    ):
+        return True
+    denied = [(m.head, both_sides(m.sides)) for m in parse(text).findings() if m.negated]
+    return any(
+        head == found and (not side or not found_side or bool(side & found_side))
+        for head, side in denied
+        for s in doc.finding_sentences
+        for found, found_side in _affirmed_findings(s.text)
     )
 
 
+# Words of a statement about the whole study ("Negative.", "Normal chest.", "Unremarkable
+# examination."), with the normality cues; an organ named makes it a statement about that organ.
+_STUDY_WORDS = frozenset(
+    """a an the this is are was appears appear study exam examination radiograph radiographs
+    film films findings imaging ct mri x-ray xray ultrasound sonogram scan chest
+    cardiopulmonary abdomen pelvis head""".split()
+)
+
+
 def _study_normal(sentence: str, reading: Reading) -> bool:
-    return reading.polarity != "abnormal" and bool(_STUDY_NORMAL_RE.search(sentence))
+    if reading.polarity == "abnormal":
+        return False
+    if _STUDY_NORMAL_RE.search(sentence):
+        return True
+    words = [t.word for t in tokens(sentence)]
+    cues = {w for w in words if w in NORMAL_WORDS}
+    return bool(cues) and all(w in _STUDY_WORDS or w in cues for w in words)
 
 
 class _Gate:
@@ -153,7 +204,11 @@ class _Gate:
         reading = read_sentence(text)
         doc = self.doc
         if reading.polarity == "abnormal":
-            if _unsupported(text, reading, doc) or _contradicts(text, reading, doc):
+            if (
+                _unsupported(text, reading, doc)
+                or _wrong_side(reading, doc)
+                or _contradicts(text, reading, doc)
+            ):
                 self.done.removed += 1
                 return "drop", ""
             return "finding", text
@@ -170,11 +225,18 @@ class _Gate:
             return "normal", text
         return "neutral", text
 
-    def represented(self, s: ReadSentence, stems: set[str], heads: set[str]) -> bool:
+    def represented(
+        self, s: ReadSentence, stems: set[str], heads: set[str], pending: list[str]
+    ) -> bool:
+        """Half of the sentence's key words are stated, or a finding it names is. ``pending``:
+        texts added since ``heads`` was last brought up to date, read only when needed (one
+        lexicon parse per text, none for a sentence the key words already settle)."""
         keys = s.key_stems
         if keys and len(keys & stems) >= REPRESENTED_SHARE * len(keys):
             return True
-        return bool(_affirmed_heads(s.text) & heads)
+        while pending:
+            heads |= _affirmed_heads(pending.pop())
+        return bool(heads) and bool(_affirmed_heads(s.text) & heads)
 
     def run(self, impression: str) -> Gated:
         doc = self.doc
@@ -199,10 +261,10 @@ class _Gate:
             target = normals if all(k == "normal" for k in kinds) else findings
             target.append(Item(". ".join(kept)))
         body = " ".join(i.text for i in findings if isinstance(i, Item))
-        stems, heads = _stems(body), _affirmed_heads(body)
+        stems, heads, pending = _stems(body), set[str](), [body]
         appended: list[Item] = []
         for s in doc.finding_sentences:
-            if self.represented(s, stems, heads):
+            if self.represented(s, stems, heads, pending):
                 continue
             span = {"source": "findings", "start": s.sentence.start, "end": s.sentence.end}
             if doc.incidental(s):
@@ -215,7 +277,7 @@ class _Gate:
             self.done.added += 1
             self.done.added_spans.append(span)
             stems |= _stems(text)
-            heads |= _affirmed_heads(text)
+            pending.append(text)
             slot = next(
                 (
                     k

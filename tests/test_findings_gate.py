@@ -3,8 +3,11 @@ out no finding that is neither old nor incidental, whatever the wording."""
 
 from __future__ import annotations
 
+import pytest
+
 from python_models.findings_gate import finding_clauses, hold_to_findings
 from python_models.reading.doc import read_report
+from python_models.safety.stress import DEFAULT_STRESS_BYTES, adversarial_inputs
 
 CHEST = "XR CHEST PA AND LATERAL"
 
@@ -82,3 +85,53 @@ def test_an_empty_answer_becomes_the_exams_normal_phrase() -> None:
 def test_only_the_clauses_that_affirm_are_added() -> None:
     sentence = "The aorta is tortuous, however the mediastinal contours are within normal limits."
     assert finding_clauses(sentence) == "The aorta is tortuous"
+
+
+def test_a_wrong_side_is_removed_though_the_side_word_is_affirmed_elsewhere() -> None:
+    done = gate("Small left pleural effusion.", "Small right pleural effusion. Left lung is clear.")
+    assert done.impression == "Small right pleural effusion."
+    assert done.removed == 1 and done.added == 1
+    both = gate("Bilateral pleural effusions.", "Small right pleural effusion. No pneumothorax.")
+    assert both.impression == "Small right pleural effusion."
+    header = gate("Small right pleural effusion.", "LEFT: Small pleural effusion.")
+    assert header.impression == "Small pleural effusion." and header.removed == 1
+
+
+def test_the_right_side_and_both_sides_stay() -> None:
+    text = "Bilateral pleural effusions."
+    done = gate(text, "Small right pleural effusion. Small left pleural effusion.")
+    assert done.impression == text and not done.changed
+    abbreviated = gate("Bilateral lower lobe consolidation.", "Right and LLL consolidation.")
+    assert not abbreviated.removed
+    unsided = gate(
+        "Cardiomegaly and left pleural effusion.", "Cardiomegaly. Left pleural effusion."
+    )
+    assert not unsided.removed
+
+
+def test_a_denial_of_a_finding_the_findings_affirm_in_other_words_is_removed() -> None:
+    done = gate("No pleural effusion.", "Trace pleural fluid at the left base.")
+    assert done.impression == "Trace pleural fluid at the left base." and done.removed == 1
+    other_side = gate("1. Right pneumothorax. 2. No left pneumothorax.", "Right pneumothorax.")
+    assert not other_side.changed
+
+
+def test_a_terse_study_wide_normal_does_not_stand_beside_a_finding() -> None:
+    for normal in ("Negative.", "Normal chest.", "Normal cardiopulmonary findings."):
+        done = gate(normal, "Moderate right pleural effusion.")
+        assert done.impression == "Moderate right pleural effusion.", normal
+    organ = gate(
+        "1. Moderate right pleural effusion. 2. Normal heart size.",
+        "Moderate right pleural effusion. Normal heart size.",
+    )
+    assert not organ.changed
+
+
+@pytest.mark.parametrize("name", list(adversarial_inputs(256)))
+def test_a_huge_adversarial_findings_text_is_read_and_held(name: str) -> None:
+    """128 KiB of one pattern: the gate answers (timings: `impressions check-eval --stress`)."""
+    text = adversarial_inputs(DEFAULT_STRESS_BYTES)[name]
+    done = gate("No acute abnormality.", text, "CT CHEST")
+    assert done.impression
+    if name.startswith(("repeated negations", "negations", "post-negations")):
+        assert done.impression == "No acute abnormality." and not done.changed

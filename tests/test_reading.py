@@ -84,3 +84,39 @@ def test_regions_named_by_exams_and_statements() -> None:
     assert regions_named("MRI thoracic spine") == {"spine"}
     assert regions_named("No acute intracranial abnormality") == {"head"}
     assert normal_phrase(frozenset({"chest", "abdomen"})) == "No acute abnormality."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "polarity"),
+    [
+        ("The pneumothorax has not resolved.", "abnormal"),
+        ("Partially resolved right pneumothorax.", "abnormal"),
+        ("No improvement in the left lower lobe opacity.", "abnormal"),
+        ("The pneumothorax has resolved.", "normal"),
+        ("Bowel gas pattern is nonobstructive.", "normal"),
+        ("Motion artifact limits evaluation.", "neutral"),
+        ("Stable appearance of the chest.", "neutral"),
+        ("Nonobstructing 3 mm left renal stone.", "abnormal"),
+    ],
+)
+def test_a_finding_still_there_and_neutral_report_language(sentence: str, polarity: str) -> None:
+    assert read_sentence(sentence).polarity == polarity
+
+
+def test_every_word_before_repeated_post_negations_is_denied() -> None:
+    """Each post-trigger looks back only to the one before it (a huge clause is read in one
+    pass) and the answer is the one a short clause gets."""
+    text = "effusion is not seen nodule are not identified " * 3000
+    reading = read_sentence(text)
+    assert reading.polarity == "normal" and not reading.key_words
+    assert reading.denied_words.count("effusion") == 3000
+    assert read_sentence("Effusion, nodule and mass are not seen.").denied_words == (
+        "effusion",
+        "nodule",
+        "mass",
+    )
+
+
+def test_a_side_in_the_organ_header_is_the_sentences_side() -> None:
+    doc = read_report("LEFT: Small pleural effusion.\nRIGHT: Normal.", "XR CHEST")
+    assert [s.sides for s in doc.finding_sentences] == [{"left"}]

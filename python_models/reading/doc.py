@@ -7,6 +7,7 @@ hedging, history), and the body regions the study covers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,8 +15,14 @@ from python_models.item_grounding import is_incidental
 from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
 from python_models.reading.regions import normal_phrase, regions_named, regions_of_findings
 from python_models.reading.sentences import Sentence, split_sentences
-from python_models.reading.vocabulary import ABNORMAL_SHAPE
+from python_models.reading.vocabulary import ABBREVIATIONS, ABNORMAL_SHAPE, SIDE_WORDS
 from python_models.safety.mentions import parse
+
+
+def both_sides(sides: Iterable[str]) -> frozenset[str]:
+    """ "left"/"right" of side words, "bilateral" (or "bilaterally") as both."""
+    out = frozenset(sides)
+    return frozenset({"left", "right"}) if out - {"left", "right"} else out
 
 
 @dataclass(frozen=True)
@@ -32,13 +39,14 @@ class ReadSentence:
         """Affirms (or hedges) something abnormal; technique lines never do."""
         return self.reading.polarity == "abnormal" and not self.sentence.is_technique
 
-    @property
+    @cached_property
     def sides(self) -> frozenset[str]:
-        """Sides the sentence affirms, "bilateral" as both."""
-        out = set(self.reading.sides)
-        return frozenset(out - {"bilateral"}) | (
-            frozenset({"left", "right"}) if "bilateral" in out else frozenset()
-        )
+        """Sides the sentence affirms, spelled out of an abbreviation ("LLL") or named by its
+        organ header ("RIGHT:", "Left kidney:"), "bilateral" as both."""
+        words = [t.word for t in tokens(self.sentence.label)] + [
+            part for w in self.reading.key_words for part in ABBREVIATIONS.get(w, "").split()
+        ]
+        return both_sides(self.reading.sides | (set(words) & SIDE_WORDS))
 
     @property
     def key_stems(self) -> frozenset[str]:

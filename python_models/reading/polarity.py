@@ -95,7 +95,17 @@ def _index(phrases: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:
     return out
 
 
-_INDEX = tuple((tag, _index(phrases)) for tag, phrases in _GROUPS)
+def _merged_index() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    """(tag, phrase) by first word, in group order and, within a group, longest first: the
+    first that matches at a word is the one `_GROUPS` says wins (one look-up per word)."""
+    out: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for tag, phrases in _GROUPS:
+        for first, found in _index(phrases).items():
+            out.setdefault(first, []).extend((tag, phrase) for phrase in found)
+    return out
+
+
+_INDEX = _merged_index()
 _FINDING_TAGS = ("", "incidental")  # tags of words that may name a finding
 
 
@@ -106,12 +116,9 @@ def _tags(words: list[str]) -> list[str]:
     i = 0
     while i < len(words):
         n = 0
-        for tag, index in _INDEX:
-            for phrase in index.get(words[i], ()):
-                if tuple(words[i : i + len(phrase)]) == phrase:
-                    n = len(phrase)
-                    break
-            if n:
+        for tag, phrase in _INDEX.get(words[i], ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                n = len(phrase)
                 tags[i : i + n] = [tag] * n
                 break
         i += n or 1
@@ -160,9 +167,12 @@ def read_sentence(text: str) -> Reading:
         elif tag == "pre":
             open_scope = True
         elif tag == "post" and (i == 0 or tags[i - 1] != "post"):
+            # back to the clause start; words before an earlier post-trigger of the clause
+            # are denied already, so each word is visited once (linear in a huge clause)
             for j in range(clause_start, i):
                 if tags[j] in _FINDING_TAGS:
                     negated[j] = True
+            clause_start = i
         elif open_scope and tag in _FINDING_TAGS:
             negated[i] = True
     # clause boundaries for the normality test: a normal cue speaks for its own clause only

@@ -90,6 +90,16 @@ PSEUDO_NEGATION: tuple[str, ...] = (
     "not previously seen",
     "not previously present",
     "not previously identified",
+    # a finding still there: "the pneumothorax has not resolved", "partially resolved effusion"
+    "not resolved",
+    "not yet resolved",
+    "not completely resolved",
+    "not fully resolved",
+    "incompletely resolved",
+    "partially resolved",
+    "partial resolution of",
+    "not improved",
+    "no improvement",
 )
 # Hedging: the finding is still a finding (it must be represented), read as uncertain.
 UNCERTAINTY: tuple[str, ...] = (
@@ -250,6 +260,8 @@ NORMAL_CUES: tuple[str, ...] = (
     "nondistended",
     "non-distended",
     "unopacified",
+    "nonobstructive",
+    "non-obstructive",
 )
 # Abnormality by the shape of the word (suffixes and stems of radiology findings). Inside a
 # normal statement an unknown word counts as abnormal only when it has such a shape.
@@ -317,6 +329,7 @@ vein veins venous artery arteries arterial flow doppler waveform waveforms veloc
 velocity spectral color compression augmentation phasicity
 thyroid lobe isthmus neck lymph nodes node
 findings finding impression history clinical indication
+patient motion artifact artifacts rotation rotated appearance gas pattern limits limiting
 appreciable appreciated significant acute focal definite definitive gross grossly discrete
 visible overt obvious sizable measurable
 volume volumes density densities attenuation intensity echogenicity
