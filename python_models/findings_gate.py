@@ -95,8 +95,8 @@ def _unsupported(text: str, reading: Reading, doc: ReportDoc) -> bool:
     qualifies are all supported; a synonym the lexicon maps to a finding or part the findings
     affirm ("enteric tube" for "nasogastric tube") is supported too."""
     words = [w for w in reading.key_words if w not in reading.hedged_words]
-    if reading.hedged_words and not words:
-        return True
+    if not words:  # all hedged ("possible rib fracture"): held to the findings like the rest
+        words = list(reading.key_words)
     missing = {w for w in words if not all(_affirmed(st, doc) for st in stems_of(w))}
     return bool(missing) and bool(missing - _lexicon_supported(text, doc))
 

@@ -45,7 +45,7 @@ from python_models.exams import modality_of
 from python_models.facts import extract_facts
 from python_models.measurement_placeholders import unmask
 from python_models.pipeline_warnings import Warning_, warning
-from python_models.reading.doc import ReportDoc, read_report
+from python_models.reading.doc import read_report
 from python_models.request_fields import InvalidRequest
 from python_models.safety.checks import outside_exam
 
@@ -334,10 +334,17 @@ class Postprocessor:
         return done.impression, [{**added, "spans": done.spans}]
 
     @_guarded("held to the findings")
-    def _hold(self, text: str, doc: ReportDoc) -> Edited:
+    def _hold(self, text: str, context: dict[str, Any]) -> Edited:
         """Every statement held to the findings and every finding represented
         (`python_models.findings_gate`): removals block (the model wrote something the findings
-        do not say); additions as dictated, region fixes and what was left out on purpose warn."""
+        do not say); additions as dictated, region fixes and what was left out on purpose warn.
+        The report is read here, once (`python_models.reading`), inside the guard."""
+        doc = read_report(
+            context.get("findings") or "",
+            context.get("exam"),
+            context.get("indication"),
+            context.get("patient_age"),
+        )
         done = findings_gate.hold_to_findings(text, doc)
         out: list[Warning_] = []
         if done.removed:
@@ -472,13 +479,7 @@ class Postprocessor:
                 text, answer_warnings = self._answer(text, context)
                 choice_warnings = choice_warnings + answer_warnings
             if text and self.hold_to_findings:
-                doc = read_report(
-                    context.get("findings") or "",
-                    context.get("exam"),
-                    context.get("indication"),
-                    context.get("patient_age"),
-                )
-                text, hold_warnings = self._hold(text, doc)
+                text, hold_warnings = self._hold(text, context)
                 choice_warnings = choice_warnings + hold_warnings
             if text and self.guideline_followup:
                 text, followup_warnings = self._set_followup(text, context)

@@ -135,3 +135,11 @@ def test_a_huge_adversarial_findings_text_is_read_and_held(name: str) -> None:
     assert done.impression
     if name.startswith(("repeated negations", "negations", "post-negations")):
         assert done.impression == "No acute abnormality." and not done.changed
+
+
+def test_a_hedged_statement_stands_on_the_findings_words() -> None:
+    findings = "Oblong density over the left 7th rib, which may be an old rib fracture."
+    kept = gate("Possible old left rib fracture.", findings)
+    assert kept.impression == "Possible old left rib fracture." and not kept.removed
+    invented = gate("Possible pneumothorax.", findings)
+    assert "pneumothorax" not in invented.impression.lower() and invented.removed == 1

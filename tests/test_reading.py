@@ -38,6 +38,9 @@ def test_headers_inside_the_findings_become_labels_and_decimals_stay_whole() -> 
         ("The kidneys are unremarkable but there is a frobnicated splenic cleft.", "abnormal"),
         ("A small effusion cannot be excluded.", "abnormal"),
         ("The pneumothorax has resolved.", "normal"),
+        ("Normal alignment of the lumbar spine.", "normal"),
+        ("Preserved flow around the thrombus.", "abnormal"),
+        ("Normal appearance of the known liver mass.", "abnormal"),
     ],
 )
 def test_each_sentence_is_read_as_abnormal_normal_or_neutral(sentence: str, polarity: str) -> None:

@@ -131,7 +131,12 @@ def _is_content(word: str) -> bool:
     return not (word in vocab.NEUTRAL_WORDS or word in _UNITS or _NUMBER_RE.match(word))
 
 
-_ADDING = frozenset({"with", "and", "containing", "showing", "including", "plus"})
+# What a clause opening with a normal cue adds to it: a normal "flow around the thrombus" or
+# "appearance of the mass" does not make the thrombus or the mass normal.
+_ADDING = frozenset(
+    """with and containing showing including plus of around in within near at along adjacent
+    beside surrounding about""".split()
+)
 _COPULAS = frozenset({"is", "are", "was", "were", "appears", "appear", "remains", "remain"})
 
 
