@@ -155,17 +155,33 @@ def chunk_side_contradictions(f: Parsed, i: Parsed) -> list[Chunk]:
     """Affirmed impression chunks on one side whose words the findings affirm only on the
     other side, for any wording ("erosions at the left MCP joints" where the findings have
     them under "Right hand:"): the lexicon-free half of LAT_CONTRA."""
-    f_chunks = [c for c in read(f).chunks if c.polarity == POSITIVE]
+    f_chunks = [c for c in distinct_chunks(read(f).chunks) if c.polarity == POSITIVE]
+    judged: dict[tuple, bool] = {}
     out = []
     for chunk in read(i).chunks:
-        side = _one_side(chunk.stems)
-        core = chunk.core
-        if chunk.polarity != POSITIVE or side is None or len(core) < 2:
-            continue
-        sides = {_one_side(c.about) for c in f_chunks if core <= c.about}
-        if sides and side not in sides and None not in sides:
+        key = _content_key(chunk)
+        if key not in judged:
+            side = _one_side(chunk.stems)
+            core = chunk.core
+            contradicts = False
+            if chunk.polarity == POSITIVE and side is not None and len(core) >= 2:
+                sides = {_one_side(c.about) for c in f_chunks if core <= c.about}
+                contradicts = bool(sides) and side not in sides and None not in sides
+            judged[key] = contradicts
+        if judged[key]:
             out.append(chunk)
     return out
+
+
+def _content_key(chunk: Chunk) -> tuple:
+    """What a chunk says, apart from where it stands: the checks judge each once."""
+    return (chunk.polarity, chunk.stems, chunk.header)
+
+
+def distinct_chunks(chunks: tuple[Chunk, ...]) -> list[Chunk]:
+    """One chunk per content (a report repeating a clause is compared once, not once per
+    repetition: linear time on adversarial reports)."""
+    return list({_content_key(c): c for c in reversed(chunks)}.values())[::-1]
 
 
 _EXAM_SIDE_RE = re.compile(r"\b(left|right|bilateral|both)\b", re.I)
@@ -370,31 +386,39 @@ def chunk_flips(f: Parsed, i: Parsed) -> list[Chunk]:
     - an affirmation of two or more content words that the findings only ever deny together.
     Each side is judged by its own negation scopes, so "no change" or "otherwise" do not count.
     """
-    f_chunks = read(f).chunks
+    f_chunks = tuple(distinct_chunks(read(f).chunks))
+    judged: dict[tuple, bool] = {}
     out: list[Chunk] = []
     for chunk in read(i).chunks:
-        core = chunk.core
-        quals = qualifiers(chunk.stems)
-        if not core:
-            continue
-        same = [c for c in f_chunks if _contains(c, core, quals)]
-        if not same:
-            continue
-        if chunk.denies:
-            opposed = [c for c in same if c.polarity == POSITIVE and c.core - core]
-            # A denial answered by findings denials as wide as each affirmation is no flip.
-            agreeing = [c for c in same if c.denies]
-            unanswered = [
-                c
-                for c in opposed
-                if not any(qualifiers(a.about) <= qualifiers(c.about) for a in agreeing)
-            ]
-            if unanswered and (len(core) >= 2 or chunk.polarity != "negated"):
-                out.append(chunk)
-        elif len(core) >= 2:
-            if all(c.denies for c in same) and not _affirmed_loosely(f_chunks, core):
-                out.append(chunk)
+        key = _content_key(chunk)
+        if key not in judged:
+            judged[key] = _flips(chunk, f_chunks)
+        if judged[key]:
+            out.append(chunk)
     return out
+
+
+def _flips(chunk: Chunk, f_chunks: tuple[Chunk, ...]) -> bool:
+    core = chunk.core
+    quals = qualifiers(chunk.stems)
+    if not core:
+        return False
+    same = [c for c in f_chunks if _contains(c, core, quals)]
+    if not same:
+        return False
+    if chunk.denies:
+        opposed = [c for c in same if c.polarity == POSITIVE and c.core - core]
+        # A denial answered by findings denials as wide as each affirmation is no flip.
+        agreeing = [c for c in same if c.denies]
+        unanswered = [
+            c
+            for c in opposed
+            if not any(qualifiers(a.about) <= qualifiers(c.about) for a in agreeing)
+        ]
+        return bool(unanswered) and (len(core) >= 2 or chunk.polarity != "negated")
+    if len(core) >= 2:
+        return all(c.denies for c in same) and not _affirmed_loosely(f_chunks, core)
+    return False
 
 
 def _affirmed_loosely(f_chunks: tuple[Chunk, ...], core: frozenset[str]) -> bool:

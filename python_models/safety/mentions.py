@@ -237,12 +237,13 @@ def _neg_scopes(low: str, seg: tuple[int, int]) -> list[tuple[int, int]]:
     # Clause starts for post-negations: every comma, colon and " but " (overlaps included).
     commas = [i for i, c in enumerate(piece) if c in ",:"]
     buts = [m.start() for m in re.finditer(r"(?= but )", piece)]
+    phrase_ends = _NextMatch(_PHRASE_END_RE, piece)
     for cue in _POST_NEG_RE.finditer(piece):
         if in_pseudo(cue.start()) and not cue.group(0).startswith(("is no longer", "no longer")):
             continue
         if _PREMODIFIES_RE.match(piece, cue.end()):
             # "absent color flow": the cue modifies the noun phrase after it, and only that.
-            phrase_end = _PHRASE_END_RE.search(piece, cue.end())
+            phrase_end = phrase_ends.at_or_after(cue.end())
             scopes.append((s0 + cue.end(), s0 + (phrase_end.start() if phrase_end else len(piece))))
             continue
         # Back to the clause start: the last comma/"but" before the cue.
