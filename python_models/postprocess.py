@@ -168,6 +168,19 @@ def validate_ids(
     return values
 
 
+# The findings gate's warnings: a count, then these words (never report text).
+_REMOVED = (
+    "impression statement(s) affirming or denying what the findings do not state were "
+    "removed; review"
+)
+_ADDED = "findings sentence(s) stating a finding the impression left out were added as dictated"
+_REGION_FIXED = (
+    "normal statement(s) naming a body region the exam does not cover were replaced by the "
+    "exam's own"
+)
+_LEFT_OUT = "incidental finding(s) of a study with other findings are not in the impression"
+
+
 def _check_error() -> Warning_:
     return warning(
         "CHECK_ERROR", "block", "safety checks could not run on this impression; review manually"
@@ -346,41 +359,17 @@ class Postprocessor:
             context.get("patient_age"),
         )
         done = findings_gate.hold_to_findings(text, doc)
+        notes = (
+            (done.removed, "UNSUPPORTED_REMOVED", "block", _REMOVED, None),
+            (done.added, "FINDING_ADDED", "warn", _ADDED, done.added_spans),
+            (done.region_fixed, "REGION_FIXED", "warn", _REGION_FIXED, None),
+            (len(done.left_out_spans), "LEFT_OUT", "warn", _LEFT_OUT, done.left_out_spans),
+        )
         out: list[Warning_] = []
-        if done.removed:
-            out.append(
-                warning(
-                    "UNSUPPORTED_REMOVED",
-                    "block",
-                    f"{done.removed} impression statement(s) affirming or denying what the "
-                    "findings do not state were removed; review",
-                )
-            )
-        if done.added:
-            added = warning(
-                "FINDING_ADDED",
-                "warn",
-                f"{done.added} findings sentence(s) stating a finding the impression left out "
-                "were added as dictated",
-            )
-            out.append({**added, "spans": done.added_spans})
-        if done.region_fixed:
-            out.append(
-                warning(
-                    "REGION_FIXED",
-                    "warn",
-                    f"{done.region_fixed} normal statement(s) naming a body region the exam does "
-                    "not cover were replaced by the exam's own",
-                )
-            )
-        if done.left_out_spans:
-            left = warning(
-                "LEFT_OUT",
-                "warn",
-                f"{len(done.left_out_spans)} incidental finding(s) of a study with other "
-                "findings are not in the impression",
-            )
-            out.append({**left, "spans": done.left_out_spans})
+        for count, code, severity, message, spans in notes:
+            if count:
+                note = warning(code, severity, f"{count} {message}")
+                out.append({**note, "spans": spans} if spans else note)
         return done.impression, out
 
     @_guarded("guideline follow-up")
