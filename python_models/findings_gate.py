@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from python_models.critical_completion import as_item
-from python_models.reading.doc import ReadSentence, ReportDoc, both_sides
+from python_models.reading.doc import ReadSentence, ReportDoc, both_sides, organs_named
 from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
 from python_models.reading.regions import regions_named
 from python_models.reading.vocabulary import NORMAL_CUES, SIDE_WORDS
@@ -190,6 +190,17 @@ def _study_normal(sentence: str, reading: Reading) -> bool:
     return bool(cues) and all(w in _STUDY_WORDS or w in cues for w in words)
 
 
+def _organ_contradicted(text: str, reading: Reading, doc: ReportDoc) -> bool:
+    """An organ called normal ("The lungs are clear", "Normal heart and lungs") while a
+    findings sentence states a finding of that organ that is not incidental; "otherwise"
+    ("The lungs are otherwise clear") says the statement leaves the finding out."""
+    if reading.polarity != "normal" or reading.denied_words:  # "No pneumothorax" stays
+        return False
+    if re.search(r"\botherwise\b", text, re.I):
+        return False
+    return bool(organs_named(text) & doc.finding_organs)
+
+
 class _Gate:
     def __init__(self, doc: ReportDoc) -> None:
         self.doc = doc
@@ -212,7 +223,7 @@ class _Gate:
                 self.done.removed += 1
                 return "drop", ""
             return "finding", text
-        if _contradicts(text, reading, doc):
+        if _contradicts(text, reading, doc) or _organ_contradicted(text, reading, doc):
             self.done.removed += 1
             return "drop", ""
         named = regions_named(text)

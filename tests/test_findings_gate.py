@@ -143,3 +143,22 @@ def test_a_hedged_statement_stands_on_the_findings_words() -> None:
     assert kept.impression == "Possible old left rib fracture." and not kept.removed
     invented = gate("Possible pneumothorax.", findings)
     assert "pneumothorax" not in invented.impression.lower() and invented.removed == 1
+
+
+def test_an_organ_called_normal_beside_its_own_finding_goes() -> None:
+    findings = "Right lower lobe consolidation. Small right pleural effusion."
+    done = gate("1. Right lower lobe consolidation. 2. The lungs are clear.", findings)
+    assert "lungs are clear" not in done.impression.lower() and done.removed == 1
+    qualified = gate(
+        "1. Right lower lobe consolidation. 2. The lungs are otherwise clear.", findings
+    )
+    assert "otherwise clear" in qualified.impression
+    other_organ = gate(
+        "1. Small right pleural effusion. 2. The lungs are clear.",
+        "Small right pleural effusion. Lungs are clear.",
+    )
+    assert other_organ.impression == "1. Small right pleural effusion. 2. The lungs are clear."
+    denial = gate(
+        "1. Right lower lobe consolidation. 2. No pneumothorax.", findings + " No pneumothorax."
+    )
+    assert "No pneumothorax" in denial.impression

@@ -25,6 +25,39 @@ def both_sides(sides: Iterable[str]) -> frozenset[str]:
     return frozenset({"left", "right"}) if out - {"left", "right"} else out
 
 
+# The organ a part belongs to, and the organ a finding of the lexicon lies in, so that a
+# normal statement about an organ can be held against its findings.
+_PART_OF = {
+    "upper lobe": "lung",
+    "middle lobe": "lung",
+    "lower lobe": "lung",
+    "lingula": "lung",
+    "cardiac chamber": "heart",
+}
+_FINDING_ORGAN = {
+    "consolidation": "lung",
+    "pneumonia": "lung",
+    "opacity": "lung",
+    "ground-glass opacity": "lung",
+    "nodule": "lung",
+    "emphysema": "lung",
+    "cardiomegaly": "heart",
+}
+
+
+def organs_named(text: str) -> frozenset[str]:
+    """Organs ``text`` names, directly or through a part or a finding of the lexicon."""
+    out = set()
+    for m in parse(text).mentions:
+        if m.negated:
+            continue
+        if m.kind == "anatomy":
+            out.add(_PART_OF.get(m.head, m.head))
+        elif m.head in _FINDING_ORGAN:
+            out.add(_FINDING_ORGAN[m.head])
+    return frozenset(out)
+
+
 @dataclass(frozen=True)
 class ReadSentence:
     sentence: Sentence
@@ -97,6 +130,15 @@ class ReportDoc:
             out |= {st for t in tokens(s.text) if t.word not in denied for st in stems_of(t.word)}
             out |= {st for t in tokens(s.sentence.label) for st in stems_of(t.word)}
         out |= {st for t in tokens(self.exam or "") for st in stems_of(t.word)}
+        return frozenset(out)
+
+    @cached_property
+    def finding_organs(self) -> frozenset[str]:
+        """Organs of the findings sentences that state a finding that is not incidental."""
+        out: set[str] = set()
+        for s in self.finding_sentences:
+            if not self.incidental(s):
+                out |= organs_named(f"{s.sentence.label}: {s.text}" if s.sentence.label else s.text)
         return frozenset(out)
 
     @cached_property
