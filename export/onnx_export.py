@@ -37,7 +37,7 @@ GRAPH_INPUTS: list[tuple[str, int, list[str | int]]] = [
     ("attention_mask", TensorProto.INT32, ["batch_size", "sequence_length"]),
 ]
 GRAPH_OUTPUT = "sequences"
-SUPPORTED_MODEL_TYPES = ("t5", "mt5")
+SUPPORTED_MODEL_TYPES = ("t5", "mt5", "bart")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _ort_t5_modules():
 
 
 def load_seq2seq(checkpoint: Path):
-    """Load a T5-family checkpoint with eager attention (needed by the opset-12 exporter)."""
+    """Load a T5/BART-family checkpoint with eager attention (needed by the opset-12 exporter)."""
     from transformers import AutoConfig, AutoModelForSeq2SeqLM
 
     config = AutoConfig.from_pretrained(checkpoint)
@@ -91,6 +91,11 @@ def export_subgraphs(model, out_dir: Path) -> tuple[Path, Path]:
     """Export encoder (-> cross K/V) and decoder-with-past as int32-input ONNX files."""
     import torch
 
+    if model.config.model_type == "bart":  # own wrappers, same subgraph I/O (bart_export.py)
+        from export.bart_export import export_bart_subgraphs
+
+        return export_bart_subgraphs(model, out_dir)
+
     t5_decoder_cls, t5_init_cls, t5_helper = _ort_t5_modules()
     cpu = torch.device("cpu")
     encoder = t5_init_cls(
@@ -114,6 +119,8 @@ def export_subgraphs(model, out_dir: Path) -> tuple[Path, Path]:
 
 def _numeric_dims(model: onnx.ModelProto, config) -> None:
     """The T5 exporter leaves dims like "8" as dim_param; BeamSearch wants real numbers."""
+    if config.model_type == "bart":  # the BART export writes numeric dims already
+        return
     fixed = {str(1), str(config.num_heads), str(config.d_model), str(config.d_kv)}
     for value in list(model.graph.input) + list(model.graph.output):
         for dim in value.type.tensor_type.shape.dim:
