@@ -8,8 +8,11 @@ blocking CRIT_ADDED warning (`python_models.critical_completion`); every sentenc
 findings (`python_models.item_grounding`); one finding stated left and right becomes one
 bilateral item (`python_models.bilateral_merge`); the exam's clinical question gets its negative
 answer when the findings give it and the draft is silent (`python_models.pertinent_negatives`);
-and Fleischner recommendations are set from the guideline table for the sizes written back
-(`python_models.guideline_followup`; the model never sees a size); each is a config switch.
+the findings gate holds every statement to one reading of the report and represents every
+non-incidental findings sentence (`python_models.findings_gate`, `python_models.reading`); and
+Fleischner recommendations are set from the guideline table for the sizes written back
+(`python_models.guideline_followup`; the model never sees a size). Each is a config switch and
+a step of one signature, ``(text, Draft) -> (text, warnings)``, run in the order of `EDITS`.
 Styling and safety checks then run per item, each guarded: a failure in either degrades that one
 answer (default style, or a blocking CHECK_ERROR warning that asks for a manual review)
 instead of failing the batch.
@@ -105,6 +108,17 @@ class Finished:
     impression: str
     warnings: list[Warning_]
     candidate: int = 0  # which of the generator's candidates was kept (0 = the model's best)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What every edit may read besides the text: the request's context, the check of the
+    report's findings (None when it could not be built; the edits that need it then step
+    aside) and the served candidate's check warnings when the candidate choice ran them."""
+
+    context: dict[str, Any]
+    check: Check | None
+    found: list[Warning_] | None = None
 
 
 _CONTEXT_TEXT_KEYS = (
@@ -211,6 +225,16 @@ class Postprocessor:
         self.merge_bilateral = merge_bilateral
         self.pertinent_negatives = pertinent_negatives
         self.hold_to_findings = hold_to_findings
+        steps = {
+            "complete_critical": self._complete,
+            "ground_items": self._ground,
+            "merge_bilateral": self._merge,
+            "pertinent_negatives": self._answer,
+            "hold_to_findings": self._hold,
+            "guideline_followup": self._set_followup,
+        }
+        # the switched-on edits, in the order of EDITS (the order they run)
+        self._steps = [steps[name] for name in EDITS if getattr(self, name)]
 
     def _style(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
         try:
@@ -265,21 +289,20 @@ class Postprocessor:
         ]
 
     @_guarded("critical completion")
-    def _complete(
-        self, text: str, context: dict[str, Any], check: Check, found: list[Warning_] | None
-    ) -> Edited:
+    def _complete(self, text: str, draft: Draft) -> Edited:
         """``text`` with the critical findings it leaves out added from the findings, and a
-        blocking CRIT_ADDED warning (nothing added: ``text`` as it is, no warning). ``found``:
-        the text's check warnings when the candidate choice already ran them."""
+        blocking CRIT_ADDED warning (nothing added: ``text`` as it is, no warning)."""
+        if draft.check is None:
+            return text, []
         missing = [
             span
-            for w in (check(text) if found is None else found)
+            for w in (draft.check(text) if draft.found is None else draft.found)
             if w.get("code") == "CRIT_MISS"
             for span in w.get("spans") or []
         ]
         if not missing:
             return text, []
-        done = critical_completion.complete(text, context.get("findings") or "", missing)
+        done = critical_completion.complete(text, draft.context.get("findings") or "", missing)
         if not done.added:
             return text, []
         added = warning(
@@ -291,13 +314,16 @@ class Postprocessor:
         return done.impression, [{**added, "spans": done.spans}]
 
     @_guarded("item grounding")
-    def _ground(self, text: str, context: dict[str, Any], check: Check) -> Edited:
+    def _ground(self, text: str, draft: Draft) -> Edited:
         """``text`` held to the findings sentence by sentence (`python_models.item_grounding`),
         with a blocking GROUNDING_EDIT warning when a sentence was removed, replaced or added."""
+        if draft.check is None:
+            return text, []
+        context = draft.context
         done = item_grounding.ground(
             text,
             context.get("findings") or "",
-            check,
+            draft.check,
             lambda item: outside_exam(item, context.get("exam")),
         )
         if not done.changed:
@@ -313,7 +339,7 @@ class Postprocessor:
         return done.impression, [{**edit, "spans": done.spans}]
 
     @_guarded("bilateral merge")
-    def _merge(self, text: str) -> Edited:
+    def _merge(self, text: str, draft: Draft) -> Edited:
         """One finding stated left and right as one bilateral item
         (`python_models.bilateral_merge`), with a warn-level SIDES_MERGED when one was."""
         done = bilateral_merge.merge_bilateral(text)
@@ -329,10 +355,11 @@ class Postprocessor:
         ]
 
     @_guarded("pertinent negatives")
-    def _answer(self, text: str, context: dict[str, Any]) -> Edited:
+    def _answer(self, text: str, draft: Draft) -> Edited:
         """The exam's clinical question answered when the findings deny the finding and the
         draft is silent (`python_models.pertinent_negatives`), with a warn-level
         NEGATIVE_ADDED pointing at the findings sentences."""
+        context = draft.context
         done = pertinent_negatives.answer_question(
             text, context.get("findings") or "", context.get("exam")
         )
@@ -347,11 +374,12 @@ class Postprocessor:
         return done.impression, [{**added, "spans": done.spans}]
 
     @_guarded("held to the findings")
-    def _hold(self, text: str, context: dict[str, Any]) -> Edited:
+    def _hold(self, text: str, draft: Draft) -> Edited:
         """Every statement held to the findings and every finding represented
         (`python_models.findings_gate`): removals block (the model wrote something the findings
         do not say); additions as dictated, region fixes and what was left out on purpose warn.
         The report is read here, once (`python_models.reading`), inside the guard."""
+        context = draft.context
         doc = read_report(
             context.get("findings") or "",
             context.get("exam"),
@@ -373,10 +401,10 @@ class Postprocessor:
         return done.impression, out
 
     @_guarded("guideline follow-up")
-    def _set_followup(self, text: str, context: dict[str, Any]) -> Edited:
+    def _set_followup(self, text: str, draft: Draft) -> Edited:
         """Fleischner recommendations set from the guideline table for the sizes written back
         (`python_models.guideline_followup`), with a warn-level FOLLOWUP_SET when one changed."""
-        done = guideline_followup.set_fleischner(text, context.get("patient_age"))
+        done = guideline_followup.set_fleischner(text, draft.context.get("patient_age"))
         if not done.replaced:
             return text, []
         return done.impression, [
@@ -455,24 +483,12 @@ class Postprocessor:
             check = self._checker_for(context)
             best, choice_warnings, found = self._choose(decoded, context, check)
             text, unmask_warnings = decoded[best]
-            if text and self.complete_critical and check is not None:
-                text, completion_warnings = self._complete(text, context, check, found)
-                choice_warnings = choice_warnings + completion_warnings
-            if text and self.ground_items and check is not None:
-                text, grounding_warnings = self._ground(text, context, check)
-                choice_warnings = choice_warnings + grounding_warnings
-            if text and self.merge_bilateral:
-                text, merge_warnings = self._merge(text)
-                choice_warnings = choice_warnings + merge_warnings
-            if text and self.pertinent_negatives:
-                text, answer_warnings = self._answer(text, context)
-                choice_warnings = choice_warnings + answer_warnings
-            if text and self.hold_to_findings:
-                text, hold_warnings = self._hold(text, context)
-                choice_warnings = choice_warnings + hold_warnings
-            if text and self.guideline_followup:
-                text, followup_warnings = self._set_followup(text, context)
-                choice_warnings = choice_warnings + followup_warnings
+            draft = Draft(context, check, found)
+            for edit in self._steps:
+                if not text:
+                    break
+                text, edit_warnings = edit(text, draft)
+                choice_warnings = choice_warnings + edit_warnings
             warnings = list(context.get("warnings") or []) + unmask_warnings + choice_warnings
             if not text:
                 warnings.append(
