@@ -17,7 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "corpus": ("export.corpus_cmd", "write the synthetic report corpus (JSONL)"),
     "train": ("export.train", "train the demo tokenizer and model from the corpus"),
     "bench-post": ("export.bench_postprocess", "time each postprocess edit on test reports"),
-    "eval": ("export.evaluate", "quality report: ROUGE and fact metrics on the test split"),
+    "eval": (
+        "export.evaluate",
+        "quality report: external sets (--dataset FILE) or the synthetic test split",
+    ),
     "style": ("python_models.style.cli", "radiologist style profiles: learn/show/list/set/..."),
     "check-eval": (
         "python_models.safety.evaluate",
@@ -26,6 +29,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "summarize": ("clients.summarize_cmd", "summarize one report through the running server"),
     "bulk": ("clients.bulk", "run thousands of reports through the server, resumable"),
     "load": ("clients.load", "perf_analyzer load test sweep with chart"),
+    "perf-analyzer": (
+        "clients.perf_analyzer_cmd",
+        "run perf_analyzer as typed (-- ARGS), with the libraries it needs",
+    ),
 }
 
 
