@@ -60,6 +60,8 @@ def organs_named(text: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class ReadSentence:
+    """A findings sentence and its reading."""
+
     sentence: Sentence
     reading: Reading
 
@@ -88,6 +90,9 @@ class ReadSentence:
 
 @dataclass(frozen=True)
 class ReportDoc:
+    """One report as every postprocess step reads it: its findings sentences with their
+    readings, its exam (and so its regions and normal phrase), indication and patient age."""
+
     findings: str
     exam: str | None
     sentences: tuple[ReadSentence, ...]
