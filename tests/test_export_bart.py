@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from export.export_cmd import export_bundle
 from export.onnx_export import GRAPH_INPUTS, GRAPH_OUTPUT
 from export.tiny_model import synthetic_text
 from python_models.engines import load_engine
+from tests.export_helpers import repoint_eos
 
 DEMO = Path(__file__).resolve().parent.parent / "export" / "checkpoints" / "demo"
 MAX_NEW = 20
@@ -113,24 +113,12 @@ def build_tiny_bart(path: Path, name: str, seed: int = 0) -> Path:
     return path
 
 
-def _repoint_eos(checkpoint: Path, ids, mask) -> int:
-    generated = _hf_generate(checkpoint, ids, mask, eos=-1, num_beams=1)
-    counts = Counter(t for row in generated for t in set(row[2:MAX_NEW]))
-    eos = next(t for t, n in counts.most_common() if 0 < n < len(generated) and t > 2)
-    for name in ("config.json", "generation_config.json"):
-        path = checkpoint / name
-        data = json.loads(path.read_text())
-        data["eos_token_id"] = eos
-        path.write_text(json.dumps(data))
-    return eos
-
-
 @pytest.fixture(scope="module", params=sorted(CONFIGS))
 def exported(request, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp(request.param)
     checkpoint = build_tiny_bart(root / "ckpt", request.param)
     ids, mask = _encode(checkpoint, TEXTS)
-    eos = _repoint_eos(checkpoint, ids, mask)
+    eos = repoint_eos(checkpoint, _hf_generate(checkpoint, ids, mask, eos=-1, num_beams=1), MAX_NEW)
     export_bundle(checkpoint, root / "repo", ["fp32"], max_new_tokens=MAX_NEW, check=False)
     return checkpoint, root / "repo" / "generator" / "1", ids, mask, eos
 

@@ -7,7 +7,6 @@ stop early and some run to max_new_tokens: parity then covers eos handling and p
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from export.export_cmd import export_bundle, manifest_matches, source_hash
 from export.onnx_export import GRAPH_INPUTS, GRAPH_OUTPUT
 from export.tiny_model import build_tiny_t5, synthetic_text
 from python_models.engines import load_engine
+from tests.export_helpers import repoint_eos
 
 MAX_NEW = 24
 # Different lengths on purpose: the batch is padded and the mask matters.
@@ -52,24 +52,11 @@ def _hf_greedy(checkpoint: Path, ids: np.ndarray, mask: np.ndarray, eos: int) ->
     return rows
 
 
-def _repoint_eos(checkpoint: Path, ids: np.ndarray, mask: np.ndarray) -> int:
-    """Make a token that some (not all) rows emit the eos, in config and generation config."""
-    generated = _hf_greedy(checkpoint, ids, mask, eos=-1)
-    counts = Counter(t for row in generated for t in set(row[2:MAX_NEW]))
-    eos = next(t for t, n in counts.most_common() if 0 < n < len(generated) and t > 2)
-    for name in ("config.json", "generation_config.json"):
-        path = checkpoint / name
-        data = json.loads(path.read_text())
-        data["eos_token_id"] = eos
-        path.write_text(json.dumps(data))
-    return eos
-
-
 def build_tiny_bundle(root: Path, precisions: tuple[str, ...] = ("fp32", "int8")) -> Path:
     """Tiny checkpoint under root/ckpt exported into root/repo; returns the repository."""
     checkpoint = build_tiny_t5(root / "ckpt")
     ids, mask = _encode(checkpoint, TEXTS)
-    _repoint_eos(checkpoint, ids, mask)
+    repoint_eos(checkpoint, _hf_greedy(checkpoint, ids, mask, eos=-1), MAX_NEW)
     export_bundle(checkpoint, root / "repo", list(precisions), max_new_tokens=MAX_NEW, check=False)
     return root / "repo"
 
