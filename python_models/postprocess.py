@@ -127,7 +127,6 @@ _CONTEXT_TEXT_KEYS = (
     "patient_sex",
     "findings",
     "comparison",
-    "indication",
 )
 
 
@@ -380,12 +379,7 @@ class Postprocessor:
         do not say); additions as dictated, region fixes and what was left out on purpose warn.
         The report is read here, once (`python_models.reading`), inside the guard."""
         context = draft.context
-        doc = read_report(
-            context.get("findings") or "",
-            context.get("exam"),
-            context.get("indication"),
-            context.get("patient_age"),
-        )
+        doc = read_report(context.get("findings") or "", context.get("exam"))
         done = findings_gate.hold_to_findings(text, doc)
         notes = (
             (done.removed, "UNSUPPORTED_REMOVED", "block", _REMOVED, None),

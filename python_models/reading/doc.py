@@ -91,13 +91,11 @@ class ReadSentence:
 @dataclass(frozen=True)
 class ReportDoc:
     """One report as every postprocess step reads it: its findings sentences with their
-    readings, its exam (and so its regions and normal phrase), indication and patient age."""
+    readings and its exam (and so its regions and normal phrase)."""
 
     findings: str
     exam: str | None
     sentences: tuple[ReadSentence, ...]
-    indication: str | None = None
-    patient_age: int | None = None
 
     @cached_property
     def regions(self) -> frozenset[str]:
@@ -163,12 +161,7 @@ class ReportDoc:
         return frozenset(st for s in self.finding_sentences for st in s.key_stems)
 
 
-def read_report(
-    findings: str,
-    exam: str | None = None,
-    indication: str | None = None,
-    patient_age: int | None = None,
-) -> ReportDoc:
+def read_report(findings: str, exam: str | None = None) -> ReportDoc:
     """The one reading of a report (see the module docstring)."""
     sentences = tuple(ReadSentence(s, read_sentence(s.text)) for s in split_sentences(findings))
-    return ReportDoc(findings, exam, sentences, indication, patient_age)
+    return ReportDoc(findings, exam, sentences)
