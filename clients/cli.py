@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "clients.perf_analyzer_cmd",
         "run perf_analyzer as typed (-- ARGS), with the libraries it needs",
     ),
+    "release": ("release.cli", "release a checkpoint from its release.yaml (gates, version dir)"),
+    "rollback": ("release.rollback_cmd", "serve again what the last release activation replaced"),
 }
 
 
