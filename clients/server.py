@@ -39,6 +39,10 @@ def missing_artifacts(repository: Path = DEFAULT_REPOSITORY) -> list[str]:
     return [path for path in REQUIRED_ARTIFACTS if not (repository / path).exists()]
 
 
+# Triton's --model-control-mode values this launcher can add (None: Triton's default, "none").
+MODEL_CONTROL_MODES = (None, "explicit", "poll")
+
+
 class ServerError(RuntimeError):
     """The server could not be started or did not become ready."""
 
@@ -127,6 +131,7 @@ class TritonServer:
         extra_args: tuple[str, ...] | list[str] = (),
         env: dict[str, str] | None = None,
         restricted_api_key: str | None = None,
+        model_control: str | None = None,
     ) -> None:
         self.model_repository = Path(model_repository).resolve()
         self.http_port, self.grpc_port, self.metrics_port = http_port, grpc_port, metrics_port
@@ -134,6 +139,11 @@ class TritonServer:
         self.extra_args = list(extra_args)
         self.env_overrides = dict(env or {})
         self.restricted_api_key = restricted_api_key
+        # Opt-in: "explicit" (models loaded at start, then only by the load API: what
+        # `impressions release --activate` / `rollback` drive) or "poll"; default: none.
+        self.model_control = model_control or os.environ.get("IMPRESSIONS_MODEL_CONTROL") or None
+        if self.model_control not in MODEL_CONTROL_MODES:
+            raise ServerError(f"model control must be one of {MODEL_CONTROL_MODES[1:]}")
         self._process: subprocess.Popen[bytes] | None = None
         self._log_handle = None
 
@@ -172,6 +182,10 @@ class TritonServer:
                 f"--http-restricted-api=model-repository,logging,trace:{key}",
                 f"--grpc-restricted-protocol=model-repository,logging,trace:{key}",
             ]
+        if self.model_control == "explicit":
+            cmd += ["--model-control-mode=explicit", "--load-model=*"]
+        elif self.model_control == "poll":
+            cmd += ["--model-control-mode=poll", "--repository-poll-secs=5"]
         return cmd + self.extra_args
 
     def start(self) -> None:
