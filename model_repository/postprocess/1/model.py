@@ -36,6 +36,7 @@ from python_models.triton_io import (
     request_error_message,
     string_rows,
 )
+from python_models.warning_metrics import counter_for
 
 
 def _input(request, name: str):
@@ -58,6 +59,9 @@ class TritonPythonModel:
             tokenizer, StyleService(store_url), checker_for_context, **edits
         )
         self.logger = pb_utils.Logger
+        self.warning_metrics = counter_for(
+            pb_utils.MetricFamily, pb_utils.MetricFamily.COUNTER, args
+        )
 
     def _unpack(self, request) -> list[tuple[list[int], dict]] | InvalidRequest:
         try:
@@ -129,6 +133,10 @@ class TritonPythonModel:
                 )
             )
         known = sorted({c for c in codes if c.isupper() and len(c) <= 32})
+        try:  # a metrics failure must not cost the answers
+            self.warning_metrics.count(codes)
+        except Exception as exc:  # noqa: BLE001
+            self.logger.log_warn(f"warning metrics not updated: {type(exc).__name__}")
         self.logger.log_verbose(
             f"postprocess requests={len(requests)} warning_codes={known} "
             f"later_candidate_kept={later} "
@@ -138,3 +146,4 @@ class TritonPythonModel:
 
     def finalize(self) -> None:
         self.postprocessor = None
+        self.warning_metrics.close()

@@ -31,6 +31,7 @@ from python_models.safety.report_check import (
     check_report,
 )
 from python_models.triton_io import json_tensor, request_error_message, string_rows
+from python_models.warning_metrics import counter_for
 
 _OPTIONAL = ("exam", "patient_sex", "patient_age")
 
@@ -70,6 +71,9 @@ class TritonPythonModel:
             config, "max_report_bytes", int, DEFAULT_MAX_REPORT_BYTES, minimum=1
         )
         self.logger = pb_utils.Logger
+        self.warning_metrics = counter_for(
+            pb_utils.MetricFamily, pb_utils.MetricFamily.COUNTER, args
+        )
 
     def _respond(self, request, codes: Counter) -> tuple[object, int, bool]:
         """One response for one request, its report bytes, and whether it failed."""
@@ -115,7 +119,9 @@ class TritonPythonModel:
             total_bytes += size
             failed += int(error)
             responses.append(response)
-        # A failed log line must not cost the answers already computed.
+        # A failed log line or metric update must not cost the answers already computed.
+        with contextlib.suppress(Exception):
+            self.warning_metrics.count(codes.elements())
         with contextlib.suppress(Exception):
             self.logger.log_verbose(
                 f"report_check requests={len(requests)} failed_requests={failed} "
@@ -126,3 +132,4 @@ class TritonPythonModel:
 
     def finalize(self) -> None:
         self.logger = None
+        self.warning_metrics.close()
