@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "clients.perf_analyzer_cmd",
         "run perf_analyzer as typed (-- ARGS), with the libraries it needs",
     ),
+    "tune": ("clients.tune", "search the serving configuration with real load (docs/tuning.md)"),
     "release": ("release.cli", "release a checkpoint from its release.yaml (gates, version dir)"),
     "rollback": ("release.rollback_cmd", "serve again what the last release activation replaced"),
 }
