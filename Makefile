@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Where a trained checkpoint is looked for; `impressions export` falls back to a tiny random T5.
 CHECKPOINT ?=
 
-.PHONY: install artifacts serve test unit lint bench eval load check-eval system-deps test-deps clean
+.PHONY: install artifacts serve test unit lint bench eval load tune check-eval system-deps test-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ artifacts: install
 serve: artifacts
 	$(BIN)/impressions serve
 
+# system-deps first (perf_analyzer's libb64), so `make serve` then `make test` pass on a fresh
+# machine; where it cannot install (not root, no sudo) the perf_analyzer tests skip, naming it.
 test: artifacts
+	@$(MAKE) --no-print-directory system-deps || \
+	  echo "make test: could not install libb64-0d (run 'make system-deps' as root); perf_analyzer tests skip"
 	$(BIN)/python -m pytest -q -ra
 
 unit: install
@@ -77,6 +81,12 @@ test-deps: system-deps
 
 load: artifacts system-deps
 	$(BIN)/impressions load
+
+# Search the serving configuration with real load (docs/tuning.md); e.g.
+# make tune TUNE_ARGS="--objective throughput --p95-budget 300"
+TUNE_ARGS ?=
+tune: artifacts system-deps
+	$(BIN)/impressions tune $(TUNE_ARGS)
 
 clean:
 	rm -rf build model_repository/*/1/*.onnx model_repository/*/1/tokenizer \

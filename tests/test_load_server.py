@@ -21,6 +21,7 @@ from clients.bulk_bench import synthetic_records
 from clients.client import ImpressionsClient, ImpressionsError, Report, ServerBusyError
 from clients.client_grpc_aio import AsyncImpressionsClient
 from clients.load import DEFAULT_INPUT_DATA, StepPlan, Urls, sweep
+from clients.perf_analyzer_cmd import missing_system_libraries
 
 pytestmark = pytest.mark.integration
 
@@ -32,6 +33,9 @@ DEADLINE_S = 240
 
 
 def test_short_sweep_with_metrics(triton_server: Any, tmp_path: Path) -> None:
+    missing = missing_system_libraries()  # `make test` installs them when it may (root/sudo)
+    if missing:
+        pytest.skip(f"perf_analyzer needs {', '.join(missing)}: run `make system-deps` as root")
     urls = Urls(triton_server.grpc_url, triton_server.http_url, triton_server.metrics_url)
     plan = StepPlan(interval_ms=1000)
     steps = sweep(urls, [1, 4], DEFAULT_INPUT_DATA, tmp_path, plan)
