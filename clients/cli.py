@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tune": ("clients.tune", "search the serving configuration with real load (docs/tuning.md)"),
     "release": ("release.cli", "release a checkpoint from its release.yaml (gates, version dir)"),
     "rollback": ("release.rollback_cmd", "serve again what the last release activation replaced"),
+    "jobs": ("jobs.cli", "asynchronous bulk job service: serve/submit/status/wait/results/cancel"),
 }
 
 
