@@ -9,6 +9,8 @@ The last word before style and the checks, reading the report once (`python_mode
 - a normal statement naming another body region than the exam's is replaced by the exam's own
   normal phrase, and a study-wide "no acute ..." goes when a findings sentence affirms a finding
   that is not incidental (an old one included);
+- a study whose findings state nothing beyond incidental findings leads with the exam's normal
+  phrase when the impression has no study-wide normal statement;
 - every findings sentence that affirms a finding is represented: when the impression leaves
   one out it is added as dictated, unless it is incidental (granuloma, degenerative change,
   simple renal cyst ...: then it is left out on purpose, and reported in the warnings when the
@@ -60,12 +62,13 @@ class Gated:
     removed: int = 0
     added: int = 0
     region_fixed: int = 0
+    normal_stated: int = 0
     added_spans: list[dict[str, Any]] = field(default_factory=list)
     left_out_spans: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.removed or self.added or self.region_fixed)
+        return bool(self.removed or self.added or self.region_fixed or self.normal_stated)
 
 
 _CLAUSE_SPLIT_RE = re.compile(
@@ -79,6 +82,19 @@ def finding_clauses(sentence: str) -> str:
     clauses = [c for c in _CLAUSE_SPLIT_RE.split(sentence) if c.strip()]
     kept = [c for c in clauses if read_sentence(c).polarity == "abnormal"]
     return "; ".join(kept) if kept and len(kept) < len(clauses) else sentence
+
+
+def with_header(s: ReadSentence, text: str) -> str:
+    """A findings sentence as an item that keeps what its header says: under "RIGHT KIDNEY:"
+    "Moderate hydronephrosis" is a right kidney's, and the clinician reading the impression no
+    longer sees the header. The header goes first when it names a word the sentence lacks."""
+    label = s.sentence.label
+    if not text or not label or s.sentence.is_technique:
+        return text
+    if not _stems(label) - _stems(text):
+        return text
+    first = text[:1].lower() if text[1:2].islower() else text[:1]  # "MCA" stays
+    return f"{label[:1].upper()}{label[1:].lower()}: {first}{text[1:]}"
 
 
 def _stems(text: str) -> set[str]:
@@ -282,7 +298,7 @@ class _Gate:
                 if doc.abnormal:
                     self.done.left_out_spans.append(span)
                 continue
-            text = strip_period(as_item(finding_clauses(s.text)))
+            text = with_header(s, strip_period(as_item(finding_clauses(s.text))))
             if not text:
                 continue
             self.done.added += 1
@@ -308,8 +324,11 @@ class _Gate:
             normals = kept_normals
         kept_findings = [i for i in findings if isinstance(i, Item)]
         final = kept_findings + appended + normals
-        if not final:
+        if not doc.abnormal and not any(
+            _study_normal(i.text, read_sentence(i.text)) for i in final
+        ):  # nothing to report but what is incidental: the study reads normal, so say so
             final = [Item(strip_period(doc.normal_phrase))] + final
+            self.done.normal_stated = 1 if kept_findings or appended or normals else 0
         seen: set[str] = set()
         unique = [i for i in final if not (i.text.lower() in seen or seen.add(i.text.lower()))]
         self.done.impression = " ".join(render(unique, _LAYOUT).split())

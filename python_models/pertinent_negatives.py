@@ -96,12 +96,41 @@ class Question:
     when_normal: bool = True  # also asked when the impression states no finding
 
 
+_DVT_ABNORMAL = re.compile(
+    r"\b(?:non-?compressib\w*|incompressib\w*|not\s+(?:fully\s+)?compressib\w*|"
+    r"(?:partially|poorly|minimally|partly)\s+compressib\w*|non-?occlusive|occlu\w*|"
+    r"echogenic|intraluminal|filling\s+defects?|absent|reduced|diminished|decreased|"
+    r"abnormal|lack\s+of|loss\s+of|sluggish|monophasic|no\s+flow|distended)\b",
+    re.IGNORECASE,
+)
+_DVT_NORMAL = re.compile(
+    r"\b(?:compressib\w*|patent|normal\s+(?:color\s+)?flow|augmentation)\b", re.I
+)
+
+
+def _dvt_question(limb: str, limb_words: str) -> Question:
+    """The DVT question of a venous duplex of the lower or the upper extremities."""
+    return Question(
+        "deep vein thrombosis",
+        re.compile(rf"\b(?:venous|veins?|duplex)\b.{{0,60}}\b(?:{limb_words})\b", re.I),
+        related_heads("deep vein thrombosis"),
+        frozenset({"deep vein thrombosis"}),
+        re.compile(r"\b(?:thromb\w*|clots?|DVT)\b", re.IGNORECASE),
+        f"No deep venous thrombosis in the {{side}} {limb} extremity.",
+        normal=_DVT_NORMAL,
+        abnormal=_DVT_ABNORMAL,
+        sided=True,
+        both_sides=f"No deep venous thrombosis in either {limb} extremity.",
+    )
+
+
 QUESTIONS: tuple[Question, ...] = (
     Question(
         "pulmonary embolism",
         re.compile(
-            r"\bPE\s+(?:protocol|study)\b|\bPE\s*$|\bpulmonary\s+angiogra\w*|\bCTA\b.{0,40}\bchest\b|"
-            r"\bchest\b.{0,40}\bCTA\b",
+            r"\bPE\s+(?:protocol|study)\b|\bPE\s*$|\bpulmonary\s+angiogra\w*|"
+            r"\b(?:CTA|angio\w*)\b.{0,40}\bchest\b|\bchest\b.{0,40}\b(?:CTA|angio\w*)\b|"
+            r"\bCT\b.{0,40}\bpulmonary\s+embol\w*",
             re.IGNORECASE,
         ),
         related_heads("pulmonary embolism"),
@@ -115,26 +144,8 @@ QUESTIONS: tuple[Question, ...] = (
             re.IGNORECASE,
         ),
     ),
-    Question(
-        "deep vein thrombosis",
-        re.compile(r"\b(?:venous|veins?|duplex)\b.{0,60}\b(?:lower\s+extremit\w*|legs?)\b", re.I),
-        related_heads("deep vein thrombosis"),
-        frozenset({"deep vein thrombosis"}),
-        re.compile(r"\b(?:thromb\w*|clots?|DVT)\b", re.IGNORECASE),
-        "No deep venous thrombosis in the {side} lower extremity.",
-        normal=re.compile(
-            r"\b(?:compressib\w*|patent|normal\s+(?:color\s+)?flow|augmentation)\b", re.I
-        ),
-        abnormal=re.compile(
-            r"\b(?:non-?compressib\w*|incompressib\w*|not\s+(?:fully\s+)?compressib\w*|"
-            r"(?:partially|poorly|minimally|partly)\s+compressib\w*|non-?occlusive|occlu\w*|"
-            r"echogenic|intraluminal|filling\s+defects?|absent|reduced|diminished|decreased|"
-            r"abnormal|lack\s+of|loss\s+of|sluggish|monophasic|no\s+flow|distended)\b",
-            re.IGNORECASE,
-        ),
-        sided=True,
-        both_sides="No deep venous thrombosis in either lower extremity.",
-    ),
+    _dvt_question("lower", r"lower\s+extremit\w*|legs?"),
+    _dvt_question("upper", r"upper\s+extremit\w*|arms?"),
     Question(
         "intracranial hemorrhage",
         re.compile(r"\bCT\b.{0,40}\b(?:head|brain)\b|\b(?:head|brain)\b.{0,40}\bCT\b", re.I),
@@ -203,7 +214,7 @@ def _read(question: Question, findings: str, sides: frozenset[str]) -> _Reading:
         positive = (
             any(not m.negated for m in ours)
             or bool(stray)
-            or bool(question.abnormal and question.abnormal.search(text))
+            or _affirmed_abnormal(question, text)
             # "calf veins not visualized": not a "no" (only where the sentence is about it)
             or bool(_DOUBT_RE.search(text) and _about(question, text, ours))
         )
@@ -215,11 +226,9 @@ def _read(question: Question, findings: str, sides: frozenset[str]) -> _Reading:
                 for m in ours
             )
             or bool(question.denial and question.denial.search(text))
+            # a venous duplex speaks of veins: "LEFT AXILLARY: Compressible."
             or bool(
-                question.normal
-                and question.normal.search(text)
-                and _VEIN_RE.search(text)
-                and not _ARTERY_RE.search(text)
+                question.normal and question.normal.search(text) and not _ARTERY_RE.search(text)
             )
         )
         if not positive and not denial:
@@ -231,6 +240,19 @@ def _read(question: Question, findings: str, sides: frozenset[str]) -> _Reading:
             for side in where:
                 reading.denied.setdefault(side, []).append(bounds)
     return reading
+
+
+_DENIED_BEFORE_RE = re.compile(r"\b(?:no|without|negative\s+for)\b[^.;:,]*$", re.IGNORECASE)
+
+
+def _affirmed_abnormal(question: Question, text: str) -> bool:
+    """Abnormal wording outside a denial: "no intraluminal thrombus" is not "intraluminal"."""
+    if question.abnormal is None:
+        return False
+    return any(
+        m.group().lower().startswith("no ") or not _DENIED_BEFORE_RE.search(text[: m.start()])
+        for m in question.abnormal.finditer(text)
+    )
 
 
 def _about(question: Question, text: str, ours: list[Mention]) -> bool:

@@ -191,6 +191,9 @@ _REGION_FIXED = (
     "normal statement(s) naming a body region the exam does not cover were replaced by the "
     "exam's own"
 )
+_NORMAL_STATED = (
+    "the exam's normal phrase leads: the findings state nothing beyond incidental findings"
+)
 _LEFT_OUT = "incidental finding(s) of a study with other findings are not in the impression"
 
 
@@ -385,6 +388,7 @@ class Postprocessor:
             (done.removed, "UNSUPPORTED_REMOVED", "block", _REMOVED, None),
             (done.added, "FINDING_ADDED", "warn", _ADDED, done.added_spans),
             (done.region_fixed, "REGION_FIXED", "warn", _REGION_FIXED, None),
+            (done.normal_stated, "NORMAL_STATED", "warn", _NORMAL_STATED, None),
             (len(done.left_out_spans), "LEFT_OUT", "warn", _LEFT_OUT, done.left_out_spans),
         )
         out: list[Warning_] = []

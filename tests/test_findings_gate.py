@@ -94,7 +94,30 @@ def test_a_wrong_side_is_removed_though_the_side_word_is_affirmed_elsewhere() ->
     both = gate("Bilateral pleural effusions.", "Small right pleural effusion. No pneumothorax.")
     assert both.impression == "Small right pleural effusion."
     header = gate("Small right pleural effusion.", "LEFT: Small pleural effusion.")
-    assert header.impression == "Small pleural effusion." and header.removed == 1
+    # the added sentence keeps its header's side: the clinician no longer sees the header
+    assert header.impression == "Left: small pleural effusion." and header.removed == 1
+
+
+def test_an_added_sentence_keeps_the_organ_its_header_names() -> None:
+    done = gate(
+        "No acute abnormality.", "RIGHT KIDNEY: Moderate hydronephrosis.\nLEFT KIDNEY: Normal."
+    )
+    assert done.impression == "Right kidney: moderate hydronephrosis."
+    same = gate("No acute abnormality.", "Lungs: Right lower lobe consolidation.")
+    assert same.impression == "Lungs: right lower lobe consolidation."
+    named = gate("No acute abnormality.", "Right: Small right pleural effusion.")
+    assert named.impression == "Small right pleural effusion."
+
+
+def test_words_that_describe_the_study_are_not_findings() -> None:
+    """Adverbs, technique and limitation language, a verbless denial: nothing to add."""
+    findings = (
+        "Specifically, no focal consolidation or effusion. Reduced-dose CTA technique. "
+        "Evaluation of the bases is limited by respiratory motion. RV not enlarged. "
+        "Carpal arcs smooth and uninterrupted."
+    )
+    done = gate("No acute abnormality.", findings)
+    assert done.impression == "No acute abnormality." and done.added == 0
 
 
 def test_the_right_side_and_both_sides_stay() -> None:

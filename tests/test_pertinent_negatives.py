@@ -199,7 +199,7 @@ def test_no_hemorrhage_answer_from_a_subtype_or_next_to_a_bleed(findings: str) -
     [
         "CT chest abdomen pelvis, history of PE",
         "MRI brain; prior CT head",
-        "US venous upper extremity; legs normal",
+        "US arterial upper extremity; venous legs normal",
         "CTA " * 5000,  # not a procedure name (and no catastrophic regex)
     ],
 )
@@ -212,3 +212,24 @@ def test_a_limited_view_of_something_else_leaves_the_answer_alone() -> None:
         PE_FINDINGS + "\nUpper abdomen: Limited images of the upper abdomen are unremarkable."
     )
     assert answer_question("Mild centrilobular emphysema.", findings, PE).added == 1
+
+
+def test_an_upper_extremity_duplex_is_answered_for_its_arm() -> None:
+    exam = "US duplex venous upper extremity left"
+    findings = "LEFT AXILLARY: Compressible. LEFT BRACHIAL: Compressible, no intraluminal thrombus."
+    done = answer_question("Subcutaneous edema of the forearm.", findings, exam)
+    assert "No deep venous thrombosis in the left upper extremity." in done.impression
+
+
+def test_a_ct_angiogram_of_the_chest_asks_for_pulmonary_embolism() -> None:
+    exam = "CT angio chest pulmonary embolism"
+    findings = "No filling defect in the segmental pulmonary arteries. Mild atelectasis."
+    done = answer_question("Mild atelectasis.", findings, exam)
+    assert "No pulmonary embolism." in done.impression
+
+
+def test_abnormal_wording_after_a_comma_is_not_denied_by_an_earlier_no() -> None:
+    exam = "US duplex venous lower extremity left"
+    findings = "Left common femoral vein: no augmentation, noncompressible."
+    done = answer_question("Left common femoral vein thrombosis.", findings, exam)
+    assert "No deep venous thrombosis" not in done.impression

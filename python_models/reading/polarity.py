@@ -84,6 +84,7 @@ _GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("chronic", vocab.CHRONIC),
     ("incidental", vocab.INCIDENTAL),
     ("normal", vocab.NORMAL_CUES),
+    ("limit", vocab.LIMITATION),
 )
 
 
@@ -128,6 +129,8 @@ def _tags(words: list[str]) -> list[str]:
 def _is_content(word: str) -> bool:
     if word in vocab.ABBREVIATIONS:  # "cbd" is as neutral as "common bile duct"
         return any(_is_content(part) for part in vocab.ABBREVIATIONS[word].split())
+    if vocab.ADVERB_SHAPE.search(word) and word not in vocab.KEY_ADVERBS:
+        return word in vocab.SIDE_WORDS
     return not (word in vocab.NEUTRAL_WORDS or word in _UNITS or _NUMBER_RE.match(word))
 
 
@@ -149,6 +152,8 @@ def _predicated_normal(words: list[str], tags: list[str], clause: list[int]) -> 
         rest = [i for i in clause if i > content[0] and words[i] in _ADDING]
         return rest[0] if rest else clause[-1] + 1
     for k, i in enumerate(clause):
+        if words[i] == "not" and k > 0 and tags[i] == "pre":
+            return i  # "RV not enlarged": the subject of a verbless denial
         if words[i] in _COPULAS:
             after = clause[k + 1 : k + 4]
             if after and any(tags[j] in ("normal", "pre") for j in after):
@@ -157,10 +162,14 @@ def _predicated_normal(words: list[str], tags: list[str], clause: list[int]) -> 
     return -1
 
 
+# A dated study is a prior one: "not present on the 08/17/2022 CT" reads as "on the prior CT".
+_DATE_RE = re.compile(r"\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
+
+
 @lru_cache(maxsize=8192)
 def read_sentence(text: str) -> Reading:
     """The reading of one sentence (see the module docstring)."""
-    toks = tokens(text)
+    toks = tokens(_DATE_RE.sub("prior", text))
     words = [t.word for t in toks]
     tags = _tags(words)
     negated = [False] * len(words)
@@ -192,7 +201,7 @@ def read_sentence(text: str) -> Reading:
     sides: set[str] = set()
     hedged: list[str] = []
     for clause in clauses:
-        has_normal = any(tags[i] == "normal" for i in clause)
+        has_normal = any(tags[i] in ("normal", "limit") for i in clause)
         subject_end = _predicated_normal(words, tags, clause)
         hedge_at = next((i for i in clause if tags[i] == "uncertain"), len(words))
         for i in clause:
@@ -202,7 +211,7 @@ def read_sentence(text: str) -> Reading:
             if negated[i]:
                 denied.append(word)
                 continue
-            if i < subject_end:
+            if i < subject_end and not vocab.ABNORMAL_SHAPE.search(word):
                 continue  # the subject of "... is normal" ("opacification is adequate")
             if has_normal and not tags[i] and not vocab.ABNORMAL_SHAPE.search(word):
                 continue

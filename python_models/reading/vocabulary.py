@@ -199,6 +199,28 @@ ACUTE_MARKERS: tuple[str, ...] = (
     "progressed",
     "larger",
 )
+# What limits the study rather than describing the patient: a clause holding one of these
+# affirms only words with the shape of a finding ("evaluation limited by respiratory motion").
+LIMITATION: tuple[str, ...] = (
+    "limited by",
+    "limits evaluation",
+    "limiting evaluation",
+    "degraded by",
+    "obscured by",
+    "suboptimal",
+    "suboptimally",
+    "nondiagnostic",
+    "non-diagnostic",
+    "partially imaged",
+    "incompletely imaged",
+    "incompletely evaluated",
+    "not well visualized",
+    "not well seen",
+    "poorly visualized",
+    "motion artifact",
+    "streak artifact",
+    "beam hardening",
+)
 # A scope (negation, uncertainty) ends at these.
 TERMINATION: tuple[str, ...] = (
     "but",
@@ -262,6 +284,16 @@ NORMAL_CUES: tuple[str, ...] = (
     "unopacified",
     "nonobstructive",
     "non-obstructive",
+    "smooth",
+    "uninterrupted",
+    "congruent",
+    "well-aligned",
+    "anatomic",
+    "anatomically",
+    "well-aerated",
+    "well-expanded",
+    "expanded",
+    "unchanged in appearance",
 )
 # Abnormality by the shape of the word (suffixes and stems of radiology findings). Inside a
 # normal statement an unknown word counts as abnormal only when it has such a shape.
@@ -339,7 +371,23 @@ opacified opacification enhancement upstream downstream diffusion diffusion-weig
 flair t1 t2 t1-weighted t2-weighted gradient susceptibility swi perfusion
 superior inferior anterior posterior medial distal proximal central peripheral dependent
 anteriorly posteriorly superiorly inferiorly medially laterally distally proximally centrally
+interval since time timing current currently today consists consist consisting consisted
+cta mra mrv ctv ct mr mri hrct ncct cect us ultrasound sonographic sonography sonogram
+radiographic fluoroscopic mammographic protocol dose low-dose reduced-dose administered
+administration injection bolus scanned
+scanning acquisition helical thin-section thin-slice inspiratory expiratory inspiration
+expiration technologist shielded shielding
 """.split()
+)
+
+# Adverbs say how, not what: "Specifically, no effusion" affirms nothing. Severity and
+# distribution adverbs stay key words, so a statement cannot turn "mild" into "markedly".
+ADVERB_SHAPE = re.compile(
+    r"(?:ally|ively|ously|edly|ately|ently|antly|fully|ingly|ibly|ably|arly|ily|ely)$"
+)
+KEY_ADVERBS: frozenset[str] = frozenset(
+    """mildly moderately markedly severely minimally massively extensively diffusely
+    newly acutely chronically focally multifocally asymmetrically""".split()
 )
 
 # Abbreviations radiologists write for words the impression may spell out (and back).
@@ -374,6 +422,8 @@ ABBREVIATIONS: dict[str, str] = {
     "lt": "left",
     "rt": "right",
     "bilat": "bilateral",
+    "l": "left",
+    "r": "right",
 }
 
 SIDE_WORDS: frozenset[str] = frozenset({"left", "right", "bilateral", "bilaterally"})
