@@ -27,6 +27,9 @@ def _service_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--webhook-host", action="append", default=None, help="allowed webhook host (repeat)"
     )
+    parser.add_argument(
+        "--webhook-retry-s", type=float, help="first webhook retry delay, doubling (1.0)"
+    )
 
 
 def _settings(args: argparse.Namespace, **extra: Any):  # type: ignore[no-untyped-def]
@@ -41,6 +44,7 @@ def _settings(args: argparse.Namespace, **extra: Any):  # type: ignore[no-untype
         lease_s=args.lease_s,
         webhook_secret=args.webhook_secret,
         webhook_hosts=tuple(args.webhook_host) if args.webhook_host else None,
+        webhook_base_delay_s=args.webhook_retry_s,
         **extra,
     )
 

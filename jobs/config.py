@@ -71,6 +71,10 @@ def from_env(**overrides: object) -> Settings:
         values["webhook_hosts"] = tuple(
             h.strip() for h in env["IMPRESSIONS_JOBS_WEBHOOK_HOSTS"].split(",") if h.strip()
         )
+    for name in ("webhook_base_delay_s", "lease_s", "unavailable_timeout_s"):
+        value = env.get(f"IMPRESSIONS_JOBS_{name.upper()}")
+        if value:
+            values[name] = float(value)
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -94,6 +98,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "IMPRESSIONS_JOBS_STORE_DIR": str(settings.resolved_store_dir),
         "IMPRESSIONS_JOBS_TRITON_URL": settings.triton_url,
     }
+    env["IMPRESSIONS_JOBS_WEBHOOK_BASE_DELAY_S"] = str(settings.webhook_base_delay_s)
+    env["IMPRESSIONS_JOBS_UNAVAILABLE_TIMEOUT_S"] = str(settings.unavailable_timeout_s)
     if settings.webhook_secret:
         env["IMPRESSIONS_JOBS_WEBHOOK_SECRET"] = settings.webhook_secret
     if settings.webhook_hosts:
