@@ -78,6 +78,9 @@ system-deps:
 test-deps: system-deps
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+	@# the job service's scale-out tests (tests/test_jobs_distributed.py) start a real Redis
+	@command -v redis-server >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }
 
 load: artifacts system-deps
 	$(BIN)/impressions load

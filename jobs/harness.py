@@ -44,10 +44,10 @@ class ServiceProcesses:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _flags(self) -> list[str]:
+    def _flags(self, triton_url: str | None = None) -> list[str]:
         flags = [
             f"--data-dir={self.data_dir}",
-            f"--triton-url={self.triton_url}",
+            f"--triton-url={triton_url or self.triton_url}",
             f"--lease-s={self.lease_s}",
             f"--concurrency={self.concurrency}",
             f"--job-threads={self.job_threads}",
@@ -96,8 +96,9 @@ class ServiceProcesses:
             time.sleep(0.2)
         raise RuntimeError(f"job API not up after {timeout}s:\n{self.log_text()}")
 
-    def start_worker(self) -> subprocess.Popen[bytes]:
-        proc = self._spawn(["worker", *self._flags()], "worker")
+    def start_worker(self, triton_url: str | None = None) -> subprocess.Popen[bytes]:
+        """A worker process (against another Triton with `triton_url`: scale-out)."""
+        proc = self._spawn(["worker", *self._flags(triton_url)], "worker")
         self.workers.append(proc)
         return proc
 
@@ -122,6 +123,11 @@ class ServiceProcesses:
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in self._logs if p.exists())
+
+    def worker_log(self, index: int) -> str:
+        """The log of the index-th worker started."""
+        logs = [p for p in self._logs if p.name.startswith("worker-")]
+        return logs[index].read_text(errors="replace")
 
     def __enter__(self) -> ServiceProcesses:
         return self
