@@ -98,7 +98,10 @@ def _switch(repository: Path, server: Server, texts: dict[str, str], version_of:
             for done in [*switched, model]:
                 write_atomic(config_path(repository, done), before[done])
             restored = []
-            for done in switched:  # reload what the failed step's predecessors served
+            # Reload what served before, the failed model too: after a failed load Triton
+            # still serves the old version but keeps the failed config as the model's; left
+            # so, a later load would not unload that old version.
+            for done in [*switched, model]:
                 try:
                     server.load(done)
                     restored.append(done)
@@ -106,7 +109,7 @@ def _switch(repository: Path, server: Server, texts: dict[str, str], version_of:
                     pass
             raise ActivationError(
                 f"{model} version {version_of[model]} failed to load; the previous version "
-                f"keeps serving (configs restored, reloaded: {restored or 'none needed'}). "
+                f"keeps serving (configs restored, reloaded: {', '.join(restored) or 'none'}). "
                 f"Triton says: {exc}; state {reason}"
             ) from exc
         switched.append(model)
