@@ -63,12 +63,19 @@ class Gated:
     added: int = 0
     region_fixed: int = 0
     normal_stated: int = 0
+    context_kept: int = 0
     added_spans: list[dict[str, Any]] = field(default_factory=list)
     left_out_spans: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.removed or self.added or self.region_fixed or self.normal_stated)
+        return bool(
+            self.removed
+            or self.added
+            or self.region_fixed
+            or self.normal_stated
+            or self.context_kept
+        )
 
 
 _CLAUSE_SPLIT_RE = re.compile(
@@ -82,6 +89,31 @@ def finding_clauses(sentence: str) -> str:
     clauses = [c for c in _CLAUSE_SPLIT_RE.split(sentence) if c.strip()]
     kept = [c for c in clauses if read_sentence(c).polarity == "abnormal"]
     return "; ".join(kept) if kept and len(kept) < len(clauses) else sentence
+
+
+_PART_RE = re.compile(
+    r"\b(?:knee|hip|shoulder|ankle|wrist|elbow|hand|foot|femur|tibia|fibula|humerus|forearm|"
+    r"leg|arm|finger|thumb|toe|calf|thigh|breast|kidney|ovary|testis|testicle|upper extremity|"
+    r"lower extremity)\b",
+    re.I,
+)
+
+
+def exam_side(exam: str | None) -> str:
+    """ "Left elbow" of "XR ELBOW LEFT 2 VIEWS", "Right" of "US CAROTID RIGHT": the one side a
+    sided exam names (and the part it names), else ""."""
+    if not exam:
+        return ""
+    sides = {t.word for t in tokens(exam)} & {"left", "right"}
+    if len(sides) != 1:
+        return ""
+    side = sides.pop().capitalize()
+    parts = {m.group().lower() for m in _PART_RE.finditer(exam)}
+    return f"{side} {parts.pop()}" if len(parts) == 1 else side
+
+
+def _normalized(text: str) -> str:
+    return " ".join(strip_period(text).lower().split())
 
 
 def with_header(s: ReadSentence, text: str) -> str:
@@ -252,6 +284,35 @@ class _Gate:
             return "normal", text
         return "neutral", text
 
+    def _headed(self, item: Item) -> Item:
+        """An item that is (most of) a findings sentence under a header keeps the header, as an
+        added one does: an earlier step may have copied the sentence without it."""
+        said = _normalized(item.text)
+        if len(said) < 12:
+            return item
+        for s in self.doc.sentences:
+            if s.sentence.label and said in _normalized(s.text):
+                if len(said) >= 0.5 * len(_normalized(s.text)):
+                    text = with_header(s, item.text)
+                    self.done.context_kept += text != item.text
+                    return Item(text, item.recommendation, item.separate)
+        return item
+
+    def _name_exam_side(self, kept: list[Item], appended: list[Item]) -> None:
+        """A one-sided exam ("XR ELBOW LEFT") whose findings never name a side: the first
+        finding item says the exam's side, which the impression would otherwise lose."""
+        where = exam_side(self.doc.exam)
+        items = kept or appended
+        if not where or not items:
+            return
+        spoken = [s for s in self.doc.sentences if s.reading.polarity != "neutral"]
+        if any(_sides(s.text) or s.sides for s in spoken) or any(_sides(i.text) for i in items):
+            return  # technique lines ("AP and lateral views of the left elbow") do not count
+        text = items[0].text
+        first = text[:1].lower() if text[1:2].islower() else text[:1]
+        items[0] = Item(f"{where}: {first}{text[1:]}")
+        self.done.context_kept += 1
+
     def represented(
         self, s: ReadSentence, stems: set[str], heads: set[str], pending: list[str]
     ) -> bool:
@@ -322,7 +383,8 @@ class _Gate:
             kept_normals = [i for i in normals if not _study_normal(i.text, read_sentence(i.text))]
             self.done.removed += len(normals) - len(kept_normals)
             normals = kept_normals
-        kept_findings = [i for i in findings if isinstance(i, Item)]
+        kept_findings = [self._headed(i) for i in findings if isinstance(i, Item)]
+        self._name_exam_side(kept_findings, appended)
         final = kept_findings + appended + normals
         if not doc.abnormal and not any(
             _study_normal(i.text, read_sentence(i.text)) for i in final

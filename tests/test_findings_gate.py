@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from python_models.findings_gate import finding_clauses, hold_to_findings
+from python_models.findings_gate import exam_side, finding_clauses, hold_to_findings
 from python_models.reading.doc import read_report
 from python_models.safety.stress import DEFAULT_STRESS_BYTES, adversarial_inputs
 
@@ -185,3 +185,23 @@ def test_an_organ_called_normal_beside_its_own_finding_goes() -> None:
         "1. Right lower lobe consolidation. 2. No pneumothorax.", findings + " No pneumothorax."
     )
     assert "No pneumothorax" in denial.impression
+
+
+def test_a_one_sided_exam_names_its_side_when_the_findings_do_not() -> None:
+    exam = "XR ELBOW LEFT 3 VIEWS"
+    done = hold_to_findings("Joint effusion.", read_report("Joint effusion. No fracture.", exam))
+    assert done.impression == "Left elbow: joint effusion." and done.context_kept == 1
+    other = read_report("Joint effusion. Right radial head normal.", exam)
+    assert hold_to_findings("Joint effusion.", other).impression == "Joint effusion."
+    assert exam_side("CT chest abdomen pelvis") == "" and exam_side("US carotid right") == "Right"
+
+
+def test_a_kept_sentence_copied_without_its_header_gets_it_back() -> None:
+    findings = (
+        "Right ovary: 6 cm, containing a 5 cm anechoic cyst with a thin wall.\nUterus: Normal."
+    )
+    done = hold_to_findings(
+        "6 cm, containing a 5 cm anechoic cyst with a thin wall.",
+        read_report(findings, "US pelvis"),
+    )
+    assert done.impression == "Right ovary: 6 cm, containing a 5 cm anechoic cyst with a thin wall."
