@@ -15,6 +15,7 @@ Outputs: results/tune_*.{csv,md,json,png}; docs/tuning.md explains them.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -263,8 +264,29 @@ def _eval(command: list[str]) -> None:
         raise TuneError(f"evaluation failed ({done.returncode}):\n{tail}")
 
 
+def code_fingerprint(root: Path = PROJECT_ROOT, source: Path = DEFAULT_REPOSITORY) -> str:
+    """A hash of what decides the served text: the Python of python_models/ and export/, the
+    models' adapters, and the exported engines (size and mtime). Scores taken under another
+    fingerprint are stale: other work changed the pipeline in between."""
+    digest = hashlib.sha256()
+    files = sorted((root / "python_models").rglob("*.py")) + sorted((root / "export").rglob("*.py"))
+    files += sorted(Path(source).glob("*/1/model.py"))
+    for path in files:
+        if "__pycache__" not in path.parts:
+            digest.update(
+                str(path.relative_to(root) if path.is_relative_to(root) else path).encode()
+            )
+            digest.update(path.read_bytes())
+    for path in sorted(Path(source).glob("generator/1/*.onnx")):
+        stat = path.stat()
+        digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
 class Gate:
-    """Scores text variants once each (cached in results/tune_gate.json: aggregate numbers)."""
+    """Scores text variants once per code fingerprint (cached in results/tune_gate.json:
+    aggregate numbers only); the default is re-scored whenever the code changed, so the two
+    sides of a comparison always come from the same pipeline."""
 
     def __init__(
         self,
@@ -275,23 +297,32 @@ class Gate:
         *,
         enabled: bool = True,
         evaluate: Callable[[tuple[str, int, int]], dict[str, float]] | None = None,
+        fingerprint: Callable[[], str] | None = None,
     ) -> None:
         self.default = default.text_variant
         self.cache_path = cache_path
         self.enabled = enabled
         self._evaluate = evaluate or (lambda v: evaluate_variant(v, source, work))
-        self.scores: dict[str, dict[str, float]] = {}
+        self._fingerprint = fingerprint or (lambda: code_fingerprint(PROJECT_ROOT, source))
+        self.scores: dict[str, dict[str, Any]] = {}
         if cache_path.exists():
-            self.scores = json.loads(cache_path.read_text()).get("variants", {})
+            saved = json.loads(cache_path.read_text()).get("variants", {})
+            self.scores = {k: v for k, v in saved.items() if "fingerprint" in v}
 
     @staticmethod
     def name(variant: tuple[str, int, int]) -> str:
         return f"{variant[0]} beams {variant[1]} candidates {variant[2]}"
 
-    def _score(self, variant: tuple[str, int, int]) -> dict[str, float]:
+    def _score(self, variant: tuple[str, int, int], fingerprint: str) -> dict[str, float]:
         key = self.name(variant)
-        if key not in self.scores:
-            self.scores[key] = self._evaluate(variant)
+        entry = self.scores.get(key)
+        if entry is None or entry["fingerprint"] != fingerprint:
+            entry = {
+                "fingerprint": fingerprint,
+                "scored_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                "metrics": self._evaluate(variant),
+            }
+            self.scores[key] = entry
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
             self.cache_path.write_text(
                 json.dumps(
@@ -304,10 +335,19 @@ class Gate:
                 )
                 + "\n"
             )
-        return self.scores[key]
+        return entry["metrics"]
 
     def rows(self, variant: tuple[str, int, int]) -> list[GateRow]:
-        return quality_gate(self._score(self.default), self._score(variant))
+        """Default vs ``variant`` scored under one fingerprint (re-scored if the code moved
+        while they were scored; after three tries the rows are compared as they are)."""
+        for _ in range(3):
+            fingerprint = self._fingerprint()
+            default = self._score(self.default, fingerprint)
+            candidate = self._score(variant, fingerprint)
+            if self._fingerprint() == fingerprint:
+                break
+            print("gate: the code changed while scoring; scoring again", file=sys.stderr)
+        return quality_gate(default, candidate)
 
     def verdict(self, candidate: Candidate) -> str:
         """n/a (same text as the default), held, rejected, or off (--no-gate)."""

@@ -15,6 +15,7 @@ from clients.tune import (
     LoadPlan,
     Search,
     as_params,
+    code_fingerprint,
     gate_metrics_from_external,
     gate_metrics_from_synthetic,
     side_by_side,
@@ -201,7 +202,14 @@ def test_search_gates_would_be_winners_and_skips_duplicates(tmp_path: Path) -> N
         return {"synthetic rougeL": 0.80 if variant[1] == 1 else 0.868}  # greedy loses 0.068
 
     default = Candidate()
-    gate = Gate(default, DEFAULT_REPOSITORY, tmp_path / "gate.json", tmp_path, evaluate=evaluate)
+    gate = Gate(
+        default,
+        DEFAULT_REPOSITORY,
+        tmp_path / "gate.json",
+        tmp_path,
+        evaluate=evaluate,
+        fingerprint=lambda: "code-1",
+    )
     space = Space().fixed(
         preprocess_instances=1,
         postprocess_instances=1,
@@ -272,3 +280,34 @@ def test_write_best_copies_or_applies(tmp_path: Path) -> None:
 def test_trial_ok() -> None:
     assert not Trial(0, Candidate()).ok
     assert Trial(0, Candidate(), steps=_steps(1, 1)).ok
+
+
+def test_gate_rescores_the_default_when_the_code_changed(tmp_path: Path) -> None:
+    code = {"version": "a"}
+    scored = []
+
+    def evaluate(variant):
+        scored.append((variant, code["version"]))
+        return {"synthetic rougeL": 0.85}
+
+    def gate() -> Gate:
+        return Gate(
+            Candidate(),
+            DEFAULT_REPOSITORY,
+            tmp_path / "gate.json",
+            tmp_path,
+            evaluate=evaluate,
+            fingerprint=lambda: code["version"],
+        )
+
+    int8 = ("int8", 4, 4)
+    assert gate().verdict(Candidate(precision="int8")) == "held"
+    assert gate().verdict(Candidate(precision="int8")) == "held"  # from the cache file
+    assert len(scored) == 2
+    code["version"] = "b"  # another change to the pipeline: both sides scored again
+    assert gate_held(gate().rows(int8))
+    assert scored[2:] == [(("fp32", 4, 4), "b"), (int8, "b")]
+
+
+def test_code_fingerprint_is_stable() -> None:
+    assert code_fingerprint() == code_fingerprint()
