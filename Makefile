@@ -91,6 +91,13 @@ TUNE_ARGS ?=
 tune: artifacts system-deps
 	$(BIN)/impressions tune $(TUNE_ARGS)
 
+# The Docker image without a Docker engine (docs/deploy.md): hadolint on docker/Dockerfile, then
+# its COPY and RUN steps in a clean venv (docker/check_build.py, ~3 minutes).
+.PHONY: docker-check
+docker-check: install
+	$(BIN)/hadolint docker/Dockerfile
+	$(BIN)/python docker/check_build.py
+
 clean:
 	rm -rf build model_repository/*/1/*.onnx model_repository/*/1/tokenizer \
 	       model_repository/generator/1/hf model_repository/generator/1/*.json
