@@ -225,35 +225,39 @@ def external_datasets(data: Path = SHARED_DATA) -> list[Path]:
     return [p for p in paths if p.is_file()]
 
 
+GATE_STAGES = ("synthetic", "external")  # cheap first: a variant that loses there stops there
+
+
 def evaluate_variant(
-    variant: tuple[str, int, int], source: Path, work: Path, synthetic_n: int = 400
+    variant: tuple[str, int, int], stage: str, source: Path, work: Path, synthetic_n: int = 400
 ) -> dict[str, float]:
-    """Score one text variant (precision, beams, candidates) with `impressions eval`."""
+    """Score one text variant (precision, beams, candidates) with `impressions eval`: the
+    synthetic split, or the external sets (empty when ../shared/data is absent)."""
     precision, beams, candidates = variant
     cli = [sys.executable, "-m", "clients.cli", "eval"]
     name = f"{precision}-b{beams}c{candidates}"
     work.mkdir(parents=True, exist_ok=True)
-    metrics: dict[str, float] = {}
-    synthetic_json = work / f"gate-synthetic-{name}.json"
-    _eval(
-        cli
-        + ["--n", str(synthetic_n), "--engines", f"onnx-{precision}", "--no-export"]
-        + ["--num-beams", str(beams), "--num-candidates", str(candidates)]
-        + ["--repository", str(source), "--json-out", str(synthetic_json)]
-    )
-    metrics.update(gate_metrics_from_synthetic(json.loads(synthetic_json.read_text()), precision))
-    datasets = external_datasets()
-    if datasets:
-        repository = render_repository(
-            source,
-            work / f"gate-repository-{name}",
-            Candidate(precision=precision, num_beams=beams, num_candidates=candidates),
+    if stage == "synthetic":
+        synthetic_json = work / f"gate-synthetic-{name}.json"
+        _eval(
+            cli
+            + ["--n", str(synthetic_n), "--engines", f"onnx-{precision}", "--no-export"]
+            + ["--num-beams", str(beams), "--num-candidates", str(candidates)]
+            + ["--repository", str(source), "--json-out", str(synthetic_json)]
         )
-        external_json = work / f"gate-external-{name}.json"
-        args = [a for p in datasets for a in ("--dataset", str(p))]
-        _eval(cli + args + ["--repository", str(repository), "--json-out", str(external_json)])
-        metrics.update(gate_metrics_from_external(json.loads(external_json.read_text())))
-    return metrics
+        return gate_metrics_from_synthetic(json.loads(synthetic_json.read_text()), precision)
+    datasets = external_datasets()
+    if not datasets:
+        return {}
+    repository = render_repository(
+        source,
+        work / f"gate-repository-{name}",
+        Candidate(precision=precision, num_beams=beams, num_candidates=candidates),
+    )
+    external_json = work / f"gate-external-{name}.json"
+    args = [a for p in datasets for a in ("--dataset", str(p))]
+    _eval(cli + args + ["--repository", str(repository), "--json-out", str(external_json)])
+    return gate_metrics_from_external(json.loads(external_json.read_text()))
 
 
 def _eval(command: list[str]) -> None:
@@ -296,13 +300,13 @@ class Gate:
         work: Path,
         *,
         enabled: bool = True,
-        evaluate: Callable[[tuple[str, int, int]], dict[str, float]] | None = None,
+        evaluate: Callable[[tuple[str, int, int], str], dict[str, float]] | None = None,
         fingerprint: Callable[[], str] | None = None,
     ) -> None:
         self.default = default.text_variant
         self.cache_path = cache_path
         self.enabled = enabled
-        self._evaluate = evaluate or (lambda v: evaluate_variant(v, source, work))
+        self._evaluate = evaluate or (lambda v, stage: evaluate_variant(v, stage, source, work))
         self._fingerprint = fingerprint or (lambda: code_fingerprint(PROJECT_ROOT, source))
         self.scores: dict[str, dict[str, Any]] = {}
         if cache_path.exists():
@@ -313,14 +317,14 @@ class Gate:
     def name(variant: tuple[str, int, int]) -> str:
         return f"{variant[0]} beams {variant[1]} candidates {variant[2]}"
 
-    def _score(self, variant: tuple[str, int, int], fingerprint: str) -> dict[str, float]:
-        key = self.name(variant)
+    def _score(self, variant: tuple[str, int, int], stage: str, fingerprint: str) -> dict:
+        key = f"{self.name(variant)} / {stage}"
         entry = self.scores.get(key)
         if entry is None or entry["fingerprint"] != fingerprint:
             entry = {
                 "fingerprint": fingerprint,
                 "scored_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                "metrics": self._evaluate(variant),
+                "metrics": self._evaluate(variant, stage),
             }
             self.scores[key] = entry
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
@@ -338,16 +342,23 @@ class Gate:
         return entry["metrics"]
 
     def rows(self, variant: tuple[str, int, int]) -> list[GateRow]:
-        """Default vs ``variant`` scored under one fingerprint (re-scored if the code moved
-        while they were scored; after three tries the rows are compared as they are)."""
-        for _ in range(3):
-            fingerprint = self._fingerprint()
-            default = self._score(self.default, fingerprint)
-            candidate = self._score(variant, fingerprint)
-            if self._fingerprint() == fingerprint:
+        """Default vs ``variant``, stage by stage, each stage's two sides scored under one
+        fingerprint (scored again if the code moved meanwhile; after three tries compared as
+        they are). A stage that loses ends the gate: later stages are not run."""
+        rows: list[GateRow] = []
+        for stage in GATE_STAGES:
+            for _ in range(3):
+                fingerprint = self._fingerprint()
+                default = self._score(self.default, stage, fingerprint)
+                candidate = self._score(variant, stage, fingerprint)
+                if self._fingerprint() == fingerprint:
+                    break
+                print("gate: the code changed while scoring; scoring again", file=sys.stderr)
+            stage_rows = quality_gate(default, candidate)
+            rows += stage_rows
+            if stage_rows and not gate_held(stage_rows):
                 break
-            print("gate: the code changed while scoring; scoring again", file=sys.stderr)
-        return quality_gate(default, candidate)
+        return rows
 
     def verdict(self, candidate: Candidate) -> str:
         """n/a (same text as the default), held, rejected, or off (--no-gate)."""
@@ -446,7 +457,13 @@ class Search:
             file=sys.stderr,
         )
 
-    def optimise(self, n_trials: int, seed: int, seeds: Sequence[Candidate] = ()) -> None:
+    def optimise(
+        self,
+        n_trials: int,
+        seed: int,
+        seeds: Sequence[Candidate] = (),
+        time_budget_s: float | None = None,
+    ) -> None:
         """Measure the default, then let TPE propose until ``n_trials`` distinct configurations
         were measured (a proposal already measured costs nothing and counts as a retry)."""
         import optuna
@@ -465,8 +482,12 @@ class Search:
                 return 1e9
             return trial.objective if math.isfinite(trial.objective) else 1e9
 
+        deadline = time.monotonic() + time_budget_s if time_budget_s else math.inf
         attempts = 0
         while len(self.trials) < n_trials and attempts < 5 * n_trials:
+            if time.monotonic() > deadline:
+                print(f"tune: time budget spent after {len(self.trials)} trials", file=sys.stderr)
+                break
             study.optimize(objective, n_trials=1)
             attempts += 1
 
@@ -519,6 +540,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma list measured per trial (default: --at; the throughput objective: 1,4,8,16)",
     )
     parser.add_argument("--trials", type=int, default=24, help="configurations measured (24)")
+    parser.add_argument(
+        "--time-budget-min", type=float, help="stop proposing after this many minutes"
+    )
     parser.add_argument("--interval-ms", type=int, default=3000, help="perf_analyzer window")
     parser.add_argument("--windows", type=int, default=3, help="windows per step, >= 3 (averaged)")
     parser.add_argument("--seed", type=int, default=0)
@@ -629,7 +653,8 @@ def main(argv: list[str]) -> int:
             f"{args.trials} measured; concurrency {','.join(map(str, concurrencies))}",
             file=sys.stderr,
         )
-        search.optimise(args.trials, args.seed, _seeds(space, default))
+        budget = args.time_budget_min * 60 if args.time_budget_min else None
+        search.optimise(args.trials, args.seed, _seeds(space, default), budget)
         if search.best is None:
             print("impressions tune: no configuration could be measured", file=sys.stderr)
             return 1

@@ -197,8 +197,10 @@ def _fake_measure(candidate: Candidate, source: Path, plan: LoadPlan, work: Path
 def test_search_gates_would_be_winners_and_skips_duplicates(tmp_path: Path) -> None:
     evaluated = []
 
-    def evaluate(variant):
-        evaluated.append(variant)
+    def evaluate(variant, stage):
+        evaluated.append((variant, stage))
+        if stage == "external":
+            return {"iu rougeL": 0.342}
         return {"synthetic rougeL": 0.80 if variant[1] == 1 else 0.868}  # greedy loses 0.068
 
     default = Candidate()
@@ -230,8 +232,10 @@ def test_search_gates_would_be_winners_and_skips_duplicates(tmp_path: Path) -> N
     assert search.best is not None and search.best.candidate.num_beams != 1
     assert all(t.gate == "rejected" for t in search.trials if t.candidate.num_beams == 1)
     assert len(evaluated) == len(set(evaluated))  # each text variant scored once
+    # greedy lost on the synthetic split: its external stage never ran
+    assert all(v[1] != 1 for v, stage in evaluated if stage == "external")
     cached = json.loads((tmp_path / "gate.json").read_text())
-    assert "fp32 beams 4 candidates 4" in cached["variants"]
+    assert "fp32 beams 4 candidates 4 / synthetic" in cached["variants"]
 
     objective = Objective("p95", 8)
     table = trials_markdown(search.trials, objective)
@@ -286,9 +290,9 @@ def test_gate_rescores_the_default_when_the_code_changed(tmp_path: Path) -> None
     code = {"version": "a"}
     scored = []
 
-    def evaluate(variant):
-        scored.append((variant, code["version"]))
-        return {"synthetic rougeL": 0.85}
+    def evaluate(variant, stage):
+        scored.append((variant, stage, code["version"]))
+        return {"synthetic rougeL": 0.85} if stage == "synthetic" else {"iu rougeL": 0.3}
 
     def gate() -> Gate:
         return Gate(
@@ -303,10 +307,15 @@ def test_gate_rescores_the_default_when_the_code_changed(tmp_path: Path) -> None
     int8 = ("int8", 4, 4)
     assert gate().verdict(Candidate(precision="int8")) == "held"
     assert gate().verdict(Candidate(precision="int8")) == "held"  # from the cache file
-    assert len(scored) == 2
+    assert len(scored) == 4  # two sides, two stages
     code["version"] = "b"  # another change to the pipeline: both sides scored again
     assert gate_held(gate().rows(int8))
-    assert scored[2:] == [(("fp32", 4, 4), "b"), (int8, "b")]
+    assert [(v, s) for v, s, c in scored[4:] if c == "b"] == [
+        (("fp32", 4, 4), "synthetic"),
+        (int8, "synthetic"),
+        (("fp32", 4, 4), "external"),
+        (int8, "external"),
+    ]
 
 
 def test_code_fingerprint_is_stable() -> None:
