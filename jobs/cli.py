@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,10 @@ def _wait(client: JobsClient, job_id: str, timeout: float | None) -> int:
     return 0 if final["status"] == "succeeded" else 1
 
 
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -217,6 +222,9 @@ def _serve(args: argparse.Namespace) -> int:
         triton.start(wait=False)
     supervisor = Supervisor(settings, args.workers, triton)
     supervisor.start()
+    # uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler that would
+    # end the process before the finally below stops the workers and the Triton started here
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         app = create_app(settings)
         app.state.supervisor = supervisor

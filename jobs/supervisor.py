@@ -71,6 +71,7 @@ class ManagedTriton:
         self.repository = repository
         self.lock = threading.Lock()
         self.starts = 0
+        self.started_at = 0.0
 
     def start(self, wait: bool = True) -> float:
         """Start the server; returns seconds until ready (0 when not waited for)."""
@@ -90,6 +91,7 @@ class ManagedTriton:
             started = time.perf_counter()
             self.server.start()
             self.starts += 1
+            self.started_at = time.time()
         if wait:
             self.server.wait_ready(("impression", "report_check"), timeout=600)
             return time.perf_counter() - started
@@ -118,6 +120,7 @@ class Supervisor:
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         env = {**os.environ, **settings_env(self.settings)}
+        env["IMPRESSIONS_JOBS_PARENT_PID"] = str(os.getpid())  # the worker ends with serve
         cmd = [
             sys.executable,
             "-m",
@@ -155,8 +158,13 @@ class Supervisor:
                 log.info("jobs waiting: starting tritonserver (scale from zero)")
                 threading.Thread(target=self._start_triton, daemon=True).start()
             return
-        idle_since = max(self._idle_since, last_end or 0.0)
-        if self.triton.running() and now - idle_since > self.settings.idle_stop_minutes * 60:
+        idle_since = max(self._idle_since, last_end or 0.0, self.triton.started_at)
+        limit_s = self.settings.idle_stop_minutes * 60
+        if (
+            self.triton.running()
+            and now - idle_since > limit_s
+            and triton_answers(self.settings.triton_url)  # never stop one still loading
+        ):
             log.info("idle %.0f s: stopping tritonserver (scale to zero)", now - idle_since)
             self.triton.stop()
 

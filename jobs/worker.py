@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
 import threading
 import uuid
@@ -144,7 +145,14 @@ class Worker:
         return ids
 
     def _reaper(self) -> None:
+        parent = os.environ.get("IMPRESSIONS_JOBS_PARENT_PID")
         while not self._stop.wait(REAP_EVERY_S):
+            if parent and os.getppid() != int(parent):
+                # `jobs serve` that started this worker is gone (even SIGKILLed): stop the way
+                # Huey stops on SIGINT, so the next serve's workers are the only ones
+                log.info("parent serve process gone: stopping")
+                os.kill(os.getpid(), signal.SIGINT)
+                return
             try:
                 self.reap_once()
             except Exception as exc:  # a database hiccup must not end the reaper
