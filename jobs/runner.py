@@ -80,14 +80,21 @@ class JobRun:
         self.rng = random.Random()
 
     async def run(self) -> Outcome:
-        cold = await self.caller.wait_ready(self.model, self.settings.unavailable_timeout_s)
-        if cold is None:
-            return Outcome("unavailable")
-        done = await asyncio.to_thread(self.db.done_seqs, self.job_id)
+        # the committer renews the lease from the start: a cold start outlasts the lease
         committer = asyncio.create_task(self._committer())
         slots = asyncio.Semaphore(self.settings.concurrency)
         tasks: set[asyncio.Task[None]] = set()
+        cold: float | None = 0.0
         try:
+            cold = await self.caller.wait_ready(
+                self.model,
+                self.settings.unavailable_timeout_s,
+                stop=lambda: self.stop_reason is not None,
+            )
+            if cold is None:
+                self.stop_reason = self.stop_reason or "unavailable"
+                return Outcome(self.stop_reason)
+            done = await asyncio.to_thread(self.db.done_seqs, self.job_id)
             for parsed in scan(self.store.read_chunks(self.payload_uri), self.fmt):
                 if self.stop_reason:
                     break
@@ -113,7 +120,8 @@ class JobRun:
                 self.stop_reason = "lost"
             elif status == "cancelled":
                 self.stop_reason = "cancelled"
-        return Outcome(self.stop_reason or "done", cold_start_s=cold if cold > 0.5 else None)
+        cold_start = cold if cold is not None and cold > 0.5 else None
+        return Outcome(self.stop_reason or "done", cold_start_s=cold_start)
 
     async def _final_flush(self) -> str | None:
         for attempt in range(10):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import tritonclient.grpc.aio as aio
@@ -51,14 +52,21 @@ class TritonCaller:
         except (InferenceServerException, OSError):
             return False
 
-    async def wait_ready(self, model: str, timeout_s: float, poll_s: float = 0.5) -> float | None:
-        """Seconds waited until `model` was ready (0.0 when it already was), None on timeout."""
+    async def wait_ready(
+        self,
+        model: str,
+        timeout_s: float,
+        poll_s: float = 0.5,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> float | None:
+        """Seconds waited until `model` was ready (0.0 when it already was); None on timeout
+        or when `stop()` says the wait is pointless (the job was cancelled meanwhile)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         while True:
             if await self.ready(model):
                 return loop.time() - started
-            if loop.time() - started > timeout_s:
+            if loop.time() - started > timeout_s or stop():
                 return None
             await asyncio.sleep(poll_s)
 
