@@ -31,7 +31,7 @@ def release_main(argv: list[str]) -> int:
         description="Release CHECKPOINT from its release.yaml: export, parity and quality "
         "gates, the next numbered version folders and a release record (docs/release.md).",
     )
-    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("checkpoint", type=Path, nargs="?", help="folder with release.yaml")
     parser.add_argument("--repository", type=Path, default=DEFAULT_REPOSITORY)
     parser.add_argument(
         "--data-dir",
@@ -42,17 +42,28 @@ def release_main(argv: list[str]) -> int:
     parser.add_argument(
         "--activate", action="store_true", help="then serve it on the running server (--url)"
     )
+    parser.add_argument(
+        "--version",
+        type=int,
+        metavar="N",
+        help="with --activate and no CHECKPOINT: serve release N, released before",
+    )
     _server_args(parser)
     args = parser.parse_args(argv)
+    if (args.checkpoint is None) == (args.version is None) or (args.version and not args.activate):
+        parser.error("give CHECKPOINT (to release), or --activate --version N (to serve N)")
     from release.activate import Server, activate
     from release.build import release
 
     try:
-        outcome = release(args.checkpoint, args.repository, args.data_dir)
-        if not outcome.passed:
-            return 1
+        version = args.version
+        if args.checkpoint is not None:
+            outcome = release(args.checkpoint, args.repository, args.data_dir)
+            if not outcome.passed:
+                return 1
+            version = outcome.version
         if args.activate:
-            entry = activate(args.repository, outcome.version, Server(args.url, args.admin_key))
+            entry = activate(args.repository, version, Server(args.url, args.admin_key))
             print(f"serving version {entry['version']} (was {entry['previous']})")
     except ReleaseError as exc:
         print(f"impressions release: {exc}", file=sys.stderr)

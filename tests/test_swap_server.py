@@ -22,8 +22,9 @@ import numpy as np
 import pytest
 import tritonclient.grpc as grpcclient
 
-from release.activate import ActivationError, Server, activate, active_stack, rollback
+from release.activate import ActivationError, Server, activate, active_stack
 from release.build import RENDERED_CONFIG, release
+from release.cli import release_main, rollback_main
 from release.render import pin_versions, served_versions
 from release.repository import RELEASED_MODELS
 from tests.conftest import start_server
@@ -127,28 +128,22 @@ def _wait_answers(load: Load, n: int) -> None:
         time.sleep(0.2)
 
 
-def _others(snapshot: dict[tuple[str, str], float], version: int) -> dict:
-    return {k: v for k, v in snapshot.items() if k[0] in RELEASED_MODELS and k[1] != str(version)}
-
-
 def _settled(server: Any, load: Load, version: int) -> dict[tuple[str, str], float]:
-    """A /metrics snapshot taken once the requests already queued in other versions are done
-    (their counters stand still while new answers arrive)."""
-    snapshot = successes(server.metrics_url)
-    for _ in range(30):
-        _wait_answers(load, 2)
-        newer = successes(server.metrics_url)
-        if _others(newer, version) == {
-            k: v for k, v in _others(snapshot, version).items() if k in newer
-        }:
-            return newer
-        snapshot = newer
-    raise AssertionError(f"other versions kept answering: {snapshot}")
+    """A /metrics snapshot once every other version of the released models is unloaded (Triton
+    drops an unloaded version's series), so any answer after it comes from `version`."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        snapshot = successes(server.metrics_url)
+        others = [k for k in snapshot if k[0] in RELEASED_MODELS and k[1] != str(version)]
+        if not others:
+            return snapshot
+        _wait_answers(load, 1)
+    raise AssertionError(f"other versions still loaded after 180 s: {others}")
 
 
 def answered_by(server: Any, load: Load, version: int) -> None:
-    """While load runs, answers come from `version` of every released model only: its
-    counters grow, those of any other version still listed (unloading) do not."""
+    """While load runs, every other version of the released models gets unloaded, and then
+    the answers come from `version`: its counters grow (and no other version's)."""
     first = _settled(server, load, version)
     by_protocol = load.counts()
     _wait_answers(load, 4)
@@ -203,11 +198,13 @@ def test_swap_rollback_and_failed_load_under_load(released_server) -> None:
     with Load(server) as load:
         answered_by(server, load, 1)
 
-        entry = activate(repository, 2, admin)
-        assert entry["previous"] == dict.fromkeys(RELEASED_MODELS, 1)
+        # the command line: serve the release made before, then roll it back
+        common = ["--repository", str(repository), "--url", server.http_url]
+        assert release_main(["--activate", "--version", "2", *common]) == 0
+        assert active_stack(repository)[-1]["previous"] == dict.fromkeys(RELEASED_MODELS, 1)
         answered_by(server, load, 2)
 
-        rollback(repository, admin)
+        assert rollback_main(common) == 0
         answered_by(server, load, 1)
         assert active_stack(repository) == []
 
