@@ -119,12 +119,16 @@ def _normalized(text: str) -> str:
 def with_header(s: ReadSentence, text: str) -> str:
     """A findings sentence as an item that keeps what its header says: under "RIGHT KIDNEY:"
     "Moderate hydronephrosis" is a right kidney's, and the clinician reading the impression no
-    longer sees the header. The header goes first when it names a word the sentence lacks."""
+    longer sees the header. The header goes first when it names a side the sentence lacks, or
+    when the sentence names no organ or finding of its own ("6 cm, containing a cyst")."""
     label = s.sentence.label
     if not text or not label or s.sentence.is_technique:
         return text
-    if not _stems(label) - _stems(text):
-        return text
+    low = text.lower()
+    if all(t.word in low or not (_stems(t.word) - _stems(text)) for t in tokens(label)):
+        return text  # "Peritoneum:" says nothing "pneumoperitoneum" does not
+    if not (_sides(label) - _sides(text)) and (organs_named(text) or _affirmed_heads(text)):
+        return text  # "Lungs:" adds nothing to "mild emphysema"; "RIGHT KIDNEY:" adds a side
     first = text[:1].lower() if text[1:2].islower() else text[:1]  # "MCA" stays
     return f"{label[:1].upper()}{label[1:].lower()}: {first}{text[1:]}"
 

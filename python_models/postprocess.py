@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from python_models import (
     bilateral_merge,
     critical_completion,
+    diagnosis_naming,
     findings_gate,
     guideline_followup,
     item_grounding,
@@ -48,7 +49,7 @@ from python_models.exams import modality_of
 from python_models.facts import extract_facts
 from python_models.measurement_placeholders import unmask
 from python_models.pipeline_warnings import Warning_, warning
-from python_models.reading.doc import read_report
+from python_models.reading.doc import ReportDoc, read_report
 from python_models.request_fields import InvalidRequest
 from python_models.safety.checks import outside_exam
 
@@ -62,6 +63,7 @@ EDITS: dict[str, tuple[str, str]] = {
     "merge_bilateral": ("merge_bilateral", "bilateral merge"),
     "pertinent_negatives": ("pertinent_negatives", "pertinent negatives"),
     "hold_to_findings": ("hold_to_findings", "held to the findings"),
+    "name_diagnoses": ("name_diagnoses", "diagnosis naming"),
     "guideline_followup": ("guideline_followup", "guideline follow-up"),
 }
 Edited = tuple[str, list[Warning_]]
@@ -119,6 +121,12 @@ class Draft:
     context: dict[str, Any]
     check: Check | None
     found: list[Warning_] | None = None
+
+    @functools.cached_property
+    def doc(self) -> ReportDoc:
+        """The one reading of the report (`python_models.reading`), built when a step first
+        asks for it and shared by the steps after it."""
+        return read_report(self.context.get("findings") or "", self.context.get("exam"))
 
 
 _CONTEXT_TEXT_KEYS = (
@@ -220,6 +228,7 @@ class Postprocessor:
         merge_bilateral: bool = True,
         pertinent_negatives: bool = True,
         hold_to_findings: bool = True,
+        name_diagnoses: bool = True,
     ) -> None:
         self.tokenizer = tokenizer
         self.styler = styler
@@ -230,12 +239,14 @@ class Postprocessor:
         self.merge_bilateral = merge_bilateral
         self.pertinent_negatives = pertinent_negatives
         self.hold_to_findings = hold_to_findings
+        self.name_diagnoses = name_diagnoses
         steps = {
             "complete_critical": self._complete,
             "ground_items": self._ground,
             "merge_bilateral": self._merge,
             "pertinent_negatives": self._answer,
             "hold_to_findings": self._hold,
+            "name_diagnoses": self._name,
             "guideline_followup": self._set_followup,
         }
         # the switched-on edits, in the order of EDITS (the order they run)
@@ -384,9 +395,7 @@ class Postprocessor:
         (`python_models.findings_gate`): removals block (the model wrote something the findings
         do not say); additions as dictated, region fixes and what was left out on purpose warn.
         The report is read here, once (`python_models.reading`), inside the guard."""
-        context = draft.context
-        doc = read_report(context.get("findings") or "", context.get("exam"))
-        done = findings_gate.hold_to_findings(text, doc)
+        done = findings_gate.hold_to_findings(text, draft.doc)
         notes = (
             (done.removed, "UNSUPPORTED_REMOVED", "block", _REMOVED, None),
             (done.added, "FINDING_ADDED", "warn", _ADDED, done.added_spans),
@@ -401,6 +410,20 @@ class Postprocessor:
                 note = warning(code, severity, f"{count} {message}")
                 out.append({**note, "spans": spans} if spans else note)
         return done.impression, out
+
+    @_guarded("diagnosis naming")
+    def _name(self, text: str, draft: Draft) -> Edited:
+        """The diagnosis the findings' signs state leads when the impression does not name it
+        (`python_models.diagnosis_naming`), with a warn-level DIAGNOSIS_NAMED."""
+        done = diagnosis_naming.name_diagnoses(text, draft.doc)
+        if not done.named:
+            return text, []
+        note = warning(
+            "DIAGNOSIS_NAMED",
+            "warn",
+            f"{len(done.named)} diagnosis(es) the findings' signs state were named; confirm",
+        )
+        return done.impression, [{**note, "spans": done.spans}]
 
     @_guarded("guideline follow-up")
     def _set_followup(self, text: str, draft: Draft) -> Edited:

