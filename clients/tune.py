@@ -228,11 +228,34 @@ def external_datasets(data: Path = SHARED_DATA) -> list[Path]:
 GATE_STAGES = ("synthetic", "external")  # cheap first: a variant that loses there stops there
 
 
+CODE_PACKAGES = ("python_models", "export", "clients")
+
+
+def snapshot_code(dest: Path, root: Path = PROJECT_ROOT) -> Path:
+    """A frozen copy of the packages the evaluation runs (export/ holds the checkpoint), so
+    every gate score of one search comes from the same code while other work edits the tree."""
+    import shutil
+
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for package in CODE_PACKAGES:
+        shutil.copytree(
+            root / package, dest / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    return dest
+
+
 def evaluate_variant(
-    variant: tuple[str, int, int], stage: str, source: Path, work: Path, synthetic_n: int = 400
+    variant: tuple[str, int, int],
+    stage: str,
+    source: Path,
+    work: Path,
+    synthetic_n: int = 400,
+    code_root: Path = PROJECT_ROOT,
 ) -> dict[str, float]:
-    """Score one text variant (precision, beams, candidates) with `impressions eval`: the
-    synthetic split, or the external sets (empty when ../shared/data is absent)."""
+    """Score one text variant (precision, beams, candidates) with `impressions eval` run from
+    ``code_root``: the synthetic split, or the external sets (empty without ../shared/data)."""
     precision, beams, candidates = variant
     cli = [sys.executable, "-m", "clients.cli", "eval"]
     name = f"{precision}-b{beams}c{candidates}"
@@ -243,7 +266,8 @@ def evaluate_variant(
             cli
             + ["--n", str(synthetic_n), "--engines", f"onnx-{precision}", "--no-export"]
             + ["--num-beams", str(beams), "--num-candidates", str(candidates)]
-            + ["--repository", str(source), "--json-out", str(synthetic_json)]
+            + ["--repository", str(source), "--json-out", str(synthetic_json)],
+            code_root,
         )
         return gate_metrics_from_synthetic(json.loads(synthetic_json.read_text()), precision)
     datasets = external_datasets()
@@ -256,24 +280,31 @@ def evaluate_variant(
     )
     external_json = work / f"gate-external-{name}.json"
     args = [a for p in datasets for a in ("--dataset", str(p))]
-    _eval(cli + args + ["--repository", str(repository), "--json-out", str(external_json)])
+    _eval(
+        cli + args + ["--repository", str(repository), "--json-out", str(external_json)], code_root
+    )
     return gate_metrics_from_external(json.loads(external_json.read_text()))
 
 
-def _eval(command: list[str]) -> None:
+def _eval(command: list[str], code_root: Path = PROJECT_ROOT) -> None:
     print(f"gate: {' '.join(command[3:])}", file=sys.stderr)
-    done = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, check=False)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(code_root), env.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=code_root, env=env, check=False
+    )
     if done.returncode != 0:
         tail = "\n".join(done.stderr.splitlines()[-5:])
         raise TuneError(f"evaluation failed ({done.returncode}):\n{tail}")
 
 
 def code_fingerprint(root: Path = PROJECT_ROOT, source: Path = DEFAULT_REPOSITORY) -> str:
-    """A hash of what decides the served text: the Python of python_models/ and export/, the
-    models' adapters, and the exported engines (size and mtime). Scores taken under another
-    fingerprint are stale: other work changed the pipeline in between."""
+    """A hash of what decides the served text: every file of python_models/ and export/ (the
+    checkpoint too), the models' adapters, and the exported engines (size and mtime). Scores
+    taken under another fingerprint are stale: other work changed the pipeline in between."""
     digest = hashlib.sha256()
-    files = sorted((root / "python_models").rglob("*.py")) + sorted((root / "export").rglob("*.py"))
+    files = [p for pkg in ("python_models", "export") for p in sorted((root / pkg).rglob("*"))]
+    files = [p for p in files if p.is_file()]
     files += sorted(Path(source).glob("*/1/model.py"))
     for path in files:
         if "__pycache__" not in path.parts:
@@ -302,12 +333,15 @@ class Gate:
         enabled: bool = True,
         evaluate: Callable[[tuple[str, int, int], str], dict[str, float]] | None = None,
         fingerprint: Callable[[], str] | None = None,
+        code_root: Path = PROJECT_ROOT,
     ) -> None:
         self.default = default.text_variant
         self.cache_path = cache_path
         self.enabled = enabled
-        self._evaluate = evaluate or (lambda v, stage: evaluate_variant(v, stage, source, work))
-        self._fingerprint = fingerprint or (lambda: code_fingerprint(PROJECT_ROOT, source))
+        self._evaluate = evaluate or (
+            lambda v, stage: evaluate_variant(v, stage, source, work, code_root=code_root)
+        )
+        self._fingerprint = fingerprint or (lambda: code_fingerprint(code_root, source))
         self.scores: dict[str, dict[str, Any]] = {}
         if cache_path.exists():
             saved = json.loads(cache_path.read_text()).get("variants", {})
@@ -643,7 +677,14 @@ def main(argv: list[str]) -> int:
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="tune-", dir=WORK_DIR))
     started = datetime.now(timezone.utc)
-    gate = Gate(default, source, args.out / "tune_gate.json", work, enabled=not args.no_gate)
+    gate = Gate(
+        default,
+        source,
+        args.out / "tune_gate.json",
+        work,
+        enabled=not args.no_gate,
+        code_root=snapshot_code(work / "code") if not args.no_gate else PROJECT_ROOT,
+    )
     search = Search(space, objective, plan, source, gate, default, work)
     if args.candidate:
         best = Candidate.from_dict(json.loads(args.candidate.read_text())["candidate"])
