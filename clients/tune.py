@@ -683,7 +683,7 @@ def main(argv: list[str]) -> int:
         args.out / "tune_gate.json",
         work,
         enabled=not args.no_gate,
-        code_root=snapshot_code(work / "code") if not args.no_gate else PROJECT_ROOT,
+        code_root=PROJECT_ROOT if args.no_gate or args.candidate else snapshot_code(work / "code"),
     )
     search = Search(space, objective, plan, source, gate, default, work)
     if args.candidate:
@@ -702,7 +702,9 @@ def main(argv: list[str]) -> int:
         best = search.best.candidate
         tune_report.write_trials(search.trials, objective, args.out)
         tune_report.render_pareto(search.trials, objective, args.out / "tune_pareto.png")
-    gate_rows = gate.rows(best.text_variant) if gate.verdict(best) == "held" else []
+    # --candidate: only the side by side (the search that chose it held its gate)
+    held = not args.candidate and search.best is not None and search.best.gate == "held"
+    gate_rows = gate.rows(best.text_variant) if held else []
     compare = []
     if not args.no_compare:
         uptime_before = _uptime()

@@ -321,3 +321,25 @@ def summary(
     elapsed = (datetime.now(timezone.utc) - started).total_seconds() / 60
     lines.append(f"configs written to {written}; {elapsed:.0f} min")
     return "\n".join(lines)
+
+
+def gate_markdown(gate_json: Path) -> str:
+    """results/tune_gate.json as a table: each metric, the margin, the default and every variant
+    scored (a blank cell: that stage never ran for it, e.g. it lost on the synthetic split)."""
+    from clients.tune_space import MARGINS
+
+    saved = json.loads(Path(gate_json).read_text())["variants"]
+    variants: dict[str, dict[str, float]] = {}
+    for key, entry in saved.items():
+        name = key.split(" / ")[0]
+        variants.setdefault(name, {}).update(entry["metrics"])
+    names = sorted(variants, key=lambda n: (n != "fp32 beams 4 candidates 4", n))
+    head = ["metric", "allowed loss", *names]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for m in MARGINS:
+        cells = [m.name, f"{m.allowed:g}"]
+        for n in names:
+            value = variants[n].get(m.name)
+            cells.append("" if value is None else f"{value:.3f}".rstrip("0").rstrip("."))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -20,7 +20,13 @@ from clients.tune import (
     gate_metrics_from_synthetic,
     side_by_side,
 )
-from clients.tune_report import compare_markdown, render_pareto, trials_markdown, write_best
+from clients.tune_report import (
+    compare_markdown,
+    gate_markdown,
+    render_pareto,
+    trials_markdown,
+    write_best,
+)
 from clients.tune_space import (
     MARGINS,
     Candidate,
@@ -236,6 +242,8 @@ def test_search_gates_would_be_winners_and_skips_duplicates(tmp_path: Path) -> N
     assert all(v[1] != 1 for v, stage in evaluated if stage == "external")
     cached = json.loads((tmp_path / "gate.json").read_text())
     assert "fp32 beams 4 candidates 4 / synthetic" in cached["variants"]
+    table = gate_markdown(tmp_path / "gate.json")
+    assert "| synthetic rougeL | 0.02 | 0.868 |" in table
 
     objective = Objective("p95", 8)
     table = trials_markdown(search.trials, objective)
