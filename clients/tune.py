@@ -35,6 +35,7 @@ from clients.server import (
     PROJECT_ROOT,
     TritonServer,
     free_port,
+    pytriton_root,
     server_environment,
 )
 from clients.tune_space import (
@@ -171,7 +172,7 @@ def measure(candidate: Candidate, source: Path, plan: LoadPlan, work: Path) -> d
         grpc_port=free_port(),
         metrics_port=free_port(),
         log_file=work / "server.log",
-        extra_args=[CACHE_FLAG] if candidate.response_cache else [],
+        extra_args=cache_args() if candidate.response_cache else [],
     )
     server.start()
     try:
@@ -180,6 +181,15 @@ def measure(candidate: Candidate, source: Path, plan: LoadPlan, work: Path) -> d
         return measure_steps(url, candidate.protocol, plan, work / "perf")
     finally:
         server.stop()
+
+
+def cache_args() -> list[str]:
+    """Server flags of the response cache: its size, and (pytriton's server) where the local
+    cache library lies (the binary looks in /opt/tritonserver/caches otherwise)."""
+    args = [CACHE_FLAG]
+    if not os.environ.get("TRITONSERVER"):
+        args.append(f"--cache-directory={pytriton_root() / 'caches'}")
+    return args
 
 
 def load_average() -> float:
