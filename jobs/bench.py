@@ -294,10 +294,27 @@ def crash(svc: ServiceProcesses, size: int, victim: str, work: Path) -> dict[str
 # ---- overhead -----------------------------------------------------------------------------
 
 
+def _perf_analyzer_rps(url: str, concurrency: int, requests: int, csv_path: Path) -> float:
+    """perf_analyzer sending `requests` requests (the job's size) at `concurrency`: a fixed
+    count, not stability windows, which a busy shared machine never satisfies."""
+    import subprocess
+
+    from clients.load import DEFAULT_INPUT_DATA, StepPlan, parse_perf_csv, perf_analyzer_command
+    from clients.server import server_environment
+
+    plan = StepPlan(requests_per_client=max(1, requests // concurrency))
+    command = perf_analyzer_command(
+        url, concurrency, DEFAULT_INPUT_DATA, csv_path, plan, fixed_count=True
+    )
+    csv_path.unlink(missing_ok=True)
+    subprocess.run(command, env=server_environment(), capture_output=True, check=True, timeout=3600)
+    return parse_perf_csv(csv_path)["Inferences/Second"]
+
+
 def overhead(
     client: JobsClient, triton_url: str, size: int, concurrency: int, work: Path
 ) -> dict[str, Any]:
-    from clients.load import DEFAULT_INPUT_DATA, StepPlan, run_perf_analyzer
+    from clients.load import DEFAULT_INPUT_DATA
 
     data = json.loads(DEFAULT_INPUT_DATA.read_text())["data"]
     rows = []
@@ -308,14 +325,9 @@ def overhead(
             if value["content"][0]:
                 row[name] = value["content"][0]
         rows.append(row)
-    pa = run_perf_analyzer(
-        triton_url, concurrency, DEFAULT_INPUT_DATA, work / "pa.csv", StepPlan(interval_ms=5000)
-    )
-    pa_rps = pa["Inferences/Second"]
+    pa_rps = _perf_analyzer_rps(triton_url, concurrency, size, work / "pa.csv")
     _, final = service_job(client, rows, work)
-    pa_again = run_perf_analyzer(
-        triton_url, concurrency, DEFAULT_INPUT_DATA, work / "pa2.csv", StepPlan(interval_ms=5000)
-    )["Inferences/Second"]
+    pa_again = _perf_analyzer_rps(triton_url, concurrency, size, work / "pa2.csv")
     svc_rps = final["throughput_rps"]
     reference = (pa_rps + pa_again) / 2
     return {
@@ -354,6 +366,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _save(report: dict[str, Any], out: Path) -> None:
+    """Merge this run's parts into results/jobs_bench.json (parts run separately add up)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "jobs_bench.json"
+    merged = json.loads(path.read_text()) if path.exists() else {}
+    merged.update(report)
+    path.write_text(json.dumps(merged, indent=1) + "\n")
+
+
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     parts = set(args.parts.split(","))
@@ -375,27 +396,26 @@ def main(argv: list[str]) -> int:
                 sizes = [int(s) for s in args.sizes.split(",")]
                 report["compare"] = compare(client, sizes, work, args.concurrency)
                 chart(report["compare"], args.out / "jobs_compare.png")
-                print(
-                    _table(
-                        report["compare"],
-                        ["size", "batch_transform_s", "service_s", "ratio", "service_rps"],
-                    )
-                )
+                columns = ["size", "batch_transform_s", "service_s", "ratio", "service_rps"]
+                print(_table(report["compare"], columns))
+                _save(report, args.out)
             if "burst" in parts:
                 report["burst"] = burst(svc, client, args.burst_jobs, args.burst_records)
                 print(json.dumps(report["burst"], indent=1), flush=True)
-            if "overhead" in parts:
-                report["overhead"] = overhead(
-                    client, warm.grpc_url, args.overhead_size, args.concurrency, work
-                )
-                print(json.dumps(report["overhead"], indent=1), flush=True)
+                _save(report, args.out)
         if "crash" in parts:
             report["crash"] = [crash(svc, args.crash_size, v, work) for v in ("worker", "api")]
             print(_table(report["crash"], list(report["crash"][0])), flush=True)
+            _save(report, args.out)
+        if "overhead" in parts:
+            with JobsClient(svc.url, timeout=300) as client:
+                report["overhead"] = overhead(
+                    client, warm.grpc_url, args.overhead_size, args.concurrency, work
+                )
+            print(json.dumps(report["overhead"], indent=1), flush=True)
+            _save(report, args.out)
     finally:
         svc.stop()
         warm.stop()
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "jobs_bench.json").write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {args.out / 'jobs_bench.json'} (work dir {work})")
     return 0

@@ -183,6 +183,32 @@ def test_refusals_say_why(client: JobsClient, service: ServiceProcesses) -> None
     assert missing.value.status == 404
 
 
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_large_payload_is_streamed_not_held_in_memory(
+    client: JobsClient, service: ServiceProcesses, tmp_path: Path
+) -> None:
+    path = tmp_path / "large.jsonl"
+    filler = "No acute abnormality. " * 90  # ~2 KB a report
+    with path.open("w") as handle:
+        for i in range(32_000):
+            handle.write(json.dumps({"id": f"L{i}", "report_text": f"FINDINGS: {filler}"}) + "\n")
+    size_mb = path.stat().st_size / 2**20
+    assert size_mb > 60
+    assert service.api is not None
+    before = _rss_mb(service.api.pid)
+    answer = client.submit(path)
+    client.cancel(answer["job_id"])
+    grown = _rss_mb(service.api.pid) - before
+    assert client.status(answer["job_id"])["counts"]["total"] == 32_000
+    assert grown < size_mb / 3, f"API grew {grown:.0f} MB for a {size_mb:.0f} MB payload"
+
+
 def test_idempotent_resubmission_gives_the_same_job(client: JobsClient) -> None:
     body = jsonl(records(4, "i"))
     first = client.submit(body, idempotency_key="nightly-2026-12-04")
