@@ -104,10 +104,12 @@ def _version_folders(repository: Path, staged: Path, out: Path) -> dict[str, Pat
 
 
 def _tokenizer_changed(repository: Path, staged: Path) -> bool:
+    """Whether the release's tokenizer differs from the one preprocess serves now."""
     live = repository / "preprocess" / str(served_version(repository, "preprocess")) / "tokenizer"
     new = staged / "preprocess" / "1" / "tokenizer"
-    strip = lambda sums: {k.split("/", 1)[1]: v for k, v in sums.items()}  # noqa: E731
-    return not live.is_dir() or strip(tree_checksums(live, "t")) != strip(tree_checksums(new, "t"))
+    if not live.is_dir():
+        return True
+    return tree_checksums(live, "tokenizer") != tree_checksums(new, "tokenizer")
 
 
 def release(checkpoint: Path, repository: Path, data_dir: Path, *, log=print) -> ReleaseOutcome:

@@ -29,6 +29,7 @@ from release.render import pin_versions, served_versions
 from release.repository import RELEASED_MODELS
 from tests.conftest import start_server
 from tests.test_release import DATA_DIR, copy_repository, demo_checkpoint
+from tests.test_warning_metrics import FINDINGS, warning_counts
 
 pytestmark = pytest.mark.integration
 
@@ -162,6 +163,15 @@ def answered_by(server: Any, load: Load, version: int) -> None:
         assert (model, str(version)) in later, (model, version, later)
 
 
+def _warning_codes(server: Any) -> list[str]:
+    client = grpcclient.InferenceServerClient(server.grpc_url)
+    tensor = grpcclient.InferInput("report_text", [1, 1], "BYTES")
+    tensor.set_data_from_numpy(np.array([[FINDINGS.encode()]], dtype=np.object_))
+    result = client.infer("impression", [tensor])
+    client.close()
+    return [w["code"] for w in json.loads(result.as_numpy("warnings").reshape(-1)[0])]
+
+
 def broken_release(repository: Path, source: int, version: int) -> None:
     """A copy of release `source` as `version` whose generator engine cannot load."""
     for model in RELEASED_MODELS:
@@ -224,6 +234,42 @@ def test_swap_rollback_and_failed_load_under_load(released_server) -> None:
 
         activate(repository, 2, admin)  # a good release still activates after a bad one
         answered_by(server, load, 2)
+        # the warning counters follow the release too (labels: model, version, code)
+        codes = _warning_codes(server)
+        assert codes, "the report should draw at least one warning"
+        counts = warning_counts(server.metrics_url)
+        for code in codes:
+            assert counts.get(("postprocess", "2", code), 0) >= 1, (code, counts)
     assert load.failed == Counter(), load.errors[:5]
     assert load.ok["http"] > 0 and load.ok["grpc"] > 0
     print(f"\nswap test: answered {dict(load.ok)}, failed {dict(load.failed)}")
+
+
+@pytest.mark.parametrize(
+    ("mode", "flags"),
+    [
+        (None, []),
+        ("explicit", ["--model-control-mode=explicit", "--load-model=*"]),
+        ("poll", ["--model-control-mode=poll", "--repository-poll-secs=5"]),
+    ],
+)
+def test_launcher_model_control_is_opt_in(
+    mode: str | None, flags: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clients.server import TritonServer
+
+    monkeypatch.delenv("IMPRESSIONS_MODEL_CONTROL", raising=False)
+    monkeypatch.setenv("TRITONSERVER", "/bin/true")  # no backend folder is prepared
+    command = TritonServer(model_control=mode).command()
+    assert [a for a in command if "model-control" in a or "load-model" in a or "poll" in a] == (
+        flags
+    )
+    monkeypatch.setenv("IMPRESSIONS_MODEL_CONTROL", "explicit")
+    assert "--model-control-mode=explicit" in TritonServer().command()
+
+
+def test_launcher_refuses_unknown_model_control() -> None:
+    from clients.server import ServerError, TritonServer
+
+    with pytest.raises(ServerError):
+        TritonServer(model_control="sometimes")
