@@ -37,6 +37,7 @@ class Server:
     def __init__(self, url: str, admin_key: str | None = None, timeout: float = 600) -> None:
         import tritonclient.http as httpclient
 
+        self.url = url
         self.client = httpclient.InferenceServerClient(
             url, connection_timeout=timeout, network_timeout=timeout
         )
@@ -83,18 +84,34 @@ def active_stack(repository: Path) -> list[dict[str, Any]]:
     return stack
 
 
-def _switch(repository: Path, server: Server, texts: dict[str, str], version_of: dict) -> None:
-    """Write and load each model's config in LOAD_ORDER; on a failure restore every model."""
+def _as_list(servers: Server | list[Server]) -> list[Server]:
+    return servers if isinstance(servers, list) else [servers]
+
+
+def _load_everywhere(servers: list[Server], model: str, version: int) -> None:
+    """Load `model` on each server (they share the repository) and check `version` is ready."""
+    for server in servers:
+        try:
+            server.load(model)
+            if not server.ready(model, version):
+                raise ActivationError(f"{model} version {version} is not ready")
+        except Exception as exc:  # noqa: BLE001 - named with the server and Triton's state
+            state = server.why_not(model, version)
+            raise ActivationError(f"on {server.url}: {exc}; state {state}") from exc
+
+
+def _switch(
+    repository: Path, servers: list[Server], texts: dict[str, str], version_of: dict
+) -> None:
+    """Write and load each model's config in LOAD_ORDER on every server; on a failure restore
+    every model's config and reload it everywhere."""
     before = {m: config_path(repository, m).read_text(encoding="utf-8") for m in LOAD_ORDER}
     switched: list[str] = []
     for model in LOAD_ORDER:
         write_atomic(config_path(repository, model), texts[model])
         try:
-            server.load(model)
-            if not server.ready(model, version_of[model]):
-                raise ActivationError(f"{model} version {version_of[model]} is not ready")
+            _load_everywhere(servers, model, version_of[model])
         except Exception as exc:  # noqa: BLE001 - any failure: put back what served before
-            reason = server.why_not(model, version_of[model])
             for done in [*switched, model]:
                 write_atomic(config_path(repository, done), before[done])
             restored = []
@@ -102,21 +119,25 @@ def _switch(repository: Path, server: Server, texts: dict[str, str], version_of:
             # still serves the old version but keeps the failed config as the model's; left
             # so, a later load would not unload that old version.
             for done in [*switched, model]:
-                try:
-                    server.load(done)
+                ok = True
+                for server in servers:
+                    try:
+                        server.load(done)
+                    except Exception:  # noqa: BLE001
+                        ok = False
+                if ok:
                     restored.append(done)
-                except Exception:  # noqa: BLE001
-                    pass
             raise ActivationError(
                 f"{model} version {version_of[model]} failed to load; the previous version "
                 f"keeps serving (configs restored, reloaded: {', '.join(restored) or 'none'}). "
-                f"Triton says: {exc}; state {reason}"
+                f"Triton says {exc}"
             ) from exc
         switched.append(model)
 
 
-def activate(repository: Path, version: int, server: Server) -> dict[str, Any]:
-    """Serve release `version` (all three models); returns the history entry."""
+def activate(repository: Path, version: int, servers: Server | list[Server]) -> dict[str, Any]:
+    """Serve release `version` (all three models) on every server that shares the repository;
+    returns the history entry."""
     repository = repository.resolve()
     rendered = repository / "generator" / str(version) / RENDERED_CONFIG
     if not rendered.is_file():
@@ -132,7 +153,7 @@ def activate(repository: Path, version: int, server: Server) -> dict[str, Any]:
         else pin_versions(configs[m], [version])
         for m in RELEASED_MODELS
     }
-    _switch(repository, server, texts, dict.fromkeys(RELEASED_MODELS, version))
+    _switch(repository, _as_list(servers), texts, dict.fromkeys(RELEASED_MODELS, version))
     entry = {
         "action": "activate",
         "version": version,
@@ -145,14 +166,15 @@ def activate(repository: Path, version: int, server: Server) -> dict[str, Any]:
     return entry
 
 
-def rollback(repository: Path, server: Server) -> dict[str, Any]:
-    """Undo the last activation still in force: its previous configs served again."""
+def rollback(repository: Path, servers: Server | list[Server]) -> dict[str, Any]:
+    """Undo the last activation still in force: its previous configs served again (on every
+    server that shares the repository)."""
     repository = repository.resolve()
     stack = active_stack(repository)
     if not stack:
         raise ActivationError("nothing to roll back: no activation in force")
     last = stack[-1]
-    _switch(repository, server, last["previous_configs"], last["previous"])
+    _switch(repository, _as_list(servers), last["previous_configs"], last["previous"])
     entry = {
         "action": "rollback",
         "version": last["version"],

@@ -16,13 +16,22 @@ DEFAULT_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
 
 def _server_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--url", default="127.0.0.1:8000", help="HTTP HOST:PORT of a server in explicit mode"
+        "--url",
+        action="append",
+        help="HTTP HOST:PORT of a server in explicit mode on this repository; repeat for each "
+        "server sharing it (default: 127.0.0.1:8000)",
     )
     parser.add_argument(
         "--admin-key",
         default=os.environ.get("IMPRESSIONS_ADMIN_KEY"),
         help="value of the 'impressions-admin' header (default: $IMPRESSIONS_ADMIN_KEY)",
     )
+
+
+def _servers(args: argparse.Namespace) -> list:
+    from release.activate import Server
+
+    return [Server(url, args.admin_key) for url in args.url or ["127.0.0.1:8000"]]
 
 
 def release_main(argv: list[str]) -> int:
@@ -52,7 +61,7 @@ def release_main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if (args.checkpoint is None) == (args.version is None) or (args.version and not args.activate):
         parser.error("give CHECKPOINT (to release), or --activate --version N (to serve N)")
-    from release.activate import Server, activate
+    from release.activate import activate
     from release.build import release
 
     try:
@@ -63,7 +72,7 @@ def release_main(argv: list[str]) -> int:
                 return 1
             version = outcome.version
         if args.activate:
-            entry = activate(args.repository, version, Server(args.url, args.admin_key))
+            entry = activate(args.repository, version, _servers(args))
             print(f"serving version {entry['version']} (was {entry['previous']})")
     except ReleaseError as exc:
         print(f"impressions release: {exc}", file=sys.stderr)
@@ -80,10 +89,10 @@ def rollback_main(argv: list[str]) -> int:
     parser.add_argument("--repository", type=Path, default=DEFAULT_REPOSITORY)
     _server_args(parser)
     args = parser.parse_args(argv)
-    from release.activate import Server, rollback
+    from release.activate import rollback
 
     try:
-        entry = rollback(args.repository, Server(args.url, args.admin_key))
+        entry = rollback(args.repository, _servers(args))
     except ReleaseError as exc:
         print(f"impressions rollback: {exc}", file=sys.stderr)
         return 2

@@ -245,6 +245,35 @@ def test_swap_rollback_and_failed_load_under_load(released_server) -> None:
     print(f"\nswap test: answered {dict(load.ok)}, failed {dict(load.failed)}")
 
 
+def test_two_servers_on_one_repository_move_together(released_server, tmp_path: Path) -> None:
+    """Beyond one machine: two servers sharing the repository (as pods share a volume) are
+    rolled back and activated by one command with repeated --url, under load, 0 failed."""
+    repository, server_a = released_server
+    assert active_stack(repository), "runs after the swap test, which leaves version 2 active"
+    server_b = start_server(
+        "swap-b", f"sqlite:///{tmp_path / 'styles.sqlite'}", repository, model_control="explicit"
+    )
+    pairs = []
+    try:
+        with Load(server_a, per_protocol=1) as load_a, Load(server_b, per_protocol=1) as load_b:
+            pairs = [(server_a, load_a), (server_b, load_b)]
+            for server, load in pairs:  # B started on the live configs: version 2
+                answered_by(server, load, 2)
+            urls = ["--url", server_a.http_url, "--url", server_b.http_url]
+            common = ["--repository", str(repository), *urls]
+            assert rollback_main(common) == 0
+            for server, load in pairs:
+                answered_by(server, load, 1)
+            assert release_main(["--activate", "--version", "2", *common]) == 0
+            for server, load in pairs:
+                answered_by(server, load, 2)
+    finally:
+        server_b.stop()
+    for _, load in pairs:
+        assert load.failed == Counter(), load.errors[:5]
+        assert load.ok["http"] > 0 and load.ok["grpc"] > 0
+
+
 @pytest.mark.parametrize(
     ("mode", "flags"),
     [
