@@ -13,6 +13,9 @@ contradicts go: an all-normal item naming no finding, an item whose only content
 added finding on the same side ("No pneumothorax"), and an item whose every finding the added
 sentences already state. An item that also states other findings stays whole (its
 contradiction is still reported by the checks).
+
+The findings are read from the report's one reading (`python_models.reading.doc.ReportDoc`,
+postprocess's `Draft.doc`): its sentences as `findings_sentences` splits them.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from python_models.safety.checks import generics_of, same_place
 from python_models.safety.mentions import Mention, parse
 from python_models.style.items import Item, is_normal, render, sentence_spans, split_items
 from python_models.style.profile import StyleRules
+
+if TYPE_CHECKING:  # reading.doc imports this module
+    from python_models.reading.doc import ReportDoc
 
 _MARKER_RE = re.compile(r"^(?:\d{1,2}[.)]|[-*\u2022])\s+")
 # A section label at the start of a line ("Pneumothorax: small", "LYMPH NODES: ...").
@@ -136,14 +142,15 @@ def _goes(item: Item, added: dict[str, list[frozenset[str]]]) -> bool:
     )
 
 
-def complete(impression: str, findings: str, missing: Sequence[dict[str, Any]]) -> Completion:
+def complete(impression: str, doc: ReportDoc, missing: Sequence[dict[str, Any]]) -> Completion:
     """``impression`` with the findings sentences holding the ``missing`` spans (CRIT_MISS
-    spans: offsets into ``findings``) added first, each sentence once, in findings order."""
+    spans: offsets into ``doc.findings``) added first, each sentence once, in findings order."""
+    findings = doc.findings
     bounds: list[tuple[int, int]] = []
     for span in missing:
         if span.get("source") != "findings":
             continue
-        found = sentence_at(findings, int(span["start"]))
+        found = doc.sentence_at(int(span["start"]))
         if found is not None and found not in bounds:
             bounds.append(found)
     bounds.sort()

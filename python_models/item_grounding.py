@@ -26,6 +26,10 @@ with the radiologist's own words only:
 postprocess reports every change (GROUNDING_EDIT, blocking: the draft goes to review) with the
 findings spans used. Nothing is invented: what goes was the model's, what comes is the
 radiologist's. `impressions eval` still scores the model's own text as a row of its own.
+
+The findings are read from the report's one reading (`python_models.reading.doc.ReportDoc`,
+postprocess's `Draft.doc`): the lexicon parse of the whole findings, their sentences and each
+sentence's parse.
 """
 
 from __future__ import annotations
@@ -34,15 +38,10 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from python_models.bilateral_merge import as_bilateral
-from python_models.critical_completion import (
-    LABEL_PATTERN,
-    as_item,
-    findings_sentences,
-    negative_only,
-)
+from python_models.critical_completion import LABEL_PATTERN, as_item, negative_only
 from python_models.safety.checks import generics_of, related_heads, same_place
 from python_models.safety.mentions import Mention, Parsed, parse
 from python_models.style.items import (
@@ -55,6 +54,9 @@ from python_models.style.items import (
     strip_period,
 )
 from python_models.style.profile import StyleRules
+
+if TYPE_CHECKING:  # reading.doc imports this module (is_incidental)
+    from python_models.reading.doc import ReportDoc
 
 Check = Callable[[str], list[dict[str, Any]]]
 
@@ -163,12 +165,12 @@ def _in_label(findings: str) -> Callable[[int], bool]:
     return lambda pos: any(start <= pos < end for start, end in labels)
 
 
-def _findings_sentences(findings: str, parsed: Parsed) -> list[_Sentence]:
-    """The findings sentences affirming a finding outside a section label (split once)."""
-    every = findings_sentences(findings)
+def _findings_sentences(doc: ReportDoc, in_label: Callable[[int], bool]) -> list[_Sentence]:
+    """The findings sentences affirming a finding outside a section label."""
+    findings, parsed = doc.findings, doc.parsed
+    every = doc.sentence_bounds
     starts = [start for start, _ in every]
     by_bounds: dict[Bounds, list[Mention]] = {}
-    in_label = _in_label(findings)
     for m in parsed.findings():
         if not m.negated and not in_label(m.start):
             i = bisect_right(starts, m.start) - 1
@@ -228,13 +230,14 @@ def _worth_stating(findings: str, s: _Sentence) -> bool:
 
 
 class _Grounder:
-    """The state of one repair: the findings, parsed once, and the sentences used so far."""
+    """The state of one repair: the report's reading and the sentences used so far."""
 
-    def __init__(self, findings: str, check: Check, exam_outside: Callable[[str], bool]) -> None:
-        self.findings = findings
+    def __init__(self, doc: ReportDoc, check: Check, exam_outside: Callable[[str], bool]) -> None:
+        self.doc = doc
+        self.findings = findings = doc.findings
         self.check = check
         self.exam_outside = exam_outside
-        parsed = parse(findings)
+        parsed = doc.parsed
         in_label = _in_label(findings)
         stated = [m for m in parsed.findings() if not m.negated and not in_label(m.start)]
         self.any_heads = {m.head for m in parsed.findings()}
@@ -243,7 +246,7 @@ class _Grounder:
         self.side_sets: dict[str, set[frozenset[str]]] = {}
         for m in stated:
             self.side_sets.setdefault(m.head, set()).add(m.side_set)
-        self.sentences = _findings_sentences(findings, parsed)
+        self.sentences = _findings_sentences(doc, in_label)
         # which heads the findings give only without a side ("central disc protrusion")
         sided: dict[str, bool] = {}
         for m in parsed.findings():
@@ -353,7 +356,9 @@ class _Grounder:
         organs = {m.head for m in said.mentions if m.kind == "anatomy"}
         if not organs or source is None:
             return False
-        stated = {m.head for m in self.parsed(self._raw(source)).mentions if m.kind == "anatomy"}
+        stated = {
+            m.head for m in self.doc.parse_sentence(source.bounds).mentions if m.kind == "anatomy"
+        }
         return bool(stated) and not (organs & stated)
 
     def _misdescribed(self, text: str, source: _Sentence | None) -> bool:
@@ -516,12 +521,12 @@ def _items(units: list[_Unit]) -> list[Item]:
 
 
 def ground(
-    impression: str, findings: str, check: Check, exam_outside: Callable[[str], bool]
+    impression: str, doc: ReportDoc, check: Check, exam_outside: Callable[[str], bool]
 ) -> Grounding:
-    """``impression`` held to ``findings`` (see the module text). ``check`` runs the safety
-    checks on a text against these findings; ``exam_outside`` says whether a text names only
-    body parts outside the examined region."""
-    grounder = _Grounder(findings, check, exam_outside)
+    """``impression`` held to the findings of ``doc`` (see the module text). ``check`` runs the
+    safety checks on a text against these findings; ``exam_outside`` says whether a text names
+    only body parts outside the examined region."""
+    grounder = _Grounder(doc, check, exam_outside)
     units = _units(impression)
     kept = [
         new

@@ -27,15 +27,19 @@ The answer goes after the items stating findings and before the other negatives;
 either lower extremity" when the findings deny both legs. A warn-level NEGATIVE_ADDED warning
 points at the findings sentences that gave the answer. Nothing positive is ever added; in doubt
 nothing is added at all.
+
+The findings and the exam are read from the report's one reading
+(`python_models.reading.doc.ReportDoc`, postprocess's `Draft.doc`): its sentences and their
+lexicon parses.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from python_models.critical_completion import LABEL_PATTERN, findings_sentences, negative_only
+from python_models.critical_completion import LABEL_PATTERN, negative_only
 from python_models.item_grounding import NOTHING_LEFT
 from python_models.safety.checks import related_heads
 from python_models.safety.mentions import Mention, parse
@@ -46,6 +50,9 @@ from python_models.style.items import (
     strip_period,
 )
 from python_models.style.profile import StyleRules
+
+if TYPE_CHECKING:  # reading.doc imports the modules this one stands on
+    from python_models.reading.doc import ReportDoc
 
 TABLE_VERSION = "2026-12"
 GENERIC_NORMAL = strip_period(NOTHING_LEFT).lower()  # gives way to a specific answer
@@ -194,12 +201,13 @@ class _Reading:
     positive: set[str] = field(default_factory=set)
 
 
-def _read(question: Question, findings: str, sides: frozenset[str]) -> _Reading:
+def _read(question: Question, doc: ReportDoc, sides: frozenset[str]) -> _Reading:
     """Each findings sentence read as a plain denial, as positive, or as neither."""
+    findings = doc.findings
     reading = _Reading()
-    for bounds in findings_sentences(findings):
+    for bounds in doc.sentence_bounds:
         text = findings[bounds[0] : bounds[1]]
-        said = parse(text)
+        said = doc.parse_sentence(bounds)
         ours = [m for m in said.findings() if m.head in question.heads]
         others = [m for m in said.mentions if m.head not in question.heads]
         covered = [(m.start, m.end) for m in ours if m.negated]
@@ -316,9 +324,10 @@ def _one_side_denials(question: Question, items: list[Item]) -> dict[int, str]:
     return out
 
 
-def answer_question(impression: str, findings: str, exam: str | None) -> Answered:
-    """``impression`` with the exam's negative answer added where the module text says so;
-    unchanged otherwise."""
+def answer_question(impression: str, doc: ReportDoc) -> Answered:
+    """``impression`` with the answer to the question of ``doc.exam`` added where the module
+    text says so; unchanged otherwise."""
+    exam = doc.exam
     question = question_for(exam)
     if question is None:
         return Answered(impression)
@@ -327,7 +336,7 @@ def answer_question(impression: str, findings: str, exam: str | None) -> Answere
     if not question.when_normal and not any(states_finding):
         return Answered(impression)
     sides = exam_sides(exam) if question.sided else frozenset({"any"})
-    reading = _read(question, findings, sides)
+    reading = _read(question, doc, sides)
     denied = {s: b for s, b in reading.denied.items() if s not in reading.positive}
     missing = set(denied) - _said_sides(question, items)
     if not missing:

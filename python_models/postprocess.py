@@ -125,7 +125,8 @@ class Draft:
     @functools.cached_property
     def doc(self) -> ReportDoc:
         """The one reading of the report (`python_models.reading`), built when a step first
-        asks for it and shared by the steps after it."""
+        asks for it and shared by every step after it that reads the findings (critical
+        completion, item grounding, pertinent negatives, the findings gate, diagnosis naming)."""
         return read_report(self.context.get("findings") or "", self.context.get("exam"))
 
 
@@ -318,7 +319,7 @@ class Postprocessor:
         ]
         if not missing:
             return text, []
-        done = critical_completion.complete(text, draft.context.get("findings") or "", missing)
+        done = critical_completion.complete(text, draft.doc, missing)
         if not done.added:
             return text, []
         added = warning(
@@ -335,12 +336,9 @@ class Postprocessor:
         with a blocking GROUNDING_EDIT warning when a sentence was removed, replaced or added."""
         if draft.check is None:
             return text, []
-        context = draft.context
+        exam = draft.context.get("exam")
         done = item_grounding.ground(
-            text,
-            context.get("findings") or "",
-            draft.check,
-            lambda item: outside_exam(item, context.get("exam")),
+            text, draft.doc, draft.check, lambda item: outside_exam(item, exam)
         )
         if not done.changed:
             return text, []
@@ -375,10 +373,7 @@ class Postprocessor:
         """The exam's clinical question answered when the findings deny the finding and the
         draft is silent (`python_models.pertinent_negatives`), with a warn-level
         NEGATIVE_ADDED pointing at the findings sentences."""
-        context = draft.context
-        done = pertinent_negatives.answer_question(
-            text, context.get("findings") or "", context.get("exam")
-        )
+        done = pertinent_negatives.answer_question(text, draft.doc)
         if not done.added:
             return text, []
         added = warning(

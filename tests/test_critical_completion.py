@@ -8,11 +8,16 @@ import pytest
 
 from export.tiny_model import build_tokenizer
 from python_models import critical_completion
-from python_models.critical_completion import as_item, complete
+from python_models.critical_completion import Completion, as_item, complete
 from python_models.model_config import ConfigError, boolean, parameter
 from python_models.postprocess import Postprocessor
+from python_models.reading.doc import read_report
 from python_models.safety import checker_for_context, run_checks
 from tests.postprocess_helpers import NoStyle, finish
+
+
+def _complete(impression: str, findings: str, missing: list[dict[str, Any]]) -> Completion:
+    return complete(impression, read_report(findings), missing)
 
 
 def _missing(findings: str, impression: str) -> list[dict[str, Any]]:
@@ -35,7 +40,7 @@ FINDINGS = (
 
 
 def test_the_omitted_critical_finding_comes_first_as_dictated() -> None:
-    done = complete("Small volume ascites.", FINDINGS, _missing(FINDINGS, "Small volume ascites."))
+    done = _complete("Small volume ascites.", FINDINGS, _missing(FINDINGS, "Small volume ascites."))
     assert done.impression == "1. Small volume pneumoperitoneum. 2. Small volume ascites."
     assert done.added == 1
     (span,) = done.spans
@@ -46,14 +51,14 @@ def test_the_omitted_critical_finding_comes_first_as_dictated() -> None:
 def test_nothing_missing_changes_nothing() -> None:
     text = "1. Small volume pneumoperitoneum. 2. Small volume ascites."
     assert _missing(FINDINGS, text) == []
-    done = complete(text, FINDINGS, [])
+    done = _complete(text, FINDINGS, [])
     assert (done.impression, done.added, done.spans) == (text, 0, [])
 
 
 def test_an_all_normal_impression_is_replaced_not_contradicted() -> None:
     findings = "Lungs: Large left pneumothorax.\nHeart: Normal heart size."
     impression = "No acute cardiopulmonary abnormality."
-    done = complete(impression, findings, _missing(findings, impression))
+    done = _complete(impression, findings, _missing(findings, impression))
     assert done.impression == "Large left pneumothorax."
     assert _codes(findings, done.impression) & {"CRIT_MISS", "NEG_FLIP", "LAT_CONTRA"} == set()
 
@@ -61,7 +66,7 @@ def test_an_all_normal_impression_is_replaced_not_contradicted() -> None:
 def test_an_item_denying_the_added_finding_goes_other_negatives_stay() -> None:
     findings = "Small left pneumothorax. No pulmonary embolism. Small right pleural effusion."
     impression = "1. No pneumothorax. 2. Small right pleural effusion. 3. No pulmonary embolism."
-    done = complete(impression, findings, _missing(findings, impression))
+    done = _complete(impression, findings, _missing(findings, impression))
     assert done.impression == (
         "1. Small left pneumothorax. 2. Small right pleural effusion. 3. No pulmonary embolism."
     )
@@ -70,7 +75,7 @@ def test_an_item_denying_the_added_finding_goes_other_negatives_stay() -> None:
 def test_a_generic_denial_goes_when_a_specific_finding_is_added() -> None:
     findings = "There is an acute right subdural hematoma measuring 8 mm. No midline shift."
     impression = "No intracranial hemorrhage."
-    done = complete(impression, findings, _missing(findings, impression))
+    done = _complete(impression, findings, _missing(findings, impression))
     assert done.impression == "Acute right subdural hematoma measuring 8 mm."
 
 
@@ -82,7 +87,7 @@ def test_one_sentence_holding_two_critical_findings_is_added_once_in_findings_or
     impression = "Mild chronic small vessel ischemic change."
     missing = _missing(findings, impression)
     assert len(missing) == 3
-    done = complete(impression, findings, missing)
+    done = _complete(impression, findings, missing)
     assert done.added == 2
     assert done.impression == (
         "1. Leftward midline shift measuring 7 mm. "
@@ -92,7 +97,7 @@ def test_one_sentence_holding_two_critical_findings_is_added_once_in_findings_or
 
 
 def test_spans_not_of_the_findings_are_ignored() -> None:
-    done = complete("X.", FINDINGS, [{"source": "impression", "start": 0, "end": 1}])
+    done = _complete("X.", FINDINGS, [{"source": "impression", "start": 0, "end": 1}])
     assert done.added == 0 and done.impression == "X."
 
 
@@ -172,7 +177,7 @@ def test_a_bad_switch_fails_the_load_by_name() -> None:
 
 
 def _completed(findings: str, impression: str) -> str:
-    return complete(impression, findings, _missing(findings, impression)).impression
+    return _complete(impression, findings, _missing(findings, impression)).impression
 
 
 @pytest.mark.parametrize(

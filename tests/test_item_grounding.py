@@ -11,13 +11,15 @@ from python_models import item_grounding
 from python_models.item_grounding import NOTHING_LEFT, ground, is_incidental, sentence_item
 from python_models.model_config import ConfigError, boolean, parameter
 from python_models.postprocess import Postprocessor
+from python_models.reading.doc import read_report
 from python_models.safety import checker_for_context, run_checks
 from python_models.safety.checks import FindingsChecker, outside_exam
 from tests.postprocess_helpers import NoStyle, finish
 
 
 def _ground(impression: str, findings: str, exam: str | None = None) -> item_grounding.Grounding:
-    return ground(impression, findings, FindingsChecker(findings), lambda t: outside_exam(t, exam))
+    doc = read_report(findings, exam)
+    return ground(impression, doc, FindingsChecker(findings), lambda t: outside_exam(t, exam))
 
 
 def _blocking(findings: str, impression: str) -> set[str]:

@@ -9,10 +9,16 @@ import pytest
 from export.tiny_model import build_tokenizer
 from python_models import pertinent_negatives
 from python_models.model_config import ConfigError, boolean, parameter
-from python_models.pertinent_negatives import answer_question, question_for
+from python_models.pertinent_negatives import Answered, answer_question, question_for
 from python_models.postprocess import Postprocessor
+from python_models.reading.doc import read_report
 from python_models.safety import checker_for_context
 from tests.postprocess_helpers import NoStyle, finish
+
+
+def _answer(impression: str, findings: str, exam: str | None) -> Answered:
+    return answer_question(impression, read_report(findings, exam))
+
 
 PE = "CTA CHEST PE PROTOCOL"
 DUPLEX = "US VENOUS DUPLEX LOWER EXTREMITY {}"
@@ -41,7 +47,7 @@ def test_the_table_names_the_question_of_an_exam(exam: str | None, name: str | N
 
 
 def test_a_pe_study_gets_its_negative_after_the_findings_and_before_other_negatives() -> None:
-    done = answer_question("1. Mild centrilobular emphysema. 2. No pneumothorax.", PE_FINDINGS, PE)
+    done = _answer("1. Mild centrilobular emphysema. 2. No pneumothorax.", PE_FINDINGS, PE)
     assert done.impression == (
         "1. Mild centrilobular emphysema. 2. No pulmonary embolism. 3. No pneumothorax."
     )
@@ -61,15 +67,15 @@ def test_a_pe_study_gets_its_negative_after_the_findings_and_before_other_negati
 def test_no_answer_without_a_denial_with_a_positive_or_when_already_given(
     impression: str, findings: str
 ) -> None:
-    assert answer_question(impression, findings, PE).added == 0
+    assert _answer(impression, findings, PE).added == 0
 
 
 def test_a_normal_duplex_answers_per_side_and_replaces_a_generic_normal() -> None:
     right = "Right lower extremity: Normal compressibility and augmentation of the right leg veins."
-    done = answer_question("No acute abnormality.", right, DUPLEX.format("RIGHT"))
+    done = _answer("No acute abnormality.", right, DUPLEX.format("RIGHT"))
     assert done.impression == "No deep venous thrombosis in the right lower extremity."
     both = right + "\nLeft lower extremity: Left leg veins are patent and fully compressible."
-    done = answer_question(
+    done = _answer(
         "No deep venous thrombosis in the left lower extremity.", both, DUPLEX.format("BILATERAL")
     )
     assert done.impression == "No deep venous thrombosis in either lower extremity."
@@ -81,13 +87,13 @@ def test_a_duplex_answers_only_the_side_without_thrombosis() -> None:
         "Right lower extremity: The veins are compressible with normal flow."
     )
     model = "Acute occlusive deep venous thrombosis of the left femoral vein."
-    done = answer_question(model, findings, DUPLEX.format("BILATERAL"))
+    done = _answer(model, findings, DUPLEX.format("BILATERAL"))
     assert done.impression == (
         "1. Acute occlusive deep venous thrombosis of the left femoral vein. "
         "2. No deep venous thrombosis in the right lower extremity."
     )
     assert (
-        answer_question(
+        _answer(
             "No acute abnormality.", "Non-compressible left femoral vein.", DUPLEX.format("LEFT")
         ).added
         == 0
@@ -96,11 +102,11 @@ def test_a_duplex_answers_only_the_side_without_thrombosis() -> None:
 
 def test_a_head_ct_states_no_hemorrhage_only_next_to_a_finding() -> None:
     findings = "Intracranial hemorrhage is not seen.\nVentricles: Leftward midline shift (4 mm)."
-    done = answer_question("Leftward midline shift measuring 4 mm.", findings, HEAD)
+    done = _answer("Leftward midline shift measuring 4 mm.", findings, HEAD)
     assert done.impression == (
         "1. Leftward midline shift measuring 4 mm. 2. No intracranial hemorrhage."
     )
-    normal = answer_question("No acute intracranial abnormality.", findings, HEAD)
+    normal = _answer("No acute intracranial abnormality.", findings, HEAD)
     assert normal.added == 0
 
 
@@ -148,7 +154,7 @@ def test_the_switches_are_typed_config_parameters(key: str) -> None:
     ],
 )
 def test_no_pe_answer_when_the_findings_are_positive_qualified_or_open(findings: str) -> None:
-    assert answer_question("Mild centrilobular emphysema.", findings, PE).added == 0
+    assert _answer("Mild centrilobular emphysema.", findings, PE).added == 0
 
 
 @pytest.mark.parametrize(
@@ -163,17 +169,17 @@ def test_no_pe_answer_when_the_findings_are_positive_qualified_or_open(findings:
     ],
 )
 def test_no_dvt_answer_when_a_sentence_on_that_leg_is_abnormal_or_open(findings: str) -> None:
-    assert answer_question("No acute abnormality.", findings, DUPLEX.format("LEFT")).added == 0
+    assert _answer("No acute abnormality.", findings, DUPLEX.format("LEFT")).added == 0
 
 
 def test_a_one_leg_exam_is_answered_for_its_leg_only() -> None:
-    done = answer_question("No acute abnormality.", "No evidence of DVT.", "Venous duplex left leg")
+    done = _answer("No acute abnormality.", "No evidence of DVT.", "Venous duplex left leg")
     assert done.impression == "No deep venous thrombosis in the left lower extremity."
 
 
 def test_the_models_own_denial_is_folded_only_where_the_findings_deny_too() -> None:
     findings = "The right popliteal vein is not compressible. Left veins are compressible."
-    done = answer_question("No right DVT.", findings, DUPLEX.format("BILATERAL"))
+    done = _answer("No right DVT.", findings, DUPLEX.format("BILATERAL"))
     assert done.impression == (
         "1. No deep venous thrombosis in the left lower extremity. 2. No right DVT."
     )
@@ -191,7 +197,7 @@ def test_the_models_own_denial_is_folded_only_where_the_findings_deny_too() -> N
     ],
 )
 def test_no_hemorrhage_answer_from_a_subtype_or_next_to_a_bleed(findings: str) -> None:
-    assert answer_question("Acute left MCA infarct.", findings, HEAD).added == 0
+    assert _answer("Acute left MCA infarct.", findings, HEAD).added == 0
 
 
 @pytest.mark.parametrize(
@@ -211,25 +217,25 @@ def test_a_limited_view_of_something_else_leaves_the_answer_alone() -> None:
     findings = (
         PE_FINDINGS + "\nUpper abdomen: Limited images of the upper abdomen are unremarkable."
     )
-    assert answer_question("Mild centrilobular emphysema.", findings, PE).added == 1
+    assert _answer("Mild centrilobular emphysema.", findings, PE).added == 1
 
 
 def test_an_upper_extremity_duplex_is_answered_for_its_arm() -> None:
     exam = "US duplex venous upper extremity left"
     findings = "LEFT AXILLARY: Compressible. LEFT BRACHIAL: Compressible, no intraluminal thrombus."
-    done = answer_question("Subcutaneous edema of the forearm.", findings, exam)
+    done = _answer("Subcutaneous edema of the forearm.", findings, exam)
     assert "No deep venous thrombosis in the left upper extremity." in done.impression
 
 
 def test_a_ct_angiogram_of_the_chest_asks_for_pulmonary_embolism() -> None:
     exam = "CT angio chest pulmonary embolism"
     findings = "No filling defect in the segmental pulmonary arteries. Mild atelectasis."
-    done = answer_question("Mild atelectasis.", findings, exam)
+    done = _answer("Mild atelectasis.", findings, exam)
     assert "No pulmonary embolism." in done.impression
 
 
 def test_abnormal_wording_after_a_comma_is_not_denied_by_an_earlier_no() -> None:
     exam = "US duplex venous lower extremity left"
     findings = "Left common femoral vein: no augmentation, noncompressible."
-    done = answer_question("Left common femoral vein thrombosis.", findings, exam)
+    done = _answer("Left common femoral vein thrombosis.", findings, exam)
     assert "No deep venous thrombosis" not in done.impression

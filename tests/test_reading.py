@@ -123,3 +123,22 @@ def test_every_word_before_repeated_post_negations_is_denied() -> None:
 def test_a_side_in_the_organ_header_is_the_sentences_side() -> None:
     doc = read_report("LEFT: Small pleural effusion.\nRIGHT: Normal.", "XR CHEST")
     assert [s.sides for s in doc.finding_sentences] == [{"left"}]
+
+
+def test_the_doc_parses_the_findings_once_for_every_step() -> None:
+    from python_models.critical_completion import findings_sentences, sentence_at
+    from python_models.safety.mentions import parse
+
+    findings = "LUNGS: Small right effusion. No pneumothorax.\nHEART: Normal size."
+    doc = read_report(findings, "XR CHEST")
+    assert list(doc.sentence_bounds) == findings_sentences(findings)
+    for offset in range(len(findings) + 1):
+        assert doc.sentence_at(offset) == sentence_at(findings, offset)
+    assert doc.parsed is doc.parsed
+    assert [m.head for m in doc.parsed.mentions] == [m.head for m in parse(findings).mentions]
+    bounds = doc.sentence_bounds[1]
+    assert doc.parse_sentence(bounds) is doc.parse_sentence(bounds)
+    said = doc.parse_sentence(bounds)
+    assert [(m.head, m.negated) for m in said.mentions] == [
+        (m.head, m.negated) for m in parse(findings[bounds[0] : bounds[1]]).mentions
+    ]

@@ -1,8 +1,11 @@
 """`ReportDoc`: one reading of a report that every postprocess step and check can share.
 
-Built once per report from the findings and the exam: the findings' sentences (with their
-organ headers), each sentence's reading (abnormal / normal / neutral, key words, denied words,
-hedging, history), and the body regions the study covers.
+Built once per report from the findings and the exam, each part computed when a step first
+asks for it and kept: the findings' sentences (with their organ headers), each sentence's
+reading (abnormal / normal / neutral, key words, denied words, hedging, history), the body
+regions the study covers, and the lexicon parse (`python_models.safety.mentions.parse`) of the
+whole findings and of each sentence as critical completion, item grounding and pertinent
+negatives split them (`sentence_bounds`, `sentence_at`, `parse_sentence`).
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from python_models.critical_completion import findings_sentences
 from python_models.item_grounding import is_incidental
 from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
 from python_models.reading.regions import normal_phrase, regions_named, regions_of_findings
 from python_models.reading.sentences import Sentence, split_sentences
 from python_models.reading.vocabulary import ABBREVIATIONS, ABNORMAL_SHAPE, SIDE_WORDS
-from python_models.safety.mentions import parse
+from python_models.safety.mentions import Parsed, parse
+
+Bounds = tuple[int, int]
 
 
 def both_sides(sides: Iterable[str]) -> frozenset[str]:
@@ -95,7 +101,37 @@ class ReportDoc:
 
     findings: str
     exam: str | None
-    sentences: tuple[ReadSentence, ...]
+
+    @cached_property
+    def sentences(self) -> tuple[ReadSentence, ...]:
+        """The findings' sentences (`reading.sentences`), each with its reading."""
+        return tuple(ReadSentence(s, read_sentence(s.text)) for s in split_sentences(self.findings))
+
+    @cached_property
+    def parsed(self) -> Parsed:
+        """The lexicon parse of the whole findings."""
+        return parse(self.findings)
+
+    @cached_property
+    def sentence_bounds(self) -> tuple[Bounds, ...]:
+        """Every findings sentence as (start, end), split line by line as prose is
+        (`critical_completion.findings_sentences`)."""
+        return tuple(findings_sentences(self.findings))
+
+    def sentence_at(self, offset: int) -> Bounds | None:
+        """The sentence of `sentence_bounds` holding ``offset`` (as
+        `critical_completion.sentence_at` finds it), or None."""
+        return next((b for b in self.sentence_bounds if b[0] <= offset < b[1]), None)
+
+    @cached_property
+    def _sentence_parses(self) -> dict[Bounds, Parsed]:
+        return {}
+
+    def parse_sentence(self, bounds: Bounds) -> Parsed:
+        """The lexicon parse of ``findings[start:end]``, once per report."""
+        if bounds not in self._sentence_parses:
+            self._sentence_parses[bounds] = parse(self.findings[bounds[0] : bounds[1]])
+        return self._sentence_parses[bounds]
 
     @cached_property
     def regions(self) -> frozenset[str]:
@@ -147,7 +183,7 @@ class ReportDoc:
     @cached_property
     def affirmed_heads(self) -> frozenset[str]:
         """Lexicon heads (findings and anatomy) the findings name outside a denial."""
-        return frozenset(m.head for m in parse(self.findings).mentions if not m.negated)
+        return frozenset(m.head for m in self.parsed.mentions if not m.negated)
 
     @cached_property
     def denied_stems(self) -> frozenset[str]:
@@ -162,6 +198,6 @@ class ReportDoc:
 
 
 def read_report(findings: str, exam: str | None = None) -> ReportDoc:
-    """The one reading of a report (see the module docstring)."""
-    sentences = tuple(ReadSentence(s, read_sentence(s.text)) for s in split_sentences(findings))
-    return ReportDoc(findings, exam, sentences)
+    """The one reading of a report (see the module docstring); its parts are read when a step
+    first asks for them."""
+    return ReportDoc(findings, exam)
