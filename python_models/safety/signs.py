@@ -158,6 +158,33 @@ SIGNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Diagnoses whose stating signs are specific: their signs name the diagnosis without a hedge
+# (an impression may be led by it; an impression that denies it contradicts the findings).
+# Consolidation may be pneumonia or atelectasis, ventriculomegaly hydrocephalus or atrophy, a
+# fracture line says "fracture" already: not here.
+SPECIFIC: frozenset[str] = frozenset(
+    {
+        "infarct",
+        "pneumoperitoneum",
+        "bowel obstruction",
+        "torsion",
+        "appendicitis",
+        "aortic dissection",
+        "pulmonary embolism",
+        "cholecystitis",
+        "subdural hematoma",
+        "epidural hematoma",
+        "subarachnoid hemorrhage",
+        "ectopic pregnancy",
+        "volvulus",
+        "bowel ischemia",
+        "cord compression",
+        "abscess",
+        "aortic aneurysm",
+    }
+)
+
+
 def _pattern(patterns: list[str]) -> re.Pattern[str] | None:
     if not patterns:
         return None
