@@ -415,7 +415,9 @@ class _Gate:
         seen: set[str] = set()
         unique = [i for i in final if not (i.text.lower() in seen or seen.add(i.text.lower()))]
         spelled = [Item(spell_sides(i.text), i.recommendation, i.separate) for i in unique]
-        self.done.sides_spelled = sum(a.text != b.text for a, b in zip(unique, spelled, strict=True))
+        self.done.sides_spelled = sum(
+            a.text != b.text for a, b in zip(unique, spelled, strict=True)
+        )
         self.done.impression = " ".join(render(spelled, _LAYOUT).split())
         return self.done
 
