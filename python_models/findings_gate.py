@@ -10,7 +10,7 @@ The last word before style and the checks, reading the report once (`python_mode
   normal phrase, and a study-wide "no acute ..." goes when a findings sentence affirms a finding
   that is not incidental (an old one included);
 - a study whose findings state nothing beyond incidental findings leads with the exam's normal
-  phrase when the impression has no study-wide normal statement;
+  phrase when the impression says nothing normal ("No pulmonary embolism." is an answer);
 - every findings sentence that affirms a finding is represented: when the impression leaves
   one out it is added as dictated, unless it is incidental (granuloma, degenerative change,
   simple renal cyst ...: then it is left out on purpose, and reported in the warnings when the
@@ -407,11 +407,11 @@ class _Gate:
         kept_findings = [self._headed(i) for i in findings if isinstance(i, Item)]
         self._name_exam_side(kept_findings, appended)
         final = kept_findings + appended + normals
-        if not doc.abnormal and not any(
+        if not doc.abnormal and not normals and not any(
             _study_normal(i.text, read_sentence(i.text)) for i in final
-        ):  # nothing to report but what is incidental: the study reads normal, so say so
+        ):  # nothing to report but what is incidental, and nothing said normal: say so
             final = [Item(strip_period(doc.normal_phrase))] + final
-            self.done.normal_stated = 1 if kept_findings or appended or normals else 0
+            self.done.normal_stated = 1 if kept_findings or appended else 0
         seen: set[str] = set()
         unique = [i for i in final if not (i.text.lower() in seen or seen.add(i.text.lower()))]
         spelled = [Item(spell_sides(i.text), i.recommendation, i.separate) for i in unique]
