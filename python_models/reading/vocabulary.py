@@ -377,7 +377,7 @@ ABNORMAL_SHAPE = re.compile(
     r"tortu|atelect|scar|emphysem|hyperinfl|hyperexpan|flatten|elevat|blunt|prominen|"
     r"infiltrat|dens[ei]r|aneurysm|dissect|perforat|obstruct|tear|rupture|contusion|laceration|"
     r"free air|pneumoperitoneum|cyst|tumou?r|cancer|carcinoma|metasta|malignan|spicul|"
-    r"air-fluid|stranding|thick|swell|volume loss|loss|malposit|kink|retain|foreign|"
+    r"air-fluid|stranding|thick(?!ness)|swell|volume loss|loss|malposit|kink|retain|foreign|"
     r"increase|decrease|new|worse|abnormal|asymmetr|filling defect|defect|clot|"
     r"vegetat|granulom|scoliosis|kyphosis|listhesis|subluxat|dislocat|avulsion|erosion|"
     r"destruct|sclero|lytic|blastic|mural|plaque|ulcer|wedge|bulg|protrus|"
