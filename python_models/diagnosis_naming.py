@@ -5,9 +5,9 @@ appendicitis" for a dilated appendix with periappendiceal stranding; "small bowe
 for dilated loops with a transition point). The findings often give only the signs, and a model
 that copies or condenses them leaves the diagnosis unsaid. The signs come from the same table
 of radiology knowledge the safety checks ground diagnoses with (`python_models.safety.signs`);
-only the diagnoses whose stating signs are specific enough to name without a hedge appear in
-`NAMES` (consolidation may be pneumonia or atelectasis; ventriculomegaly may be atrophy: not
-named). A sign counts only in a findings sentence that affirms it: not denied, not hedged, not
+only the diagnoses whose stating signs are specific enough to name without a hedge are named
+(`signs.SPECIFIC`: consolidation may be pneumonia or atelectasis, ventriculomegaly atrophy).
+A sign counts only in a findings sentence that affirms it: not denied, not hedged, not
 incidental. The name goes first, as "Findings consistent with ...", with a warn-level
 DIAGNOSIS_NAMED pointing at the sentences that state the signs; nothing is named when the
 findings deny the diagnosis, and nothing else changes.
@@ -21,30 +21,18 @@ from typing import Any
 
 from python_models.reading.doc import ReadSentence, ReportDoc
 from python_models.reading.polarity import tokens
-from python_models.safety.signs import sign_matches
+from python_models.safety.signs import SPECIFIC, sign_matches
 from python_models.style.items import Item, render, split_items, strip_period
 from python_models.style.profile import StyleRules
 
-# diagnosis head of the signs table -> the name an impression uses
-NAMES: dict[str, str] = {
+# the name an impression uses for a specific diagnosis of the signs table (`signs.SPECIFIC`),
+# where it is not the table's own head
+_SPOKEN = {
     "infarct": "acute infarct",
-    "pneumoperitoneum": "pneumoperitoneum",
-    "bowel obstruction": "bowel obstruction",
-    "torsion": "torsion",
     "appendicitis": "acute appendicitis",
-    "aortic dissection": "aortic dissection",
-    "pulmonary embolism": "pulmonary embolism",
     "cholecystitis": "acute cholecystitis",
-    "subdural hematoma": "subdural hematoma",
-    "epidural hematoma": "epidural hematoma",
-    "subarachnoid hemorrhage": "subarachnoid hemorrhage",
-    "ectopic pregnancy": "ectopic pregnancy",
-    "volvulus": "volvulus",
-    "bowel ischemia": "bowel ischemia",
-    "cord compression": "cord compression",
-    "abscess": "abscess",
-    "aortic aneurysm": "aortic aneurysm",
 }
+NAMES: dict[str, str] = {head: _SPOKEN.get(head, head) for head in sorted(SPECIFIC)}
 # where the signs say which bowel or which organ, the name says it too
 _QUALIFIERS: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {
     "bowel obstruction": (

@@ -10,7 +10,7 @@ The last word before style and the checks, reading the report once (`python_mode
   normal phrase, and a study-wide "no acute ..." goes when a findings sentence affirms a finding
   that is not incidental (an old one included);
 - a study whose findings state nothing beyond incidental findings leads with the exam's normal
-  phrase when the impression has no study-wide normal statement;
+  phrase when the impression says nothing normal ("No pulmonary embolism." is an answer);
 - every findings sentence that affirms a finding is represented: when the impression leaves
   one out it is added as dictated, unless it is incidental (granuloma, degenerative change,
   simple renal cyst ...: then it is left out on purpose, and reported in the warnings when the
@@ -64,6 +64,7 @@ class Gated:
     region_fixed: int = 0
     normal_stated: int = 0
     context_kept: int = 0
+    sides_spelled: int = 0
     added_spans: list[dict[str, Any]] = field(default_factory=list)
     left_out_spans: list[dict[str, Any]] = field(default_factory=list)
 
@@ -75,6 +76,7 @@ class Gated:
             or self.region_fixed
             or self.normal_stated
             or self.context_kept
+            or self.sides_spelled
         )
 
 
@@ -110,6 +112,21 @@ def exam_side(exam: str | None) -> str:
     side = sides.pop().capitalize()
     parts = {m.group().lower() for m in _PART_RE.finditer(exam)}
     return f"{side} {parts.pop()}" if len(parts) == 1 else side
+
+
+# A side written as one letter ("L UVJ", "R ICA", "Lt kidney"): not after a number ("1.5 L").
+_SIDE_LETTER_RE = re.compile(r"(?<![\d.]\s)(?<![\w.-])(L|R|Lt|Rt)\.?(?=\s+[A-Za-z])")
+
+
+def spell_sides(text: str) -> str:
+    """Sides spelled out: a one-letter side is easy to misread, and the clinician reads the
+    impression alone."""
+
+    def side(m: re.Match[str]) -> str:
+        word = "left" if m.group(1)[0] == "L" else "right"
+        return word.capitalize() if m.start() == 0 else word
+
+    return _SIDE_LETTER_RE.sub(side, text)
 
 
 def _normalized(text: str) -> str:
@@ -390,14 +407,18 @@ class _Gate:
         kept_findings = [self._headed(i) for i in findings if isinstance(i, Item)]
         self._name_exam_side(kept_findings, appended)
         final = kept_findings + appended + normals
-        if not doc.abnormal and not any(
+        if not doc.abnormal and not normals and not any(
             _study_normal(i.text, read_sentence(i.text)) for i in final
-        ):  # nothing to report but what is incidental: the study reads normal, so say so
+        ):  # nothing to report but what is incidental, and nothing said normal: say so
             final = [Item(strip_period(doc.normal_phrase))] + final
-            self.done.normal_stated = 1 if kept_findings or appended or normals else 0
+            self.done.normal_stated = 1 if kept_findings or appended else 0
         seen: set[str] = set()
         unique = [i for i in final if not (i.text.lower() in seen or seen.add(i.text.lower()))]
-        self.done.impression = " ".join(render(unique, _LAYOUT).split())
+        spelled = [Item(spell_sides(i.text), i.recommendation, i.separate) for i in unique]
+        self.done.sides_spelled = sum(
+            a.text != b.text for a, b in zip(unique, spelled, strict=True)
+        )
+        self.done.impression = " ".join(render(spelled, _LAYOUT).split())
         return self.done
 
 

@@ -204,7 +204,8 @@ _NORMAL_STATED = (
     "the exam's normal phrase leads: the findings state nothing beyond incidental findings"
 )
 _CONTEXT_KEPT = (
-    "finding(s) copied without the organ header or exam side they stand under now name it"
+    "item(s) now say the organ header or exam side they stand under, or spell out a side "
+    'written as one letter ("L UVJ")'
 )
 _LEFT_OUT = "incidental finding(s) of a study with other findings are not in the impression"
 
@@ -396,7 +397,7 @@ class Postprocessor:
             (done.added, "FINDING_ADDED", "warn", _ADDED, done.added_spans),
             (done.region_fixed, "REGION_FIXED", "warn", _REGION_FIXED, None),
             (done.normal_stated, "NORMAL_STATED", "warn", _NORMAL_STATED, None),
-            (done.context_kept, "CONTEXT_KEPT", "warn", _CONTEXT_KEPT, None),
+            (done.context_kept + done.sides_spelled, "CONTEXT_KEPT", "warn", _CONTEXT_KEPT, None),
             (len(done.left_out_spans), "LEFT_OUT", "warn", _LEFT_OUT, done.left_out_spans),
         )
         out: list[Warning_] = []

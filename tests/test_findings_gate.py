@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from python_models.findings_gate import exam_side, finding_clauses, hold_to_findings
+from python_models.findings_gate import exam_side, finding_clauses, hold_to_findings, spell_sides
 from python_models.reading.doc import read_report
 from python_models.safety.stress import DEFAULT_STRESS_BYTES, adversarial_inputs
 
@@ -205,3 +205,17 @@ def test_a_kept_sentence_copied_without_its_header_gets_it_back() -> None:
         read_report(findings, "US pelvis"),
     )
     assert done.impression == "Right ovary: 6 cm, containing a 5 cm anechoic cyst with a thin wall."
+
+
+@pytest.mark.parametrize(
+    ("text", "spelled"),
+    [
+        ("Calculus at the L UVJ", "Calculus at the left UVJ"),
+        ("R ICA plaque", "Right ICA plaque"),
+        ("Lt kidney cyst", "Left kidney cyst"),
+        ("Drained 1.5 L of fluid", "Drained 1.5 L of fluid"),
+        ("L4-L5 disc bulge", "L4-L5 disc bulge"),
+    ],
+)
+def test_a_side_written_as_one_letter_is_spelled_out(text: str, spelled: str) -> None:
+    assert spell_sides(text) == spelled

@@ -183,6 +183,60 @@ INCIDENTAL: tuple[str, ...] = (
     "arthroplasty",
     "hardware",
     "fusion",
+    # degenerative change, by its usual names
+    "uncovertebral",
+    "arthropathy",
+    "desiccation",
+    "facet hypertrophy",
+    "ligamentum flavum hypertrophy",
+    "schmorl",
+    "enthesophyte",
+    "enthesophytes",
+    # normal variants and findings impressions leave out (radiology's lists of "leave alone"
+    # findings: variants of vessels, bones and organs, physiologic calcifications and cysts)
+    "variant",
+    "variants",
+    "normal variant",
+    "anatomic variant",
+    "conventional anatomy",
+    "conventional",
+    "fetal origin",
+    "codominant",
+    "co-dominant",
+    "dominant",
+    "hypoplastic",
+    "accessory",
+    "bifid",
+    "azygos lobe",
+    "cervical rib",
+    "transitional",
+    "os trigonum",
+    "os acromiale",
+    "bipartite",
+    "sesamoid",
+    "retroaortic",
+    "circumaortic",
+    "replaced",
+    "phlebolith",
+    "phleboliths",
+    "arachnoid granulation",
+    "arachnoid granulations",
+    "cavum septum pellucidum",
+    "cisterna magna",
+    "perivascular spaces",
+    "developmental venous anomaly",
+    "retention cyst",
+    "mucous retention cyst",
+    "nabothian",
+    "corpus luteum",
+    "follicle",
+    "follicles",
+    "eventration",
+    "pectus",
+    "diverticulosis",
+    "lipoma",
+    "hemangioma",
+    "splenule",
 )
 # These words make a finding acute whatever history word stands beside it.
 ACUTE_MARKERS: tuple[str, ...] = (
@@ -220,6 +274,22 @@ LIMITATION: tuple[str, ...] = (
     "motion artifact",
     "streak artifact",
     "beam hardening",
+    # how the study was acquired: a technique statement, whatever its header
+    "images were obtained",
+    "images were acquired",
+    "were obtained",
+    "was obtained",
+    "were acquired",
+    "was performed",
+    "were performed",
+    "was administered",
+    "were administered",
+    "views of",
+    "view of",
+    "images of",
+    "images through",
+    "was scanned",
+    "were reviewed",
 )
 # A scope (negation, uncertainty) ends at these.
 TERMINATION: tuple[str, ...] = (
@@ -307,7 +377,7 @@ ABNORMAL_SHAPE = re.compile(
     r"tortu|atelect|scar|emphysem|hyperinfl|hyperexpan|flatten|elevat|blunt|prominen|"
     r"infiltrat|dens[ei]r|aneurysm|dissect|perforat|obstruct|tear|rupture|contusion|laceration|"
     r"free air|pneumoperitoneum|cyst|tumou?r|cancer|carcinoma|metasta|malignan|spicul|"
-    r"air-fluid|stranding|thick|swell|volume loss|loss|malposit|kink|retain|foreign|"
+    r"air-fluid|stranding|thick(?!ness)|swell|volume loss|loss|malposit|kink|retain|foreign|"
     r"increase|decrease|new|worse|abnormal|asymmetr|filling defect|defect|clot|"
     r"vegetat|granulom|scoliosis|kyphosis|listhesis|subluxat|dislocat|avulsion|erosion|"
     r"destruct|sclero|lytic|blastic|mural|plaque|ulcer|wedge|bulg|protrus|"

@@ -26,7 +26,7 @@ from python_models.safety.mentions import (
     parse,
 )
 from python_models.safety.reading import POSITIVE, Chunk, conflicting, qualifiers, read, stem
-from python_models.safety.signs import Sign, sign_matches
+from python_models.safety.signs import SPECIFIC, Sign, sign_matches
 
 MAX_SPANS = 50  # per warning: enough to highlight, bounded for huge reports
 BLOCK = "block"
@@ -365,12 +365,32 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             flipped = not m.negated and _denied_generically(m, polarities)
         if flipped:
             bad.append(_imp(m))
+    bad += _denied_but_shown(f, i, told, bad)
     flagged = {m.segment for m in i.findings() if _imp(m) in bad}
     for chunk in chunk_flips(f, i):
         if chunk.segment not in flagged and chunk.segment not in told:
             flagged.add(chunk.segment)
             bad.append(_span("impression", chunk.start, chunk.end))
     return {"NEG_FLIP": bad}
+
+
+def _denied_but_shown(f: Parsed, i: Parsed, told: set[int], bad: list[Span]) -> list[Span]:
+    """Impression denials of a diagnosis the findings show under another name: a member of a
+    generic term ("No intracranial hemorrhage" beside a subdural hematoma, on the same side) or
+    the specific signs of the diagnosis ("No acute infarct" beside restricted diffusion)."""
+    shown = [x for x in f.findings() if not x.negated]
+    signed = {s.head for s in affirmed_signs(f) if s.states and s.head in SPECIFIC}
+    out = []
+    for m in i.findings():
+        if not m.negated or m.segment in told or _imp(m) in bad:
+            continue
+        # a superficial thrombosis is no deep one: "No DVT" beside it is the usual answer
+        members = lx.CRITICAL_GENERIC.get(m.head, frozenset()) - {"superficial venous thrombosis"}
+        if m.head in signed or any(
+            x.head in members and same_place(m.side_set, x.side_set) for x in shown
+        ):
+            out.append(_imp(m))
+    return out
 
 
 def _contains(chunk: Chunk, core: frozenset[str], quals: frozenset[str]) -> bool:

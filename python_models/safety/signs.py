@@ -71,6 +71,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
     ),
     "pulmonary embolism": (
         r"filling defects? (?:\w+ ){0,4}pulmonary arter\w*",
+        r"filling defects? (?:[\w,]+ ){0,8}(?:segmental|subsegmental|lobar|interlobar) "
+        r"(?:pulmonary )?arter\w*",
         r"pulmonary arter\w* (?:\w+ ){0,4}filling defects?",
         r"saddle embol\w*",
     ),
@@ -155,7 +157,50 @@ SIGNS: dict[str, tuple[str, ...]] = {
     ),
     "hydronephrosis": (r"pelvicalyceal dilat\w*", r"pelviectasis", r"caliectasis"),
     "aortic aneurysm": (r"aneurysmal (?:dilat\w*|aorta)",),
+    "cholelithiasis": (
+        r"gallbladder (?:\w+ ){0,4}(?:stones?|calculi|calculus)",
+        r"(?:stones?|calculi|calculus) (?:\w+ ){0,3}(?:within |in )(?:the )?gallbladder",
+    ),
+    "joint effusion": (
+        r"suprapatellar (?:joint )?(?:effusion|fluid)",
+        r"(?:elevated|elevation of the) (?:anterior |posterior )?fat pads?",
+        r"sail sign",
+        r"(?:visible|displaced) posterior fat pad",
+    ),
+    "degenerative change": (
+        r"joint space (?:narrowing|loss)",
+        r"(?:narrowing|loss) of (?:the )?(?:\w+ ){0,2}joint space",
+        r"subchondral (?:sclerosis|cysts?)",
+        r"marginal osteophytes?",
+    ),
 }
+
+
+# Diagnoses whose stating signs are specific: their signs name the diagnosis without a hedge
+# (an impression may be led by it; an impression that denies it contradicts the findings).
+# Consolidation may be pneumonia or atelectasis, ventriculomegaly hydrocephalus or atrophy, a
+# fracture line says "fracture" already: not here.
+SPECIFIC: frozenset[str] = frozenset(
+    {
+        "infarct",
+        "pneumoperitoneum",
+        "bowel obstruction",
+        "torsion",
+        "appendicitis",
+        "aortic dissection",
+        "pulmonary embolism",
+        "cholecystitis",
+        "subdural hematoma",
+        "epidural hematoma",
+        "subarachnoid hemorrhage",
+        "ectopic pregnancy",
+        "volvulus",
+        "bowel ischemia",
+        "cord compression",
+        "abscess",
+        "aortic aneurysm",
+    }
+)
 
 
 def _pattern(patterns: list[str]) -> re.Pattern[str] | None:
