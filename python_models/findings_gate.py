@@ -407,8 +407,10 @@ class _Gate:
         kept_findings = [self._headed(i) for i in findings if isinstance(i, Item)]
         self._name_exam_side(kept_findings, appended)
         final = kept_findings + appended + normals
-        if not doc.abnormal and not normals and not any(
-            _study_normal(i.text, read_sentence(i.text)) for i in final
+        if (
+            not doc.abnormal
+            and not normals
+            and not any(_study_normal(i.text, read_sentence(i.text)) for i in final)
         ):  # nothing to report but what is incidental, and nothing said normal: say so
             final = [Item(strip_period(doc.normal_phrase))] + final
             self.done.normal_stated = 1 if kept_findings or appended else 0

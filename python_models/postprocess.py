@@ -390,7 +390,7 @@ class Postprocessor:
         """Every statement held to the findings and every finding represented
         (`python_models.findings_gate`): removals block (the model wrote something the findings
         do not say); additions as dictated, region fixes and what was left out on purpose warn.
-        The report is read here, once (`python_models.reading`), inside the guard."""
+        It reads `Draft.doc`, the one reading of the report the steps share."""
         done = findings_gate.hold_to_findings(text, draft.doc)
         notes = (
             (done.removed, "UNSUPPORTED_REMOVED", "block", _REMOVED, None),
