@@ -50,9 +50,10 @@ class ExportError(RuntimeError):
 
 def source_hash(checkpoint: Path) -> str:
     """sha256 over the names and bytes of the checkpoint's top-level files (not subfolders such
-    as trainer `checkpoint-*` folders, which do not change what is exported)."""
+    as trainer `checkpoint-*` folders, nor the model card and other Markdown, which do not change
+    what is exported: editing the card must not make the exported engines stale)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in checkpoint.iterdir() if p.is_file()):
+    for path in sorted(p for p in checkpoint.iterdir() if p.is_file() and p.suffix != ".md"):
         digest.update(path.name.encode() + b"\0")
         with path.open("rb") as handle:
             for block in iter(lambda h=handle: h.read(1 << 20), b""):
