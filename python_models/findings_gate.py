@@ -280,6 +280,8 @@ class _Gate:
         "drop"."""
         text = strip_period(_MARKER_RE.sub("", text).strip())
         if not re.search(r"[A-Za-z]", text):
+            # numbering debris of a degenerate draft ("3. 3. 3."): nothing the findings back
+            self.done.removed += bool(text.strip(" .;,"))
             return "drop", ""
         reading = read_sentence(text)
         doc = self.doc

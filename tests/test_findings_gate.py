@@ -219,3 +219,8 @@ def test_a_kept_sentence_copied_without_its_header_gets_it_back() -> None:
 )
 def test_a_side_written_as_one_letter_is_spelled_out(text: str, spelled: str) -> None:
     assert spell_sides(text) == spelled
+
+
+def test_numbering_debris_of_a_degenerate_draft_is_removed() -> None:
+    done = gate("1. 3. 3. 3. 3. 2. Small right pleural effusion.", "Small right pleural effusion.")
+    assert done.impression == "Small right pleural effusion." and done.removed >= 1

@@ -165,7 +165,10 @@ def test_a_failing_grounding_keeps_the_models_text(monkeypatch: pytest.MonkeyPat
     post = Postprocessor(build_tokenizer(), NoStyle(), checker_for_context, hold_to_findings=False)
     done = finish(post, "Mild bilateral hydronephrosis.", RENAL)
     assert done.impression == "Mild bilateral hydronephrosis."
-    assert "LAT_CONTRA" in {w["code"] for w in done.warnings}  # still blocked for review
+    codes = {w["code"]: w for w in done.warnings}
+    assert "LAT_CONTRA" in codes  # still blocked for review
+    assert codes["STEP_FAILED"]["severity"] == "block"
+    assert "item grounding" in codes["STEP_FAILED"]["message"]
 
 
 @pytest.mark.parametrize(("raw", "value"), [("true", True), ("false", False)])

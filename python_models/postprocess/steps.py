@@ -20,7 +20,8 @@ model (its `config.pbtxt` parameter in `EDITS`).
 7. guideline follow-up: Fleischner recommendations set from the table for the sizes written
    back (FOLLOWUP_SET; `python_models.guideline_followup`).
 
-A step that raises leaves the text as it was (`_guarded`): one report must not fail its batch.
+A step that raises leaves the text as it was, with a blocking STEP_FAILED (`_guarded`): one
+report must not fail its batch, and an unchecked answer must not pass unreviewed.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ Step = Callable[[str, Draft], Edited]
 
 
 def _guarded(name: str) -> Callable[[Step], Step]:
-    """A step that raises leaves the text as it was, without a warning: the model's text is
-    still an answer, and one report must not fail its batch. Logged by exception type only."""
+    """A step that raises leaves the text as it was, with a blocking STEP_FAILED warning: one
+    report must not fail its batch, and an answer a safety step could not check must not reach
+    the clinician unreviewed. Logged by exception type only."""
 
     def wrap(step: Step) -> Step:
         @functools.wraps(step)
@@ -70,7 +72,10 @@ def _guarded(name: str) -> Callable[[Step], Step]:
                 return step(text, draft)
             except Exception as exc:  # noqa: BLE001 - see the docstring
                 log.error("%s failed: %s", name, type(exc).__name__)
-                return text, []
+                failed = warning(
+                    "STEP_FAILED", "block", f"postprocess step '{name}' failed; review manually"
+                )
+                return text, [failed]
 
         return run
 
