@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 FAMILY = "impressions_warnings_total"
@@ -53,9 +53,22 @@ class WarningCounter:
         self._family = None
 
 
-def counter_for(
-    make_family: Callable[..., Any], counter_kind: Any, args: dict[str, str]
-) -> WarningCounter:
-    """A WarningCounter for the model that ``args`` (Triton's initialize args) describes."""
-    family = make_family(name=FAMILY, description=DESCRIPTION, kind=counter_kind)
+class NoCounter:
+    """Where the backend has no metrics API (an older stub, a test stand-in): answers are
+    served the same, only not counted."""
+
+    def count(self, codes: Iterable[object]) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def counter_for(pb_utils: Any, args: dict[str, str]) -> WarningCounter | NoCounter:
+    """A WarningCounter for the model that ``args`` (Triton's initialize args) describes, from
+    the backend module's MetricFamily; a NoCounter when the backend has none."""
+    family_type = getattr(pb_utils, "MetricFamily", None)
+    if family_type is None:
+        return NoCounter()
+    family = family_type(name=FAMILY, description=DESCRIPTION, kind=family_type.COUNTER)
     return WarningCounter(family, args["model_name"], args["model_version"])

@@ -7,11 +7,19 @@ import json
 import re
 import urllib.request
 from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from python_models.warning_metrics import FAMILY, OTHER, WarningCounter, counter_for, label_code
+from python_models.warning_metrics import (
+    FAMILY,
+    OTHER,
+    NoCounter,
+    WarningCounter,
+    counter_for,
+    label_code,
+)
 from tests.triton_calls import client_for, string_inputs, summarize
 
 SENTINEL = "Zebediah Quackenbush MRN 99887766"
@@ -26,6 +34,8 @@ class FakeMetric:
 
 
 class FakeFamily:
+    COUNTER = "COUNTER"
+
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs, self.metrics = kwargs, []
 
@@ -49,8 +59,15 @@ def test_counts_per_code_and_keeps_text_out_of_labels() -> None:
 
 
 def test_counter_for_reads_triton_args_and_refuses_odd_labels() -> None:
-    made = counter_for(FakeFamily, "COUNTER", {"model_name": "report_check", "model_version": "1"})
+    backend = SimpleNamespace(MetricFamily=FakeFamily)
+    made = counter_for(backend, {"model_name": "report_check", "model_version": "1"})
+    assert isinstance(made, WarningCounter)
     assert made._family.kwargs["name"] == FAMILY and made._family.kwargs["kind"] == "COUNTER"
+    # a backend without the metrics API still serves: nothing is counted
+    silent = counter_for(SimpleNamespace(), {"model_name": "report_check", "model_version": "1"})
+    assert isinstance(silent, NoCounter)
+    silent.count(["CRIT_MISS"])
+    silent.close()
     with pytest.raises(ValueError):
         WarningCounter(FakeFamily(), "post process", "1")
     with pytest.raises(ValueError):

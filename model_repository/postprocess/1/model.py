@@ -59,9 +59,7 @@ class TritonPythonModel:
             tokenizer, StyleService(store_url), checker_for_context, **edits
         )
         self.logger = pb_utils.Logger
-        self.warning_metrics = counter_for(
-            pb_utils.MetricFamily, pb_utils.MetricFamily.COUNTER, args
-        )
+        self.warning_metrics = counter_for(pb_utils, args)
 
     def _unpack(self, request) -> list[tuple[list[int], dict]] | InvalidRequest:
         try:

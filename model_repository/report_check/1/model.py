@@ -71,9 +71,7 @@ class TritonPythonModel:
             config, "max_report_bytes", int, DEFAULT_MAX_REPORT_BYTES, minimum=1
         )
         self.logger = pb_utils.Logger
-        self.warning_metrics = counter_for(
-            pb_utils.MetricFamily, pb_utils.MetricFamily.COUNTER, args
-        )
+        self.warning_metrics = counter_for(pb_utils, args)
 
     def _respond(self, request, codes: Counter) -> tuple[object, int, bool]:
         """One response for one request, its report bytes, and whether it failed."""
