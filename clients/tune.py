@@ -482,7 +482,7 @@ class Search:
             verdict = self.gate.verdict(candidate)
         except TuneError as exc:
             print(f"gate could not run: {exc}", file=sys.stderr)
-            return "not run"
+            return "failed"  # never a winner; e.g. the engines were re-exported mid-search
         for other in self.trials:  # every trial of that text shares the verdict
             if other.candidate.text_variant == candidate.text_variant:
                 other.gate = verdict
@@ -522,7 +522,7 @@ class Search:
 
         def objective(optuna_trial: Any) -> float:
             trial = self.run_candidate(suggest(optuna_trial, self.space))
-            if not trial.ok or trial.gate == "rejected":
+            if not trial.ok or trial.gate in ("rejected", "failed"):
                 return 1e9
             return trial.objective if math.isfinite(trial.objective) else 1e9
 

@@ -113,7 +113,7 @@ def render_pareto(trials: Sequence[Trial], objective: Objective, path: Path) -> 
     groups = {
         "same text as default": lambda t: t.gate == "n/a",
         "changed text, gate held": lambda t: t.gate in ("held", "off"),
-        "changed text, gate not run": lambda t: t.gate == "not run",
+        "changed text, gate not run": lambda t: t.gate in ("not run", "failed"),
         "changed text, gate rejected": lambda t: t.gate == "rejected",
     }
     styles = {
