@@ -267,6 +267,7 @@ def evaluate_variant(
     """Score one text variant (precision, beams, candidates) with `impressions eval` run from
     ``code_root``: the synthetic split, or the external sets (empty without ../shared/data)."""
     precision, beams, candidates = variant
+    work, code_root, source = work.resolve(), code_root.resolve(), source.resolve()
     cli = [sys.executable, "-m", "clients.cli", "eval"]
     name = f"{precision}-b{beams}c{candidates}"
     work.mkdir(parents=True, exist_ok=True)
@@ -614,7 +615,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--candidate",
         type=Path,
-        help="JSON of a candidate (results/tune_best.json): only the side-by-side run",
+        action="append",
+        help="JSON of a candidate (results/tune_best.json): only the side-by-side run; repeat to "
+        "add more configurations to the same interleaved run (named by file name)",
     )
     parser.add_argument("--repository", type=Path, default=DEFAULT_REPOSITORY)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder")
@@ -696,8 +699,13 @@ def main(argv: list[str]) -> int:
         code_root=PROJECT_ROOT if args.no_gate or args.candidate else snapshot_code(work / "code"),
     )
     search = Search(space, objective, plan, source, gate, default, work)
+    extra: list[tuple[str, Candidate]] = []
     if args.candidate:
-        best = Candidate.from_dict(json.loads(args.candidate.read_text())["candidate"])
+        loaded = [
+            (path.stem, Candidate.from_dict(json.loads(path.read_text())["candidate"]))
+            for path in args.candidate
+        ]
+        best, extra = loaded[0][1], loaded[1:]
     else:
         print(
             f"tune: {objective.describe()}; {space.size()} configurations in the space, "
@@ -719,7 +727,11 @@ def main(argv: list[str]) -> int:
     if not args.no_compare:
         uptime_before = _uptime()
         compare = side_by_side(
-            [("default", default), ("tuned", best)], source, plan, work, args.compare_rounds
+            [("default", default), ("tuned", best), *extra],
+            source,
+            plan,
+            work,
+            args.compare_rounds,
         )
         tune_report.write_compare(compare, objective, args.out, uptime_before, _uptime())
     target = args.repository if args.apply else args.out_repository
