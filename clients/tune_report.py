@@ -296,7 +296,9 @@ def summary(
     started: datetime,
     written: Path,
 ) -> str:
-    lines = [f"impressions tune: {objective.describe()}, {len(trials)} configurations measured"]
+    lines = [f"impressions tune: {objective.describe()}"]
+    if trials:
+        lines[0] += f", {len(trials)} configurations measured"
     if trials:
         lines += ["", trials_markdown(trials, objective)]
     lines += ["", f"chosen: {best.label()}"]
