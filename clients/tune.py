@@ -85,7 +85,8 @@ class LoadPlan:
             raise TuneError("concurrencies must be >= 1")
 
 
-def perf_command(url: str, protocol: str, concurrency: int, csv_path: Path, plan: LoadPlan):
+def _load_command(url: str, protocol: str, concurrency: int, plan: LoadPlan) -> list[str]:
+    """perf_analyzer on the ensemble with the committed load data, at one concurrency."""
     return [
         str(perf_analyzer_binary()),
         "-m",
@@ -98,6 +99,13 @@ def perf_command(url: str, protocol: str, concurrency: int, csv_path: Path, plan
         str(plan.input_data),
         "--concurrency-range",
         f"{concurrency}:{concurrency}",
+    ]
+
+
+def perf_command(
+    url: str, protocol: str, concurrency: int, csv_path: Path, plan: LoadPlan
+) -> list[str]:
+    return _load_command(url, protocol, concurrency, plan) + [
         "--measurement-interval",
         str(plan.interval_ms),
         "--stability-percentage",
@@ -110,18 +118,7 @@ def perf_command(url: str, protocol: str, concurrency: int, csv_path: Path, plan
 
 
 def warm_command(url: str, protocol: str, concurrency: int, plan: LoadPlan) -> list[str]:
-    return [
-        str(perf_analyzer_binary()),
-        "-m",
-        "impression",
-        "-i",
-        protocol,
-        "-u",
-        url,
-        "--input-data",
-        str(plan.input_data),
-        "--concurrency-range",
-        f"{concurrency}:{concurrency}",
+    return _load_command(url, protocol, concurrency, plan) + [
         "--request-count",
         str(max(16, 4 * concurrency)),
     ]

@@ -179,14 +179,9 @@ def create_app(settings: Settings) -> FastAPI:
         except StoreError as exc:
             raise HTTPException(422, str(exc)) from None
         temp, handle = service.store.open_temp()
-        size = 0
         try:
             with handle:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > MAX_PAYLOAD_BYTES:
-                        raise HTTPException(413, "payload over 1 GiB")
-                    handle.write(chunk)
+                size = await _stream_body(request, handle)
             temp.replace(target)
         finally:
             service.store.discard(temp)
@@ -207,21 +202,29 @@ def _enqueue(service: Service, job_id: str) -> None:
     service.db.mark_enqueued(job_id)
 
 
+async def _stream_body(request: Request, handle: Any, scanner: Scanner | None = None) -> int:
+    """Copy the request body to ``handle`` chunk by chunk (never whole in memory), refusing a
+    payload over the limit; each chunk goes through ``scanner`` when one is given."""
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_PAYLOAD_BYTES:
+            raise HTTPException(413, "payload over 1 GiB")
+        handle.write(chunk)
+        if scanner is not None:
+            for _ in scanner.feed(chunk):
+                pass
+    return size
+
+
 async def _receive(service: Service, request: Request, fmt: str) -> tuple[str, int, Scanner]:
     """Stream the body to a temp file of the store, scanning records on the way."""
     scanner = Scanner(fmt)
     temp, handle = service.store.open_temp()
-    size = 0
     uri = service.store.new_payload_uri(fmt)
     try:
         with handle:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > MAX_PAYLOAD_BYTES:
-                    raise HTTPException(413, "payload over 1 GiB")
-                handle.write(chunk)
-                for _ in scanner.feed(chunk):
-                    pass
+            size = await _stream_body(request, handle, scanner)
             for _ in scanner.close():
                 pass
         service.store.publish(temp, uri)

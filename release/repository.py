@@ -6,11 +6,11 @@ restarts or polls; a release must change what is served only when it is activate
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
 
+from export.export_cmd import file_sha256 as sha256
 from release.metadata import ReleaseError
 from release.render import parse_config, pin_versions, served_versions
 
@@ -64,14 +64,6 @@ def pin_served(repository: Path) -> dict[str, int]:
             write_atomic(path, pin_versions(text, [version]))
         pinned[model] = version
     return pinned
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def tree_checksums(root: Path, prefix: str) -> dict[str, str]:
