@@ -181,21 +181,32 @@ def parse_perf_csv(path: Path) -> dict[str, float]:
     return {key: float(value) for key, value in rows[0].items() if key and value}
 
 
-def _perf_analyzer(command: list[str], concurrency: int, csv_path: Path) -> dict[str, float]:
-    csv_path.parent.mkdir(parents=True, exist_ok=True)
-    csv_path.unlink(missing_ok=True)
+def run_perf(
+    command: list[str], concurrency: int, timeout_s: float = STEP_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
+    """perf_analyzer as typed, with the libraries it needs; a LoadError when it hangs."""
     try:
-        done = subprocess.run(
+        return subprocess.run(
             command,
             env=server_environment(),
             capture_output=True,
             text=True,
-            timeout=STEP_TIMEOUT_S,
+            timeout=timeout_s,
         )
     except subprocess.TimeoutExpired:
         raise LoadError(
-            f"perf_analyzer at concurrency {concurrency} ran past {STEP_TIMEOUT_S}s"
+            f"perf_analyzer at concurrency {concurrency} ran past {timeout_s}s"
         ) from None
+
+
+def perf_analyzer_row(
+    command: list[str], concurrency: int, csv_path: Path, timeout_s: float = STEP_TIMEOUT_S
+) -> dict[str, float]:
+    """One perf_analyzer step that writes ``csv_path`` (``-f``): its data row, or a LoadError
+    with the tail of its output."""
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    csv_path.unlink(missing_ok=True)
+    done = run_perf(command, concurrency, timeout_s)
     if done.returncode != 0 or not csv_path.exists():
         tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
         raise LoadError(f"perf_analyzer failed at concurrency {concurrency}:\n{tail}")
@@ -208,7 +219,7 @@ def run_perf_analyzer(
     """One step; falls back to a fixed request count when the windows never stabilise."""
     command = perf_analyzer_command(url, concurrency, input_data, csv_path, plan)
     try:
-        return _perf_analyzer(command, concurrency, csv_path)
+        return perf_analyzer_row(command, concurrency, csv_path)
     except LoadError as exc:
         if "stable" not in str(exc):
             raise
@@ -216,7 +227,7 @@ def run_perf_analyzer(
         f"concurrency {concurrency}: unstable windows, re-run with a fixed count", file=sys.stderr
     )
     command = perf_analyzer_command(url, concurrency, input_data, csv_path, plan, fixed_count=True)
-    return _perf_analyzer(command, concurrency, csv_path)
+    return perf_analyzer_row(command, concurrency, csv_path)
 
 
 def sweep(

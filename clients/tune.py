@@ -29,14 +29,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from clients.load import DEFAULT_INPUT_DATA, LoadError, parse_perf_csv, perf_analyzer_binary
+from clients.load import (
+    DEFAULT_INPUT_DATA,
+    LoadError,
+    perf_analyzer_binary,
+    perf_analyzer_row,
+    run_perf,
+)
 from clients.server import (
     DEFAULT_REPOSITORY,
     PROJECT_ROOT,
     TritonServer,
     free_port,
     pytriton_root,
-    server_environment,
 )
 from clients.tune_space import (
     CACHE_FLAG,
@@ -124,31 +129,14 @@ def warm_command(url: str, protocol: str, concurrency: int, plan: LoadPlan) -> l
     ]
 
 
-def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            command,
-            env=server_environment(),
-            capture_output=True,
-            text=True,
-            timeout=STEP_TIMEOUT_S,
-        )
-    except subprocess.TimeoutExpired:
-        raise LoadError(f"perf_analyzer ran past {STEP_TIMEOUT_S}s") from None
-
-
 def measure_steps(url: str, protocol: str, plan: LoadPlan, raw_dir: Path) -> dict[int, Step]:
     raw_dir.mkdir(parents=True, exist_ok=True)
     steps: dict[int, Step] = {}
     for concurrency in plan.concurrencies:
-        _run(warm_command(url, protocol, concurrency, plan))
+        run_perf(warm_command(url, protocol, concurrency, plan), concurrency, STEP_TIMEOUT_S)
         csv_path = raw_dir / f"perf_c{concurrency}.csv"
-        csv_path.unlink(missing_ok=True)
-        done = _run(perf_command(url, protocol, concurrency, csv_path, plan))
-        if done.returncode != 0 or not csv_path.exists():
-            tail = "\n".join((done.stdout + done.stderr).splitlines()[-8:])
-            raise LoadError(f"perf_analyzer failed at concurrency {concurrency}:\n{tail}")
-        row = parse_perf_csv(csv_path)
+        command = perf_command(url, protocol, concurrency, csv_path, plan)
+        row = perf_analyzer_row(command, concurrency, csv_path, STEP_TIMEOUT_S)
         steps[concurrency] = Step(
             concurrency=concurrency,
             throughput=row["Inferences/Second"],
