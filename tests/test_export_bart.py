@@ -12,7 +12,6 @@ import json
 import shutil
 from pathlib import Path
 
-import numpy as np
 import onnx
 import pytest
 
@@ -20,7 +19,7 @@ from export.export_cmd import export_bundle
 from export.onnx_export import GRAPH_INPUTS, GRAPH_OUTPUT
 from export.tiny_model import synthetic_text
 from python_models.engines import load_engine
-from tests.export_helpers import repoint_eos
+from tests.export_helpers import encode, hf_generate, repoint_eos
 
 DEMO = Path(__file__).resolve().parent.parent / "export" / "checkpoints" / "demo"
 MAX_NEW = 20
@@ -53,37 +52,23 @@ CONFIGS = {
 }
 
 
-def _encode(tokenizer_dir: Path, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    from transformers import AutoTokenizer
-
-    encoded = AutoTokenizer.from_pretrained(tokenizer_dir)(texts, padding=True, return_tensors="np")
-    return encoded["input_ids"], encoded["attention_mask"]
-
-
 def _hf_generate(checkpoint: Path, ids, mask, eos: int, num_beams: int) -> list[list[int]]:
-    """Reference: transformers generate (forced tokens off), cut at the first eos."""
-    import torch
-    from transformers import AutoModelForSeq2SeqLM
-
-    model = AutoModelForSeq2SeqLM.from_pretrained(checkpoint).eval()
-    with torch.inference_mode():
-        out = model.generate(
-            input_ids=torch.as_tensor(ids),
-            attention_mask=torch.as_tensor(mask),
-            max_new_tokens=MAX_NEW,
-            do_sample=False,
-            num_beams=num_beams,
-            early_stopping=num_beams > 1,
-            length_penalty=1.0,
-            # eos < 0: an id past the vocabulary, so nothing stops (used to pick the eos below)
-            eos_token_id=eos if eos >= 0 else model.config.vocab_size,
-            forced_bos_token_id=None,
-            forced_eos_token_id=None,
-        )
-    rows = []
-    for row in out[:, 1:].tolist():
-        rows.append(row[: row.index(eos)] if eos in row else row)
-    return rows
+    """Reference: transformers generate (forced tokens off), cut at the first eos; eos < 0
+    stands for an id past the vocabulary, so nothing stops (used to pick the eos)."""
+    vocab_size = json.loads((checkpoint / "config.json").read_text())["vocab_size"]
+    return hf_generate(
+        checkpoint,
+        ids,
+        mask,
+        eos,
+        max_new_tokens=MAX_NEW,
+        num_beams=num_beams,
+        early_stopping=num_beams > 1,
+        length_penalty=1.0,
+        eos_token_id=eos if eos >= 0 else vocab_size,
+        forced_bos_token_id=None,
+        forced_eos_token_id=None,
+    )
 
 
 def build_tiny_bart(path: Path, name: str, seed: int = 0) -> Path:
@@ -117,7 +102,7 @@ def build_tiny_bart(path: Path, name: str, seed: int = 0) -> Path:
 def exported(request, tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp(request.param)
     checkpoint = build_tiny_bart(root / "ckpt", request.param)
-    ids, mask = _encode(checkpoint, TEXTS)
+    ids, mask = encode(checkpoint, TEXTS)
     eos = repoint_eos(checkpoint, _hf_generate(checkpoint, ids, mask, eos=-1, num_beams=1), MAX_NEW)
     export_bundle(checkpoint, root / "repo", ["fp32"], max_new_tokens=MAX_NEW, check=False)
     return checkpoint, root / "repo" / "generator" / "1", ids, mask, eos

@@ -17,45 +17,22 @@ from export.export_cmd import export_bundle, manifest_matches, source_hash
 from export.onnx_export import GRAPH_INPUTS, GRAPH_OUTPUT
 from export.tiny_model import build_tiny_t5, synthetic_text
 from python_models.engines import load_engine
-from tests.export_helpers import repoint_eos
+from tests.export_helpers import encode, hf_generate, repoint_eos
 
 MAX_NEW = 24
 # Different lengths on purpose: the batch is padded and the mask matters.
 TEXTS = synthetic_text(6, seed=11) + ["No pneumothorax.", "EXAM: XR chest."]
 
 
-def _encode(tokenizer_dir: Path, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    encoded = tokenizer(texts, padding=True, return_tensors="np")
-    return encoded["input_ids"], encoded["attention_mask"]
-
-
 def _hf_greedy(checkpoint: Path, ids: np.ndarray, mask: np.ndarray, eos: int) -> list[list[int]]:
     """Reference: plain transformers greedy generate, cut at the first eos."""
-    import torch
-    from transformers import AutoModelForSeq2SeqLM
-
-    model = AutoModelForSeq2SeqLM.from_pretrained(checkpoint).eval()
-    with torch.inference_mode():
-        out = model.generate(
-            input_ids=torch.as_tensor(ids),
-            attention_mask=torch.as_tensor(mask),
-            max_new_tokens=MAX_NEW,
-            do_sample=False,
-            num_beams=1,
-        )
-    rows = []
-    for row in out[:, 1:].tolist():
-        rows.append(row[: row.index(eos)] if eos in row else row)
-    return rows
+    return hf_generate(checkpoint, ids, mask, eos, max_new_tokens=MAX_NEW, num_beams=1)
 
 
 def build_tiny_bundle(root: Path, precisions: tuple[str, ...] = ("fp32", "int8")) -> Path:
     """Tiny checkpoint under root/ckpt exported into root/repo; returns the repository."""
     checkpoint = build_tiny_t5(root / "ckpt")
-    ids, mask = _encode(checkpoint, TEXTS)
+    ids, mask = encode(checkpoint, TEXTS)
     repoint_eos(checkpoint, _hf_greedy(checkpoint, ids, mask, eos=-1), MAX_NEW)
     export_bundle(checkpoint, root / "repo", list(precisions), max_new_tokens=MAX_NEW, check=False)
     return root / "repo"
@@ -73,7 +50,7 @@ def bundle(exported: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def batch(bundle: Path) -> tuple[np.ndarray, np.ndarray]:
-    return _encode(bundle / "tokenizer", TEXTS)
+    return encode(bundle / "tokenizer", TEXTS)
 
 
 def test_onnx_fp32_equals_pytorch_greedy(bundle: Path, batch) -> None:
