@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from python_models.critical_completion import as_item
@@ -313,13 +313,17 @@ class _Gate:
         said = _normalized(item.text)
         if len(said) < 12:
             return item
-        for s in self.doc.sentences:
-            if s.sentence.label and said in _normalized(s.text):
-                if len(said) >= 0.5 * len(_normalized(s.text)):
-                    text = with_header(s, item.text)
-                    self.done.context_kept += text != item.text
-                    return Item(text, item.recommendation, item.separate)
+        for s, whole in self._headed_sentences:
+            if said in whole and len(said) >= 0.5 * len(whole):
+                text = with_header(s, item.text)
+                self.done.context_kept += text != item.text
+                return Item(text, item.recommendation, item.separate)
         return item
+
+    @cached_property
+    def _headed_sentences(self) -> list[tuple[ReadSentence, str]]:
+        """The findings sentences under a header, each with its normalized text (once)."""
+        return [(s, _normalized(s.text)) for s in self.doc.sentences if s.sentence.label]
 
     def _name_exam_side(self, kept: list[Item], appended: list[Item]) -> None:
         """A one-sided exam ("XR ELBOW LEFT") whose findings never name a side: the first
