@@ -13,7 +13,8 @@ from python_models.engines import EngineError, load_engine
 from python_models.engines.base import strip_generated
 from python_models.engines.batching import check_request, merge, split
 from python_models.request_fields import InvalidRequest
-from tests.test_export_parity import TEXTS, _encode, build_tiny_bundle
+from tests.export_helpers import encode
+from tests.test_export_parity import TEXTS, build_tiny_bundle
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def test_missing_precision_file_names_it(bundle: Path) -> None:
 
 
 def test_batch_equals_one_by_one(bundle: Path) -> None:
-    ids, mask = _encode(bundle / "tokenizer", TEXTS)
+    ids, mask = encode(bundle / "tokenizer", TEXTS)
     engine = load_engine("onnxruntime", bundle, num_threads=1)
     batched = engine.generate(ids, mask, 16)
     singles = []
@@ -56,7 +57,7 @@ def test_batch_equals_one_by_one(bundle: Path) -> None:
 
 def test_requests_merge_and_split_back(bundle: Path) -> None:
     """Two requests of different widths share one engine call; each gets its own rows back."""
-    ids, mask = _encode(bundle / "tokenizer", TEXTS[:3])
+    ids, mask = encode(bundle / "tokenizer", TEXTS[:3])
     first = check_request(ids[:1, : int(mask[0].sum())], mask[:1, : int(mask[0].sum())], 10_000)
     second = check_request(ids[1:], mask[1:], 10_000)
     merged_ids, merged_mask = merge([first, second], pad_id=0)
