@@ -3,9 +3,10 @@
 The last word before style and the checks, reading the report once (`python_models.reading`):
 - a statement whose finding words the findings never affirm (or deny) is removed: an invented
   finding, side or severity cannot reach the clinician, even in words no lexicon knows;
-- a denial of something the findings affirm on that side is removed, and so is the model's
-  advice, which the findings cannot back (on real reports even its guideline wording was
-  advice radiologists call dangerous);
+- a denial of something the findings affirm on that side is removed; the model's advice stays
+  only right after a finding statement kept whole, and only when it names no finding the
+  findings do not name (whether a guideline applies to the patient is the guideline step's
+  call, `python_models.guideline_followup`);
 - a normal statement naming another body region than the exam's is replaced by the exam's own
   normal phrase, and a study-wide "no acute ..." goes when a findings sentence affirms a finding
   that is not incidental (an old one included);
@@ -270,6 +271,13 @@ def _organ_contradicted(text: str, reading: Reading, doc: ReportDoc) -> bool:
     return bool(organs_named(text) & doc.finding_organs)
 
 
+def _advised(item: Item, advice: list[str] | tuple[str, ...]) -> Item:
+    """``item`` with the advice the model attached to it, in the model's words."""
+    if not advice:
+        return item
+    return Item(". ".join([strip_period(item.text), *advice]), item.recommendation, item.separate)
+
+
 class _Gate:
     def __init__(self, doc: ReportDoc) -> None:
         self.doc = doc
@@ -306,6 +314,15 @@ class _Gate:
         if reading.polarity == "normal":
             return "normal", text
         return "neutral", text
+
+    def _advice_backed(self, text: str) -> bool:
+        """Advice that follows a finding statement kept whole names no finding the findings do
+        not name ("Recommend chest CT for further characterization" after a nodule, not
+        "Recommend MRI to exclude a tear"). Its own words (recommend, months, risk ...) are
+        not findings, so the lexicon, not the generic reading, judges it. Whether a
+        guideline's advice applies to this patient is the guideline step's call."""
+        named = {m.head for m in self.doc.parsed.findings()}
+        return all(m.head in named for m in parse(text).findings())
 
     def _headed(self, item: Item) -> Item:
         """An item that is (most of) a findings sentence under a header keeps the header, as an
@@ -358,23 +375,34 @@ class _Gate:
         # finding items in order; a removed item leaves its slot (its words) for the findings
         # sentence that replaces it, so a corrected statement keeps the model's order
         findings: list[Item | frozenset[str]] = []
+        advice: dict[int, list[str]] = {}  # finding slot -> the advice that follows it
         normals: list[Item] = []
         items, _layout = split_items(impression)
-        for item in split_recommendations(items):
-            if item.recommendation:  # advice cannot be checked against the findings
-                self.done.removed += 1
-                continue
-            kinds, kept = [], []
-            for sentence in split_sentences(item.text) or [item.text]:
-                kind, text = self.sentence(sentence)
-                if kind != "drop":
-                    kinds.append(kind)
-                    kept.append(text)
-            if not kept:
-                findings.append(frozenset(_stems(item.text)))
-                continue
-            target = normals if all(k == "normal" for k in kinds) else findings
-            target.append(Item(". ".join(kept)))
+        owner: int | None = None  # the finding statement right before, when kept whole
+        for whole in items:
+            for item in split_recommendations([whole]):
+                if item.recommendation:
+                    if owner is not None and self._advice_backed(item.text):
+                        advice.setdefault(owner, []).append(strip_period(item.text))
+                    else:  # advice about nothing the findings back, or about nothing at all
+                        self.done.removed += 1
+                    continue
+                kinds, kept = [], []
+                sentences = split_sentences(item.text) or [item.text]
+                for sentence in sentences:
+                    kind, text = self.sentence(sentence)
+                    if kind != "drop":
+                        kinds.append(kind)
+                        kept.append(text)
+                owner = None
+                if not kept:
+                    findings.append(frozenset(_stems(item.text)))
+                    continue
+                if all(k == "normal" for k in kinds):
+                    normals.append(Item(". ".join(kept)))
+                    continue
+                findings.append(Item(". ".join(kept)))
+                owner = len(findings) - 1 if len(kept) == len(sentences) else None
         body = " ".join(i.text for i in findings if isinstance(i, Item))
         stems, heads, pending = _stems(body), set[str](), [body]
         appended: list[Item] = []
@@ -410,7 +438,11 @@ class _Gate:
             kept_normals = [i for i in normals if not _study_normal(i.text, read_sentence(i.text))]
             self.done.removed += len(normals) - len(kept_normals)
             normals = kept_normals
-        kept_findings = [self._headed(i) for i in findings if isinstance(i, Item)]
+        kept_findings = [
+            _advised(self._headed(i), advice.get(k, ()))
+            for k, i in enumerate(findings)
+            if isinstance(i, Item)
+        ]
         self._name_exam_side(kept_findings, appended)
         final = kept_findings + appended + normals
         if (

@@ -8,8 +8,11 @@ sentence right before it; one that no risk level of that row allows is replaced 
 wording (risk unknown: both risk levels stated), with a warn-level FOLLOWUP_SET warning. In
 doubt it is left as generated: a wording not from the table, a sentence before it that names no
 nodule, denies one ("no other nodules"), compares with a prior, or gives other than exactly one
-size. Whether to recommend at all stays the model's choice (FOLLOWUP_MISSING covers a missing
-one); nothing else is touched.
+size. Where the table does not apply to the patient or the study (under 35, a known cancer,
+immunosuppression or screening in the indication, not a CT: `guidelines.fleischner_excluded`),
+every such recommendation is removed instead (FOLLOWUP_REMOVED). Whether to recommend at all
+otherwise stays the model's choice (FOLLOWUP_MISSING covers a missing one); nothing else is
+touched.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ _PLURAL_NODULES_RE = re.compile(r"\bnodules\b", re.IGNORECASE)
 class FollowupResult:
     impression: str
     replaced: int
+    removed: int = 0
 
 
 def _nodule_size(sentence: str) -> tuple[float, bool] | None:
@@ -52,9 +56,17 @@ def _nodule_size(sentence: str) -> tuple[float, bool] | None:
     return parsed.measurements[0].mm, bool(_PLURAL_NODULES_RE.search(sentence))
 
 
-def set_fleischner(impression: str, age: int | None = None) -> FollowupResult:
+def set_fleischner(
+    impression: str, age: int | None = None, excluded: bool = False
+) -> FollowupResult:
     """``impression`` with every table-worded Fleischner 2017 recommendation that does not fit
-    the size of the nodule stated right before it replaced from the table."""
+    the size of the nodule stated right before it replaced from the table; with every one
+    removed when ``excluded`` (the table does not apply to this patient or study)."""
+    if excluded:
+        kept, removed = _RECOMMENDATION_RE.subn("", impression)
+        if not removed:
+            return FollowupResult(impression, 0)
+        return FollowupResult(_tidy(kept), 0, removed)
     pieces: list[str] = []
     replaced = 0
     last = 0
@@ -76,3 +88,11 @@ def set_fleischner(impression: str, age: int | None = None) -> FollowupResult:
         return FollowupResult(impression, 0)
     pieces.append(impression[last:])
     return FollowupResult("".join(pieces), replaced)
+
+
+def _tidy(text: str) -> str:
+    """Spacing and sentence ends mended where a recommendation was cut out."""
+    text = re.sub(r"\s{2,}", " ", text)
+    text = re.sub(r"\s+([.;,])", r"\1", text)
+    text = re.sub(r"([.;])(?:\s*[.;])+", r"\1", text)
+    return text.strip()

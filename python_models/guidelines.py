@@ -11,10 +11,19 @@ The model sees only the FINDINGS (no history), so the patient's risk is usually 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 FLEISCHNER_VERSION = "fleischner-2017-solid"
 MIN_AGE = 35
+# A history the 2017 table excludes: a known cancer, immunosuppression, or lung cancer screening
+# (Lung-RADS, not Fleischner, answers a screening CT).
+_EXCLUDED_HISTORY_RE = re.compile(
+    r"\b(?:cancer|malignan\w*|carcinoma|lymphoma|leuka?emia|myeloma|sarcoma|melanoma|"
+    r"metasta\w*|oncolog\w*|chemo\w*|immuno(?:compromised|suppress\w*|deficien\w*)|"
+    r"transplant\w*|hiv|aids|screening|lung-?rads)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -98,3 +107,16 @@ def fleischner_solid(
     rec = _TABLE[size_band(size_mm)][1 if multiple else 0]
     text = rec.low if risk == "low" else rec.high if risk == "high" else _risk_unknown(rec)
     return f"Fleischner 2017: {text}."
+
+
+def fleischner_excluded(age: int | None, history: str | None, modality: str | None) -> str | None:
+    """Why the table does not apply to this patient and study ("age", "history", "modality"),
+    or None where it may (what is unknown does not exclude it). The table is for nodules found
+    on CT in adults >= 35 with no known cancer, not immunocompromised, not being screened."""
+    if age is not None and age < MIN_AGE:
+        return "age"
+    if history and _EXCLUDED_HISTORY_RE.search(history):
+        return "history"
+    if modality is not None and modality != "CT":
+        return "modality"
+    return None

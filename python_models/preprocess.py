@@ -143,6 +143,7 @@ class Preprocessor:
                     "patient_age": context.patient_age,
                     "findings": sections["findings"],
                     "comparison": sections["comparison"] or None,
+                    "indication": sections["indication"] or None,
                     "warnings": warnings,
                 },
             )

@@ -46,9 +46,44 @@ def test_a_denial_of_what_the_findings_affirm_is_removed() -> None:
     assert done.impression == "Small right pneumothorax."
 
 
-def test_model_advice_is_removed() -> None:
-    done = gate("Small right pneumothorax. Recommend CT in 3 months.", "Small right pneumothorax.")
-    assert "recommend" not in done.impression.lower() and done.removed == 1
+def test_advice_after_a_statement_the_findings_back_stays_with_it() -> None:
+    done = gate(
+        "1. 8 mm right lower lobe nodular opacity. 2. Recommend chest CT for characterization.",
+        "In the right lower lobe there is a nodular opacity (8 mm). No pneumothorax.",
+    )
+    assert "Recommend chest CT for characterization" in done.impression
+    assert done.removed == 0
+    edited = gate(  # and when the gate edits the impression, the advice stays with its finding
+        "1. No acute abnormality. 2. 8 mm right lower lobe nodular opacity. 3. Recommend chest "
+        "CT for characterization.",
+        "In the right lower lobe there is a nodular opacity (8 mm). No pneumothorax.",
+    )
+    assert edited.impression == (
+        "8 mm right lower lobe nodular opacity. Recommend chest CT for characterization."
+    )
+
+
+@pytest.mark.parametrize(
+    ("impression", "findings"),
+    [
+        # the statement it follows is invented, so the advice is about nothing the findings say
+        (
+            "1. Small right pneumothorax. 2. Large left effusion. Recommend CT.",
+            "Small right pneumothorax.",
+        ),
+        # it opens the impression: it follows no statement at all
+        ("1. Recommend CT in 3 months. 2. Small right pneumothorax.", "Small right pneumothorax."),
+        # it names a finding the findings never name
+        (
+            "Small right pneumothorax. Recommend CT to exclude a rib fracture.",
+            "Small right pneumothorax.",
+        ),
+    ],
+)
+def test_advice_about_nothing_the_findings_back_is_removed(impression: str, findings: str) -> None:
+    done = gate(impression, findings)
+    assert "recommend" not in done.impression.lower()
+    assert "Small right pneumothorax" in done.impression and done.removed >= 1
 
 
 def test_old_or_incidental_findings_may_be_left_out_and_are_reported_in_an_acute_study() -> None:

@@ -7,7 +7,7 @@ import pytest
 from export.tiny_model import build_tokenizer
 from python_models import guideline_followup
 from python_models.guideline_followup import set_fleischner
-from python_models.guidelines import fleischner_solid
+from python_models.guidelines import fleischner_excluded, fleischner_solid
 from python_models.postprocess import Postprocessor
 from python_models.safety import checker_for_context
 from tests.postprocess_helpers import NoStyle
@@ -63,6 +63,50 @@ def test_under_35_the_table_does_not_apply_and_nothing_is_set() -> None:
     text = "13 mm nodule. Fleischner 2017: No routine follow-up."
     assert set_fleischner(text, age=30).replaced == 0
     assert set_fleischner(text, age=50).replaced == 1
+
+
+@pytest.mark.parametrize(
+    ("age", "history", "modality", "why"),
+    [
+        (30, None, "CT", "age"),
+        (60, "History of lung cancer, status post lobectomy.", "CT", "history"),
+        (None, "Annual low-dose screening.", "CT", "history"),
+        (None, "Renal transplant recipient.", "CT", "history"),
+        (None, None, "XR", "modality"),  # the table is for nodules found on CT
+        (60, "Chronic cough. Former smoker.", "CT", None),
+        (None, None, None, None),  # what is unknown does not exclude it
+    ],
+)
+def test_who_the_table_does_not_apply_to(
+    age: int | None, history: str | None, modality: str | None, why: str | None
+) -> None:
+    assert fleischner_excluded(age, history, modality) == why
+
+
+def test_where_the_table_does_not_apply_every_recommendation_is_removed() -> None:
+    text = f"1. 4 mm right upper lobe nodule. Fleischner 2017: {SMALL}. 2. Moderate emphysema."
+    done = set_fleischner(text, excluded=True)
+    assert done.removed == 1 and done.replaced == 0
+    assert done.impression == "1. 4 mm right upper lobe nodule. 2. Moderate emphysema."
+    assert set_fleischner("Moderate emphysema.", excluded=True).removed == 0
+
+
+def test_postprocess_removes_the_recommendation_for_a_patient_with_cancer() -> None:
+    tokenizer = build_tokenizer()
+    text = "4 mm right upper lobe nodule. Fleischner 2017: Optional CT at 12 months."
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    post = Postprocessor(
+        tokenizer, NoStyle(), checker_for_context, ground_items=False, hold_to_findings=False
+    )
+    context = {"findings": "4 mm nodule in the right upper lobe.", "exam": "CT CHEST"}
+    (kept,) = post.finish([(ids, {**context, "warnings": []})])
+    assert kept.impression == text
+    (served,) = post.finish(
+        [(ids, {**context, "indication": "Metastatic melanoma, restaging.", "warnings": []})]
+    )
+    assert served.impression == "4 mm right upper lobe nodule."
+    (note,) = [w for w in served.warnings if w["code"] == "FOLLOWUP_REMOVED"]
+    assert note["severity"] == "warn" and "melanoma" not in note["message"].lower()
 
 
 def test_postprocess_sets_the_recommendation_after_writing_sizes_back() -> None:

@@ -66,6 +66,19 @@ def test_same_findings_same_ids_whatever_the_headers(tokenizer: Any) -> None:
     assert a.context["exam"] == "XR chest" and b.context["exam"] is None
 
 
+def test_the_indication_travels_to_postprocess_but_not_to_the_model(tokenizer: Any) -> None:
+    pre = Preprocessor(tokenizer)
+    a, b = pre.prepare(
+        [
+            RawReport(b"EXAM: CT chest\nHISTORY: Former smoker.\nFINDINGS: 6 mm nodule."),
+            RawReport(b"EXAM: CT chest\nFINDINGS: 6 mm nodule."),
+        ]
+    )
+    assert isinstance(a, PreparedReport) and isinstance(b, PreparedReport)
+    assert a.context["indication"] == "Former smoker." and b.context["indication"] is None
+    assert a.input_ids == b.input_ids  # guideline applicability is postprocess's, not the model's
+
+
 def test_long_findings_are_truncated_with_a_warning(tokenizer: Any) -> None:
     pre = Preprocessor(tokenizer, max_input_tokens=32)
     (out,) = pre.prepare([RawReport(("No pneumothorax. " * 50).encode())])

@@ -52,6 +52,7 @@ _CONTEXT_TEXT_KEYS = (
     "patient_sex",
     "findings",
     "comparison",
+    "indication",
 )
 
 

@@ -18,7 +18,8 @@ model (its `config.pbtxt` parameter in `EDITS`).
 6. diagnosis naming: the diagnosis specific signs state leads (DIAGNOSIS_NAMED;
    `python_models.diagnosis_naming`);
 7. guideline follow-up: Fleischner recommendations set from the table for the sizes written
-   back (FOLLOWUP_SET; `python_models.guideline_followup`).
+   back, removed where the table does not apply to the patient or study (FOLLOWUP_SET,
+   FOLLOWUP_REMOVED; `python_models.guideline_followup`).
 
 A step that raises leaves the text as it was, with a blocking STEP_FAILED (`_guarded`): one
 report must not fail its batch, and an unchecked answer must not pass unreviewed.
@@ -39,6 +40,8 @@ from python_models import (
     item_grounding,
     pertinent_negatives,
 )
+from python_models.exams import modality_of
+from python_models.guidelines import fleischner_excluded
 from python_models.pipeline_warnings import Warning_, warning
 from python_models.postprocess.request import Draft
 from python_models.safety.checks import outside_exam
@@ -226,8 +229,20 @@ def name_diagnoses(text: str, draft: Draft) -> Edited:
 @_guarded("guideline follow-up")
 def set_followup(text: str, draft: Draft) -> Edited:
     """Fleischner recommendations set from the guideline table for the sizes written back
-    (`python_models.guideline_followup`), with a warn-level FOLLOWUP_SET when one changed."""
-    done = guideline_followup.set_fleischner(text, draft.context.get("patient_age"))
+    (`python_models.guideline_followup`), with a warn-level FOLLOWUP_SET when one changed;
+    removed, with FOLLOWUP_REMOVED, where the table does not apply to the patient or study."""
+    age, exam = draft.context.get("patient_age"), draft.context.get("exam")
+    why = fleischner_excluded(age, draft.context.get("indication"), modality_of(exam))
+    done = guideline_followup.set_fleischner(text, age, excluded=why is not None)
+    if done.removed:
+        return done.impression, [
+            warning(
+                "FOLLOWUP_REMOVED",
+                "warn",
+                f"{done.removed} Fleischner 2017 recommendation(s) removed: the table does not "
+                f"apply ({why})",
+            )
+        ]
     if not done.replaced:
         return text, []
     return done.impression, [
