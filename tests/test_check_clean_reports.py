@@ -84,9 +84,110 @@ CLEAN_REPORTS = [
     ),
 ]
 
+# Denials narrowed to a part of the finding the findings never affirm, a rounded approximate
+# size, and a one-word condensation of an acute sentence: the usual wording, not an error.
+NARROWED_AND_ROUNDED = [
+    (
+        "XR CHEST",
+        "Stable small left pleural effusion. No pneumothorax.",
+        "No new effusion. Stable small left effusion.",
+    ),
+    (
+        "CT CHEST",
+        "Trace pericardial fluid. Mild atelectasis at the bases.",
+        "No significant pericardial effusion. Mild bibasilar atelectasis.",
+    ),
+    (
+        "US VENOUS LEFT LOWER EXTREMITY",
+        "Nonocclusive thrombus in the left popliteal vein.",
+        "Nonocclusive left popliteal DVT. No occlusive thrombus.",
+    ),
+    (
+        "XR WRIST",
+        "Nondisplaced fracture of the distal radius.",
+        "Nondisplaced distal radius fracture. No displaced fracture.",
+    ),
+    (
+        "XR CHEST",
+        "Left chest tube in place. Tiny residual left apical pneumothorax.",
+        "Tiny residual left apical pneumothorax. No tension pneumothorax.",
+    ),
+    (
+        "CT ABDOMEN",
+        "Nonobstructing 4 mm left renal calculus. No hydronephrosis.",
+        "4 mm nonobstructing left renal stone. No obstructing stone or hydronephrosis.",
+    ),
+    (
+        "CT CHEST",
+        "Right upper lobe nodule measuring 1.9 cm.",
+        "Approximately 2 cm right upper lobe nodule.",
+    ),
+    (
+        "CT ABDOMEN",
+        "Acute appendicitis with periappendiceal stranding. No abscess or free air.",
+        "Acute appendicitis. No perforation or abscess.",
+    ),
+]
+
+# ... and the same words where they do reverse the findings: still flagged.
+STILL_FLAGGED = [
+    ("XR CHEST", "New small left pleural effusion.", "No new effusion.", "NEG_FLIP"),
+    ("XR CHEST", "Left pleural effusion.", "No significant pleural effusion.", "NEG_FLIP"),
+    (
+        "CT HEAD",
+        "Large left subdural hematoma.",
+        "Large left subdural hematoma. No significant subdural hematoma.",
+        "NEG_FLIP",
+    ),
+    (
+        "XR CHEST",
+        "Large right pneumothorax with tension physiology.",
+        "Right pneumothorax. No tension pneumothorax.",
+        "NEG_FLIP",
+    ),
+    (
+        "US VENOUS",
+        "Occlusive thrombus in the left femoral vein.",
+        "Left femoral DVT. No occlusive thrombus.",
+        "NEG_FLIP",
+    ),
+    (
+        "CT CHEST",
+        "Right upper lobe nodule measuring 1.9 cm.",
+        "Approximately 3 cm right upper lobe nodule.",
+        "NUM_MISMATCH",
+    ),
+    (
+        "CT CHEST",
+        "Right upper lobe nodule measuring 1.9 cm.",
+        "2 cm right upper lobe nodule.",
+        "NUM_MISMATCH",
+    ),
+]
+
 
 @pytest.mark.parametrize(("sex", "exam", "findings", "impression"), CLEAN_REPORTS)
 def test_a_clean_report_is_not_flagged(sex: str, exam: str, findings: str, impression: str) -> None:
     report = f"EXAM: {exam}\nFINDINGS: {findings}\nIMPRESSION: {impression}"
     warnings = check_report(ReportCheckRequest(report, exam, sex))
     assert [w["code"] for w in warnings] == []
+
+
+def _blocking(exam: str, findings: str, impression: str) -> set[str]:
+    report = f"EXAM: {exam}\nFINDINGS: {findings}\nIMPRESSION: {impression}"
+    warnings = check_report(ReportCheckRequest(report, exam))
+    return {w["code"] for w in warnings if w["severity"] == "block"}
+
+
+@pytest.mark.parametrize(("exam", "findings", "impression"), NARROWED_AND_ROUNDED)
+def test_a_narrowed_denial_or_rounded_size_is_not_blocked(
+    exam: str, findings: str, impression: str
+) -> None:
+    assert _blocking(exam, findings, impression) == set()
+
+
+@pytest.mark.parametrize(("exam", "findings", "impression", "code"), STILL_FLAGGED)
+def test_the_same_words_reversing_the_findings_are_still_blocked(
+    exam: str, findings: str, impression: str, code: str
+) -> None:
+    assert code in _blocking(exam, findings, impression)

@@ -19,6 +19,7 @@ from python_models import exams
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
 from python_models.safety.mentions import (
+    Measurement,
     Mention,
     Parsed,
     covered_by_negation,
@@ -199,12 +200,35 @@ def _exam_side(exam: str | None) -> frozenset[str]:
 
 
 def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
-    """NUM_MISMATCH: an impression length (in mm) that no findings length equals."""
+    """NUM_MISMATCH: an impression length (in mm) that no findings length equals; one said to
+    be approximate ("approximately 2 cm") may round any findings length to its last digit."""
     known = {round(m.mm, 1) for m in f.measurements}
-    bad = [
-        _span("impression", m.start, m.end) for m in i.measurements if round(m.mm, 1) not in known
-    ]
+    bad = []
+    for m in i.measurements:
+        if round(m.mm, 1) in known:
+            continue
+        slack = _approximate_slack(i.text, m)
+        if slack and any(abs(m.mm - x) <= slack for x in known):
+            continue
+        bad.append(_span("impression", m.start, m.end))
     return {"NUM_MISMATCH": bad}
+
+
+_APPROXIMATE_RE = re.compile(r"\b(?:approximately|approx\.?|about|roughly|nearly|around)\s*$|~\s*$")
+_LAST_DIGIT_RE = re.compile(r"(\d+)(?:\.(\d+))?\s*(mm|cm|m)\b", re.IGNORECASE)
+_MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
+
+
+def _approximate_slack(text: str, m: Measurement) -> float:
+    """Half the unit of the last digit written, in mm, for a length said to be approximate
+    ("approximately 2 cm": 5 mm; "about 2.5 cm": 0.5 mm); 0 for an exact one."""
+    if not _APPROXIMATE_RE.search(lower_same_length(text[max(0, m.start - 20) : m.start])):
+        return 0.0
+    written = _LAST_DIGIT_RE.search(text, m.start, m.end)
+    if written is None:
+        return 0.0
+    decimals = len(written.group(2) or "")
+    return 0.5 * _MM_PER_UNIT[written.group(3).lower()] / 10**decimals
 
 
 # A sentence that goes on about the finding before it: "It measures ...", "Previously 4 mm".
@@ -363,7 +387,7 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             flipped = not m.negated and every == {True}
         else:  # "subdural hematoma" where the findings say only "no intracranial hemorrhage"
             flipped = not m.negated and _denied_generically(m, polarities)
-        if flipped:
+        if flipped and not (m.negated and _narrowed_denial(m, i, f)):
             bad.append(_imp(m))
     bad += _denied_but_shown(f, i, told, bad)
     flagged = {m.segment for m in i.findings() if _imp(m) in bad}
@@ -372,6 +396,62 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             flagged.add(chunk.segment)
             bad.append(_span("impression", chunk.start, chunk.end))
     return {"NEG_FLIP": bad}
+
+
+# Words that narrow a denial to part of a finding, and what a findings statement of the same
+# finding must say for the denial to leave it alone:
+# - a degree ("No significant pericardial effusion" beside trace pericardial fluid): a lesser
+#   degree is stated;
+# - time ("No new effusion" beside a stable one): the finding is stated as known or old;
+# - a kind ("No tension pneumothorax" beside a small one, "No occlusive thrombus" beside a
+#   non-occlusive one): the findings never call it that kind.
+# An unqualified finding is not narrowed away ("No significant effusion" beside "Effusion."), and
+# "acute" is not here: an unqualified infarct may be acute.
+_LESSER = r"\b(?:trace|tiny|minimal|small|mild|minute|subtle|slight|trivial|physiologic)\b"
+_KNOWN = (
+    r"\b(?:stable|unchanged|chronic|old|persistent|persists|again|previously|known|residual|"
+    r"remote|healed|prior|redemonstrat\w*|decreas\w*|improv\w*|similar)\b"
+)
+_NARROWING: dict[str, re.Pattern[str] | None] = {
+    **dict.fromkeys(
+        ("significant", "substantial", "appreciable", "sizable", "gross", "frank", "definite"),
+        re.compile(_LESSER),
+    ),
+    "large": re.compile(_LESSER.replace("physiologic", "physiologic|moderate")),
+    **dict.fromkeys(("new", "enlarging", "worsening", "increasing"), re.compile(_KNOWN)),
+    **dict.fromkeys(
+        ("occlusive", "displaced", "tension", "obstructing", "focal", "drainable", "complicated"),
+        None,
+    ),
+}
+_NARROWING_RE = re.compile(r"\b(?:" + "|".join(_NARROWING) + r")\b")
+_CUE_RE = re.compile(r"\b(?:no|without|not|negative for|free of|absent)\b")
+
+
+def _narrowed_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
+    """A denial narrowed by a qualifier ("no new", "no significant", "no tension") to a part of
+    the finding that no findings statement of it at that place affirms (`_NARROWING`)."""
+    s0, _ = i.segments[m.segment]
+    low = lower_same_length(i.text)
+    cues = list(_CUE_RE.finditer(low, s0, m.start))
+    if not cues:
+        return False
+    narrowing = {q.group() for q in _NARROWING_RE.finditer(low, cues[-1].end(), m.end)}
+    if not narrowing:
+        return False
+    f_low = lower_same_length(f.text)
+    for x in f.findings():
+        if x.negated or x.head != m.head or not same_place(m.side_set, x.side_set):
+            continue
+        x0, x1 = f.segments[x.segment]
+        for q in narrowing:
+            lesser = _NARROWING[q]
+            if lesser is not None:
+                if not lesser.search(f_low, x0, x1):
+                    return False
+            elif re.search(rf"(?<!non-)(?<!non )(?<!not )\b{q}\b", f_low[x0:x1]):
+                return False
+    return True
 
 
 def _denied_but_shown(f: Parsed, i: Parsed, told: set[int], bad: list[Span]) -> list[Span]:
@@ -631,13 +711,18 @@ def _acute_sentences(f: Parsed) -> list[tuple[int, tuple[int, int]]]:
 
 def _represented(f: Parsed, segment: int, i: Parsed) -> bool:
     """Whether some impression sentence speaks of findings sentence ``segment``: they share
-    two content words, one of them neither an acute cue nor a place word, at places that do
-    not conflict (left vs right)."""
+    two content words, or every content word of the impression sentence ("Acute
+    appendicitis."), one of them neither an acute cue nor a place word, at places that do not
+    conflict (left vs right)."""
     ours = read(f).segment_stems[segment]
     for theirs in read(i).segment_stems:
         shared = ours & theirs
         naming = shared - _CUE_STEMS - qualifiers(shared)
-        if len(shared) >= 2 and naming and not conflicting(qualifiers(ours), qualifiers(theirs)):
+        if (
+            (len(shared) >= 2 or shared == theirs)
+            and naming
+            and not conflicting(qualifiers(ours), qualifiers(theirs))
+        ):
             return True
     return False
 
