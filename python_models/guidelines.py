@@ -87,9 +87,47 @@ def fleischner_accepted(size_mm: float, multiple: bool = False) -> frozenset[str
     return _wordings(_TABLE[size_band(size_mm)][1 if multiple else 0])
 
 
+# The 2017 table for SUBSOLID nodules (no risk levels): (kind, band) -> (single, multiple).
+# "<6" / ">=6" by diameter; the wording avoids lengths so that no check reads one as a size.
+_SUBSOLID: dict[tuple[str, str], tuple[str, str]] = {
+    ("ground-glass", "<6"): (
+        "No routine follow-up",
+        "CT at 3-6 months; if stable, consider CT at 2 and 4 years",
+    ),
+    ("ground-glass", ">=6"): (
+        "CT at 6-12 months to confirm persistence, then CT every 2 years until 5 years",
+        "CT at 3-6 months; subsequent management based on the most suspicious nodule",
+    ),
+    ("part-solid", "<6"): (
+        "No routine follow-up",
+        "CT at 3-6 months; if stable, consider CT at 2 and 4 years",
+    ),
+    ("part-solid", ">=6"): (
+        "CT at 3-6 months to confirm persistence; if unchanged and the solid component stays "
+        "below the six-millimetre threshold, annual CT for 5 years",
+        "CT at 3-6 months; subsequent management based on the most suspicious nodule",
+    ),
+}
+SUBSOLID_KINDS = ("ground-glass", "part-solid")
+
+
+def fleischner_subsolid(
+    size_mm: float, kind: str, multiple: bool = False, age: int | None = None
+) -> str | None:
+    """Recommendation sentence for a subsolid nodule ("ground-glass" or "part-solid"), or None
+    where the guideline does not apply."""
+    if age is not None and age < MIN_AGE:
+        return None
+    if kind not in SUBSOLID_KINDS:
+        raise ValueError(f"kind must be one of {SUBSOLID_KINDS}, got {kind!r}")
+    cells = _SUBSOLID[(kind, "<6" if size_mm < 6 else ">=6")]
+    return f"Fleischner 2017: {cells[1 if multiple else 0]}."
+
+
 def fleischner_wordings() -> frozenset[str]:
-    """Every wording of the table, any band and risk (what a served recommendation may say)."""
-    return frozenset(text for cells in _TABLE.values() for rec in cells for text in _wordings(rec))
+    """Every wording of the tables, any band and risk (what a served recommendation may say)."""
+    solid = {text for cells in _TABLE.values() for rec in cells for text in _wordings(rec)}
+    return frozenset(solid | {text for cells in _SUBSOLID.values() for text in cells})
 
 
 def fleischner_solid(

@@ -7,7 +7,7 @@ import pytest
 from export.tiny_model import build_tokenizer
 from python_models import guideline_followup
 from python_models.guideline_followup import set_fleischner
-from python_models.guidelines import fleischner_excluded, fleischner_solid
+from python_models.guidelines import fleischner_excluded, fleischner_solid, fleischner_subsolid
 from python_models.postprocess import Postprocessor
 from python_models.safety import checker_for_context
 from tests.postprocess_helpers import NoStyle
@@ -59,9 +59,9 @@ def test_each_recommendation_is_judged_by_its_own_item_and_plural_means_multiple
     )
 
 
-def test_under_35_the_table_does_not_apply_and_nothing_is_set() -> None:
+def test_under_35_the_table_does_not_apply_and_its_wording_goes() -> None:
     text = "13 mm nodule. Fleischner 2017: No routine follow-up."
-    assert set_fleischner(text, age=30).replaced == 0
+    assert set_fleischner(text, age=30) == guideline_followup.FollowupResult("13 mm nodule.", 0, 1)
     assert set_fleischner(text, age=50).replaced == 1
 
 
@@ -161,3 +161,50 @@ def test_only_the_recommendation_is_replaced_not_what_follows_it() -> None:
         done.impression
         == f"13 mm nodule. {fleischner_solid(13)}\nModerate emphysema, 2.5 cm bulla."
     )
+
+
+@pytest.mark.parametrize(
+    ("nodule", "kind", "size", "multiple"),
+    [
+        ("8 mm right upper lobe ground-glass nodule.", "ground-glass", 8, False),
+        ("9 mm part-solid nodule in the left upper lobe.", "part-solid", 9, False),
+        ("Multiple ground-glass nodules measuring up to 4 mm.", "ground-glass", 4, True),
+    ],
+)
+def test_a_subsolid_nodule_is_held_to_the_subsolid_table(
+    nodule: str, kind: str, size: float, multiple: bool
+) -> None:
+    done = set_fleischner(f"{nodule} Fleischner 2017: Optional CT at 12 months.")
+    expected = fleischner_subsolid(size, kind, multiple=multiple)
+    assert done.replaced == 1 and done.impression == f"{nodule} {expected}"
+    assert set_fleischner(f"{nodule} {expected}").replaced == 0  # already the table's own
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # no table is for these nodules
+        "Scattered centrilobular ground-glass nodules. Fleischner 2017: No routine follow-up.",
+        "7 mm calcified nodule in the right lower lobe. Fleischner 2017: No routine follow-up.",
+        # the guideline in other words than the table's: nothing to check it against
+        "8 mm right upper lobe nodule. Per Fleischner criteria, follow-up CT in one year.",
+    ],
+)
+def test_a_recommendation_no_table_can_check_is_removed(text: str) -> None:
+    done = set_fleischner(text)
+    assert done.removed == 1 and "fleischner" not in done.impression.lower()
+    assert done.impression.endswith(".") and "nodule" in done.impression
+
+
+def test_no_follow_up_is_asked_for_where_the_history_excludes_the_table() -> None:
+    from python_models.safety.report_check import ReportCheckRequest, check_report
+
+    def codes(history: str) -> set[str]:
+        report = (
+            f"EXAM: CT CHEST\n{history}FINDINGS: 9 mm solid nodule in the right upper lobe.\n"
+            "IMPRESSION: 9 mm right upper lobe nodule."
+        )
+        return {w["code"] for w in check_report(ReportCheckRequest(report))}
+
+    assert "FOLLOWUP_MISSING" in codes("HISTORY: Chronic cough.\n")
+    assert "FOLLOWUP_MISSING" not in codes("HISTORY: Metastatic colon cancer.\n")

@@ -239,8 +239,13 @@ def set_followup(text: str, draft: Draft) -> Edited:
             warning(
                 "FOLLOWUP_REMOVED",
                 "warn",
-                f"{done.removed} Fleischner 2017 recommendation(s) removed: the table does not "
-                f"apply ({why})",
+                f"{done.removed} Fleischner 2017 recommendation(s) removed: "
+                + (
+                    f"the table does not apply ({why})"
+                    if why
+                    else "no table is for the nodule, or the guideline is named in other words "
+                    "than the table's"
+                ),
             )
         ]
     if not done.replaced:

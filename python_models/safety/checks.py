@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from python_models import exams
+from python_models.guidelines import fleischner_excluded
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
 from python_models.safety.mentions import (
@@ -69,6 +70,7 @@ class CheckContext:
     patient_sex: str | None = None
     patient_age: float | int | str | None = None
     comparison: str | None = None  # None = unknown; "" or "None" = no prior study
+    indication: str | None = None  # the INDICATION / HISTORY text, None = unknown
 
 
 Span = dict[str, object]
@@ -912,8 +914,8 @@ _FOLLOWED_RE = re.compile(
 
 def check_followup(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     """FOLLOWUP_MISSING: an incidental solid lung nodule >= 6 mm (Fleischner 2017, adults >= 35
-    or age unknown) with no recommendation in the impression."""
-    if _recommends(lower_same_length(i.text)):
+    or age unknown, no history the table excludes) with no recommendation in the impression."""
+    if _recommends(lower_same_length(i.text)) or fleischner_excluded(None, ctx.indication, None):
         return {"FOLLOWUP_MISSING": []}
     age = _age(ctx)
     chest_exam = "chest" in exam_regions(ctx.exam)
@@ -1025,6 +1027,7 @@ def checker_for_context(findings: str, context: Mapping[str, Any]) -> FindingsCh
             patient_sex=context.get("patient_sex"),
             patient_age=context.get("patient_age"),
             comparison=context.get("comparison"),
+            indication=context.get("indication"),
         ),
     )
 

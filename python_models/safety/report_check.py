@@ -63,5 +63,6 @@ def check_report(
         patient_age=parse_patient_age(decode_text(row.patient_age, "patient_age")),
         # No COMPARISON header = unknown (None), which keeps COMPARE_NO_PRIOR quiet.
         comparison=sections.comparison if "comparison" in sections.headers_found else None,
+        indication=sections.indication or None,
     )
     return run_checks(sections.findings, sections.impression, context)
