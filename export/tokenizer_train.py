@@ -71,6 +71,15 @@ def add_placeholder_tokens(tokenizer: Any) -> int:
     return tokenizer.add_tokens([t for t in placeholder_tokens() if t not in vocab])
 
 
+def add_exam_tokens(tokenizer: Any) -> int:
+    """Give the tokenizer the exam markers (`python_models.exam_input`): a model trained with
+    them reads the exam in front of the findings. Returns how many were new."""
+    from python_models.exam_input import exam_tokens
+
+    vocab = tokenizer.get_vocab()
+    return tokenizer.add_tokens([t for t in exam_tokens() if t not in vocab])
+
+
 def save_tokenizer(tokenizer: Any, out_dir: str | Path) -> Path:
     """Save and rewrite tokenizer_class so 4.x readers load it (5.x writes TokenizersBackend)."""
     out = Path(out_dir)

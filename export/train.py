@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,10 +23,12 @@ from typing import Any
 from export.corpus import generate_cases, render_report
 from export.tokenizer_train import (
     DEFAULT_VOCAB,
+    add_exam_tokens,
     add_placeholder_tokens,
     save_tokenizer,
     train_tokenizer,
 )
+from python_models.exam_input import tokenizer_reads_exam, with_exam
 from python_models.measurement_placeholders import mask_measurements, mask_target
 
 log = logging.getLogger("impressions.train")
@@ -47,17 +50,47 @@ def plain_target_text(case: dict[str, Any]) -> str:
     return " ".join(case["impression"].split())
 
 
-def training_pair(case: dict[str, Any]) -> tuple[str, str]:
+def training_pair(case: dict[str, Any], reads_exam: bool = False) -> tuple[str, str]:
     """(model input, training target): the findings with measurements as ``<nK>`` placeholders,
-    exactly what preprocess feeds a placeholder-aware model, and the impression with the same
-    placeholders. The report is rendered and masked once for both."""
+    exactly what preprocess feeds a placeholder-aware model (with the exam in front for an
+    exam-reading one, `training_exam`), and the impression with the same placeholders. The
+    report is rendered and masked once for both."""
     source, values = mask_measurements(plain_source_text(case))
+    if reads_exam:
+        source = with_exam(source, training_exam(case))
     return source, mask_target(plain_target_text(case), values)
 
 
-def source_text(case: dict[str, Any]) -> str:
+# How callers write an exam the corpus spells one way: contrast shorthand, case, or no exam at
+# all (an optional input). Train split only: val and test cases carry the exam as dictated.
+_CONTRAST_SHORTHAND = {
+    r"\bWITHOUT CONTRAST\b": ("W/O", "WO", "WITHOUT IV CONTRAST", "NONCONTRAST", ""),
+    r"\bWITH CONTRAST\b": ("W/", "W CONTRAST", "WITH IV CONTRAST", ""),
+    r"\bWITH AND WITHOUT CONTRAST\b": ("W/WO", "W AND WO", ""),
+}
+NO_EXAM_SHARE = 0.15
+
+
+def training_exam(case: dict[str, Any]) -> str | None:
+    """The exam a case is trained with: as dictated outside the train split; in it, the same
+    case always gets the same variant (seeded by its id), with no exam for a share of cases."""
+    exam = case["exam"]
+    if case.get("split") != "train":
+        return exam
+    rng = random.Random(f"exam:{case['id']}")
+    if rng.random() < NO_EXAM_SHARE:
+        return None
+    for pattern, shorthands in _CONTRAST_SHORTHAND.items():
+        if rng.random() < 0.4:
+            exam = re.sub(pattern, rng.choice(shorthands), exam, flags=re.IGNORECASE)
+    style = rng.random()
+    exam = exam.lower() if style < 0.15 else exam.upper() if style < 0.3 else exam
+    return " ".join(exam.split()) or None
+
+
+def source_text(case: dict[str, Any], reads_exam: bool = False) -> str:
     """The model input of a case (see `training_pair`)."""
-    return training_pair(case)[0]
+    return training_pair(case, reads_exam)[0]
 
 
 def target_text(case: dict[str, Any]) -> str:
@@ -96,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("bf16", "fp32"),
         default="bf16",
         help="bf16 autocast (fp32 master weights) is ~2x faster on CPUs with avx512_bf16",
+    )
+    p.add_argument(
+        "--read-exam",
+        action="store_true",
+        help="train the model to read the exam in front of the findings "
+        "(python_models/exam_input.py); an --init-from checkpoint gains the marker tokens",
     )
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--eval-every", type=int, default=300)
@@ -137,7 +176,8 @@ def _collate(pairs, idx, torch):  # noqa: ANN001 - torch passed in to keep impor
 
 
 def _encode(tokenizer, cases: list[dict[str, Any]]) -> list[tuple[list[int], list[int]]]:
-    pairs = [training_pair(case) for case in cases]
+    reads_exam = tokenizer_reads_exam(tokenizer)
+    pairs = [training_pair(case, reads_exam) for case in cases]
     src = tokenizer([s for s, _ in pairs], truncation=True, max_length=MAX_SOURCE_TOKENS)
     tgt = tokenizer([t for _, t in pairs], truncation=True, max_length=MAX_TARGET_TOKENS)
     return list(zip(src["input_ids"], tgt["input_ids"], strict=True))
@@ -164,9 +204,13 @@ def main(argv: list[str]) -> int:
         if added:
             log.info("added %d placeholder tokens to the tokenizer", added)
     else:
-        pairs = [training_pair(case) for case in train_cases]
+        pairs = [training_pair(case, args.read_exam) for case in train_cases]
         tok_texts = [s for s, _ in pairs] + [t for _, t in pairs]
         tokenizer = train_tokenizer(tok_texts, vocab_size=args.vocab_size)
+    if args.read_exam:
+        added = add_exam_tokens(tokenizer)
+        if added:
+            log.info("added %d exam marker tokens to the tokenizer", added)
     save_tokenizer(tokenizer, args.out)
     train = _encode(tokenizer, train_cases)
     val = _encode(tokenizer, val_cases)

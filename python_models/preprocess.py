@@ -4,8 +4,9 @@ Sections are parsed, the FINDINGS are normalised into the exact text format the 
 trained on (`model_input_text`, shared with export/train.py), and all valid reports of a batch
 are tokenized in ONE tokenizer call. For a placeholder-aware tokenizer (the demo model's) measured
 values become ``<nK>`` tokens and travel to postprocess in the context
-(`python_models.measurement_placeholders`). Each report is validated on its own so one bad
-report only fails itself.
+(`python_models.measurement_placeholders`); for an exam-reading one the exam goes in front
+(`python_models.exam_input`). Each report is validated on its own so one bad report only fails
+itself.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from python_models.exam_input import tokenizer_reads_exam, with_exam
 from python_models.measurement_placeholders import model_text, tokenizer_uses_placeholders
 from python_models.pipeline_warnings import Warning_, warning
 from python_models.request_fields import (
@@ -46,8 +48,8 @@ def normalise_text(text: str) -> str:
 
 
 def model_input_text(findings: str) -> str:
-    """The text the model sees: normalised FINDINGS only (exam and history are optional inputs
-    a caller may not have, so the model must not depend on them)."""
+    """The FINDINGS text the model sees, normalised; a model trained to read the exam gets it
+    in front (`python_models.exam_input`), an optional slot, since a caller may not send one."""
     return normalise_text(findings)
 
 
@@ -90,6 +92,7 @@ class Preprocessor:
         self.max_input_tokens = max_input_tokens
         self.max_report_bytes = max_report_bytes
         self.uses_placeholders = tokenizer_uses_placeholders(tokenizer)
+        self.reads_exam = tokenizer_reads_exam(tokenizer)
 
     def _validate(self, raw: RawReport) -> tuple[str, RequestContext, dict[str, str]]:
         text = decode_report_text(raw.report_text, self.max_report_bytes)
@@ -119,6 +122,8 @@ class Preprocessor:
                 continue
             results.append(PreparedReport(input_ids=[]))
             text, measured = model_text(text, self.uses_placeholders)
+            if self.reads_exam:  # the exam in front, for a model trained with it
+                text = with_exam(text, context.exam or sections["exam"] or None)
             texts.append(text)
             pending.append((index, context, sections, measured))
         if not texts:
