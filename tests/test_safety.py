@@ -85,6 +85,32 @@ def test_negation_scope_over_a_list() -> None:
     assert "NEG_FLIP" in flipped
 
 
+@pytest.mark.parametrize(
+    ("organ", "other_sex"),
+    [
+        ("Normal cervix and vaginal cuff.", "male"),
+        ("Corpus luteum in the right ovary.", "male"),
+        ("Intrauterine gestational sac.", "male"),
+        ("Normal epididymis and spermatic cord.", "female"),
+        ("Penile prosthesis.", "female"),
+    ],
+)
+def test_organs_of_the_other_sex_beyond_the_main_ones(organ: str, other_sex: str) -> None:
+    context = CheckContext(patient_sex=other_sex)
+    assert "SEX_MISMATCH" in codes(FINDINGS, GOOD + f"\n4. {organ}", context)
+    own = "female" if other_sex == "male" else "male"
+    assert "SEX_MISMATCH" not in codes(
+        FINDINGS, GOOD + f"\n4. {organ}", CheckContext(patient_sex=own)
+    )
+
+
+def test_the_cervical_spine_is_no_cervix() -> None:
+    context = CheckContext(patient_sex="male", exam="MRI CERVICAL SPINE")
+    assert "SEX_MISMATCH" not in codes(
+        "Cervical spinal stenosis at C5-C6.", "Cervical stenosis at C5-C6.", context
+    )
+
+
 def test_measurements_compare_across_units() -> None:
     findings = "1.2 x 0.8 cm right renal cyst."
     assert codes(findings, "12 x 8 mm right renal cyst.", CheckContext()) == set()

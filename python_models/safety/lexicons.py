@@ -448,6 +448,22 @@ ANATOMY: dict[str, tuple[str, str]] = {
     "adnexa": ("adnexa", "pelvis"),
     "adnexal": ("adnexa", "pelvis"),
     "fallopian tube": ("fallopian tube", "pelvis"),
+    "salpinx": ("fallopian tube", "pelvis"),
+    "myometrium": ("uterus", "pelvis"),
+    "myometrial": ("uterus", "pelvis"),
+    "intrauterine": ("uterus", "pelvis"),
+    "uterine cervix": ("cervix", "pelvis"),
+    "cervix": ("cervix", "pelvis"),
+    "nabothian": ("cervix", "pelvis"),
+    "vagina": ("vagina", "pelvis"),
+    "vaginal": ("vagina", "pelvis"),
+    "vaginal cuff": ("vagina", "pelvis"),
+    "parametrium": ("parametrium", "pelvis"),
+    "parametrial": ("parametrium", "pelvis"),
+    "corpus luteum": ("ovary", "pelvis"),
+    "placenta": ("placenta", "pelvis"),
+    "placental": ("placenta", "pelvis"),
+    "gestational sac": ("gestational sac", "pelvis"),
     "prostate": ("prostate", "pelvis"),
     "prostatomegaly": ("prostate", "pelvis"),
     "prostatic": ("prostate", "pelvis"),
@@ -458,6 +474,16 @@ ANATOMY: dict[str, tuple[str, str]] = {
     "testicular": ("testis", "pelvis"),
     "scrotum": ("scrotum", "pelvis"),
     "scrotal": ("scrotum", "pelvis"),
+    "intratesticular": ("testis", "pelvis"),
+    "paratesticular": ("scrotum", "pelvis"),
+    "epididymis": ("epididymis", "pelvis"),
+    "epididymides": ("epididymis", "pelvis"),
+    "epididymal": ("epididymis", "pelvis"),
+    "spermatic cord": ("spermatic cord", "pelvis"),
+    "vas deferens": ("spermatic cord", "pelvis"),
+    "penis": ("penis", "pelvis"),
+    "penile": ("penis", "pelvis"),
+    "seminal vesicles": ("seminal vesicle", "pelvis"),
     "vertebra": ("vertebra", "spine"),
     "vertebrae": ("vertebra", "spine"),
     "vertebral body": ("vertebra", "spine"),
@@ -490,8 +516,21 @@ ANATOMY: dict[str, tuple[str, str]] = {
 }
 
 # Organs present only in one sex (anatomical sex as recorded; see docs/safety.md).
-FEMALE_ONLY: frozenset[str] = frozenset({"uterus", "ovary", "fallopian tube"})
-MALE_ONLY: frozenset[str] = frozenset({"prostate", "seminal vesicle", "testis", "scrotum"})
+FEMALE_ONLY: frozenset[str] = frozenset(
+    {
+        "uterus",
+        "ovary",
+        "fallopian tube",
+        "cervix",
+        "vagina",
+        "parametrium",
+        "placenta",
+        "gestational sac",
+    }
+)
+MALE_ONLY: frozenset[str] = frozenset(
+    {"prostate", "seminal vesicle", "testis", "scrotum", "epididymis", "spermatic cord", "penis"}
+)
 
 # Exam region -> anatomy regions an impression on that exam may legitimately mention. Adjacent
 # regions overlap on the images (lung bases on an abdominal CT, upper abdomen on a chest CT).
