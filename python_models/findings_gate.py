@@ -47,7 +47,9 @@ _MARKER_RE = re.compile(r"^\s*\d{1,2}[.)](?:\s+|$)")
 # A statement about the whole study ("No acute abnormality", "Normal chest radiograph"), not
 # about one organ ("Normal kidneys").
 _STUDY_NORMAL_RE = re.compile(
-    r"\b(?:no acute|no active|no (?:significant|radiographic|sonographic|ct|mri?|imaging) "
+    r"\b(?:no (?:acute|active)\b(?:\s+[\w/-]+){0,2}?\s+(?:abnormalit\w*|process\w*|findings?|"
+    r"disease|pathology|change)|no (?:acute|active)\s*$|"
+    r"no (?:significant|radiographic|sonographic|ct|mri?|imaging) "
     r"(?:abnormalit|evidence|finding)|(?:normal|unremarkable|negative)\b(?:\s+[\w/-]+){0,4}?\s+"
     r"(?:study|exam|examination|radiograph|radiography|x-?ray|film|cxr|ct|mri?|ultrasound|"
     r"sonogram|sonography|us|mammogram|scan)\b)",

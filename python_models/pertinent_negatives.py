@@ -154,6 +154,64 @@ QUESTIONS: tuple[Question, ...] = (
     _dvt_question("lower", r"lower\s+extremit\w*|legs?"),
     _dvt_question("upper", r"upper\s+extremit\w*|arms?"),
     Question(
+        "aortic dissection",
+        re.compile(
+            r"\baort\w*|\bdissection\b|\b(?:CTA|angio\w*)\b.{0,20}\bchest\b.{0,20}\babd\w*",
+            re.IGNORECASE,
+        ),
+        related_heads("aortic dissection"),
+        frozenset({"aortic dissection"}),
+        re.compile(r"\b(?:dissect\w*|intimal\s+flaps?|intramural\s+hematoma)\b", re.I),
+        "No aortic dissection.",
+    ),
+    Question(
+        "large vessel occlusion",
+        re.compile(
+            r"\b(?:CTA|MRA|angio\w*)\b.{0,40}\b(?:head|neck|brain|intracranial|carotids?|"
+            r"circle\s+of\s+willis)\b|\b(?:head|neck|brain)\b.{0,40}\b(?:CTA|MRA|angio\w*)\b",
+            re.IGNORECASE,
+        ),
+        frozenset(),
+        frozenset(),
+        re.compile(r"\b(?:occlu\w*|cut-?offs?|LVO)\b", re.IGNORECASE),
+        "No large vessel occlusion.",
+        denial=re.compile(
+            r"\b(?:no|without|negative\s+for)\s+(?:evidence\s+of\s+)?(?:large\s+vessel\s+|"
+            r"proximal\s+|arterial\s+|intracranial\s+)?(?:occlusions?|LVO)\b",
+            re.IGNORECASE,
+        ),
+        normal=re.compile(r"\bpatent\b", re.IGNORECASE),
+        abnormal=re.compile(r"\b(?:non-?opacif\w*|no\s+flow|absent\s+flow|abrupt)\b", re.I),
+    ),
+    Question(
+        "fracture",
+        re.compile(
+            r"\b(?:XR|X-?rays?|radiograph\w*|CT|views?)\b.{0,40}\b(?:spine|cervical|thoracic\s+spine|"
+            r"lumbar|sacrum|coccyx|wrist|hand|fingers?|thumb|elbow|forearm|humerus|shoulder|"
+            r"clavicle|scapula|ribs?|knee|patella|ankle|foot|feet|toes?|heel|calcaneus|hip|"
+            r"femur|tibia|fibula|leg|scaphoid|facial|orbits?|mandible)\b|"
+            r"\b(?:XR|X-?rays?|radiograph\w*)\b.{0,40}\bpelvis\b|"
+            r"\b(?:spine|wrist|hand|elbow|shoulder|knee|ankle|foot|hip|ribs?)\b.{0,20}"
+            r"\b(?:XR|X-?rays?|radiograph\w*)\b",
+            re.IGNORECASE,
+        ),
+        related_heads("fracture"),
+        frozenset({"fracture"}),
+        re.compile(r"\bfractur\w*|\bfx\b", re.IGNORECASE),
+        "No acute fracture.",
+    ),
+    Question(
+        "hydronephrosis",
+        re.compile(r"\bstone\b|\brenal\b|\bkidneys?\b|\burogra\w*|\bKUB\b", re.IGNORECASE),
+        frozenset({"hydronephrosis"}),
+        frozenset({"hydronephrosis"}),
+        re.compile(
+            r"\b(?:hydroneph\w*|hydroureter\w*|pelviectasis|caliectasis|pelvocaliectasis)\b",
+            re.IGNORECASE,
+        ),
+        "No hydronephrosis.",
+    ),
+    Question(
         "intracranial hemorrhage",
         re.compile(r"\bCT\b.{0,40}\b(?:head|brain)\b|\b(?:head|brain)\b.{0,40}\bCT\b", re.I),
         related_heads("intracranial hemorrhage") | {"hematoma"},
@@ -182,9 +240,15 @@ def procedure(exam: str | None) -> str:
 
 
 def question_for(exam: str | None) -> Question | None:
-    """The table's question for an exam description, or None."""
+    """The table's first question for an exam description, or None."""
+    return next(iter(questions_for(exam)), None)
+
+
+def questions_for(exam: str | None) -> list[Question]:
+    """The table's questions for an exam description, in table order (a CT angiogram of the
+    chest and abdomen asks about dissection and embolism alike)."""
     name = procedure(exam)
-    return next((q for q in QUESTIONS if q.exam.search(name)), None) if name else None
+    return [q for q in QUESTIONS if q.exam.search(name)] if name else []
 
 
 def exam_sides(exam: str | None) -> frozenset[str]:
@@ -325,12 +389,18 @@ def _one_side_denials(question: Question, items: list[Item]) -> dict[int, str]:
 
 
 def answer_question(impression: str, doc: ReportDoc) -> Answered:
-    """``impression`` with the answer to the question of ``doc.exam`` added where the module
+    """``impression`` with the answer to each question of ``doc.exam`` added where the module
     text says so; unchanged otherwise."""
+    done = Answered(impression)
+    for question in questions_for(doc.exam):
+        one = _answer(question, done.impression, doc)
+        if one.added:
+            done = Answered(one.impression, done.added + one.added, done.spans + one.spans)
+    return done
+
+
+def _answer(question: Question, impression: str, doc: ReportDoc) -> Answered:
     exam = doc.exam
-    question = question_for(exam)
-    if question is None:
-        return Answered(impression)
     items, _layout = split_items(impression)
     states_finding = [not negative_only(item.text) for item in items]
     if not question.when_normal and not any(states_finding):

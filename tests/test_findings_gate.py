@@ -259,3 +259,12 @@ def test_a_side_written_as_one_letter_is_spelled_out(text: str, spelled: str) ->
 def test_numbering_debris_of_a_degenerate_draft_is_removed() -> None:
     done = gate("1. 3. 3. 3. 3. 2. Small right pleural effusion.", "Small right pleural effusion.")
     assert done.impression == "Small right pleural effusion." and done.removed >= 1
+
+
+def test_a_denial_of_one_acute_finding_is_no_study_wide_normal() -> None:
+    findings = "No acute fracture. Small right pleural effusion."
+    exam = "XR RIBS RIGHT"
+    kept = gate("1. No acute fracture. 2. Small right pleural effusion.", findings, exam)
+    assert "No acute fracture" in kept.impression
+    gone = gate("1. No acute abnormality. 2. Small right pleural effusion.", findings, exam)
+    assert "No acute abnormality" not in gone.impression

@@ -39,6 +39,14 @@ PE_FINDINGS = (
         ("CT CHEST WITH CONTRAST", None),
         ("MRI BRAIN WITH AND WITHOUT CONTRAST", None),
         (None, None),
+        ("XR WRIST 3 VIEWS LEFT", "fracture"),
+        ("CT CERVICAL SPINE WITHOUT CONTRAST", "fracture"),
+        ("XR PELVIS AP", "fracture"),
+        ("CT ABDOMEN AND PELVIS WITH CONTRAST", None),  # a pelvis CT is no bone study
+        ("CTA AORTA DISSECTION PROTOCOL", "aortic dissection"),
+        ("CTA HEAD AND NECK", "large vessel occlusion"),
+        ("US RENAL COMPLETE", "hydronephrosis"),
+        ("CT ABDOMEN PELVIS STONE PROTOCOL", "hydronephrosis"),
     ],
 )
 def test_the_table_names_the_question_of_an_exam(exam: str | None, name: str | None) -> None:
@@ -239,3 +247,54 @@ def test_abnormal_wording_after_a_comma_is_not_denied_by_an_earlier_no() -> None
     findings = "Left common femoral vein: no augmentation, noncompressible."
     done = _answer("Left common femoral vein thrombosis.", findings, exam)
     assert "No deep venous thrombosis" not in done.impression
+
+
+def test_an_angiogram_of_chest_and_abdomen_asks_both_of_its_questions() -> None:
+    findings = (
+        "No dissection flap or intramural hematoma. No filling defect in the pulmonary "
+        "arteries. 2 cm calcified uterine fibroid."
+    )
+    done = _answer("2 cm calcified uterine fibroid.", findings, "CTA CHEST ABDOMEN PELVIS")
+    assert "No pulmonary embolism." in done.impression
+    assert "No aortic dissection." in done.impression
+    assert done.added == 2
+
+
+@pytest.mark.parametrize(
+    ("exam", "findings", "answer"),
+    [
+        (
+            "XR WRIST 4 VIEWS RIGHT",
+            "No fracture or dislocation. Scapholunate interval 2 mm.",
+            "No acute fracture.",
+        ),
+        (
+            "CTA HEAD AND NECK",
+            "ACA, MCA and PCA branches patent. Mild plaque of the cavernous "
+            "ICAs without significant stenosis.",
+            "No large vessel occlusion.",
+        ),
+        (
+            "US RENAL",
+            "Right kidney 10.9 cm. No hydronephrosis or mass. Bladder distended.",
+            "No hydronephrosis.",
+        ),
+    ],
+)
+def test_a_bone_vessel_or_kidney_study_gets_its_negative(
+    exam: str, findings: str, answer: str
+) -> None:
+    assert answer in _answer("Mild degenerative change.", findings, exam).impression
+
+
+@pytest.mark.parametrize(
+    ("exam", "findings"),
+    [
+        ("XR WRIST 4 VIEWS RIGHT", "Nondisplaced fracture of the distal radius."),
+        ("XR WRIST 4 VIEWS RIGHT", "Possible subtle fracture of the scaphoid waist."),
+        ("CTA HEAD AND NECK", "Abrupt cutoff of the left M1 segment. Other branches patent."),
+        ("US RENAL", "Mild left hydronephrosis. No right hydronephrosis."),
+    ],
+)
+def test_no_negative_where_the_findings_say_anything_positive(exam: str, findings: str) -> None:
+    assert _answer("Findings as above.", findings, exam).added == 0
