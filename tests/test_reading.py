@@ -142,3 +142,17 @@ def test_the_doc_parses_the_findings_once_for_every_step() -> None:
     assert [(m.head, m.negated) for m in said.mentions] == [
         (m.head, m.negated) for m in parse(findings[bounds[0] : bounds[1]]).mentions
     ]
+
+
+@pytest.mark.parametrize(
+    ("findings", "abnormal"),
+    [
+        ("Right IJ catheter tip projects over the SVC. Enteric tube tip in the stomach.", False),
+        ("Left chest wall pacemaker with leads in the right atrium and right ventricle.", False),
+        ("Endotracheal tube tip in the right mainstem bronchus.", True),  # out of place
+        ("Enteric tube coiled in the esophagus.", True),
+        ("Right IJ catheter tip in the SVC. Small left pleural effusion.", True),
+    ],
+)
+def test_a_device_where_it_belongs_is_no_abnormality(findings: str, abnormal: bool) -> None:
+    assert read_report(findings, "XR CHEST PORTABLE").abnormal is abnormal

@@ -10,6 +10,7 @@ negatives split them (`sentence_bounds`, `sentence_at`, `parse_sentence`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +24,30 @@ from python_models.reading.vocabulary import ABBREVIATIONS, ABNORMAL_SHAPE, SIDE
 from python_models.safety.mentions import Parsed, parse
 
 Bounds = tuple[int, int]
+
+
+# Lines, tubes and implants, and the words that put one where it does not belong.
+_DEVICE_RE = re.compile(
+    r"\b(?:catheters?|tubes?|lines?|pacemakers?|leads?|ports?|stents?|wires?|clips?|drains?|"
+    r"icd|defibrillator|picc|sheath|filters?|prosthes[ie]s|sutures?|staples?|hardware)\b",
+    re.IGNORECASE,
+)
+_MALPOSITION_RE = re.compile(
+    r"\b(?:mainstem|bronch\w*|coil\w*|kink\w*|malposit\w*|esophag\w*|retract\w*|advanc\w*|"
+    r"too|low|high|displac\w*|migrat\w*|fractur\w*|disrupt\w*|pharyn\w*|neck|axill\w*|"
+    r"contralateral|pneumothora\w*|loop\w*|reposition\w*|recommend\w*|unchanged position)\b",
+    re.IGNORECASE,
+)
+
+
+def device_in_place(s: ReadSentence) -> bool:
+    """A sentence about a line, tube or implant that says nothing out of place and names no
+    finding of shaped form ("Enteric tube tip in the stomach.")."""
+    return (
+        bool(_DEVICE_RE.search(s.text))
+        and not _MALPOSITION_RE.search(s.text)
+        and not any(ABNORMAL_SHAPE.search(w) for w in s.reading.key_words)
+    )
 
 
 def both_sides(sides: Iterable[str]) -> frozenset[str]:
@@ -157,8 +182,11 @@ class ReportDoc:
     @cached_property
     def abnormal(self) -> bool:
         """Some finding is not incidental (an old one counts: "no acute abnormality" beside a
-        stated abnormality reads as a normal study)."""
-        return any(not self.incidental(s) for s in self.finding_sentences)
+        stated abnormality reads as a normal study); a device where it belongs is no finding
+        ("Right IJ catheter tip in the SVC. No acute cardiopulmonary process.")."""
+        return any(
+            not self.incidental(s) and not device_in_place(s) for s in self.finding_sentences
+        )
 
     @cached_property
     def affirmed_stems(self) -> frozenset[str]:
