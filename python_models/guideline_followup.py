@@ -1,20 +1,20 @@
 """Fleischner 2017 recommendations in a generated impression, held to the guideline table.
 
 The model never sees a nodule's size: preprocess hands it ``<n0>`` in place of "7 mm"
-(`python_models.measurement_placeholders`), so the band it picks for "Fleischner 2017: ..." is
-a guess. Once postprocess has written the sizes back, each recommendation worded as the table
-words it is compared with the versioned table (`python_models.guidelines`) for the solid nodule
-of the sentence right before it; one that no risk level of that row allows is replaced by the
-table's wording (risk unknown: both risk levels stated), with a warn-level FOLLOWUP_SET warning.
-A ground-glass or part-solid nodule is held to the 2017 subsolid table the same way. In doubt
-it is left as generated: a sentence before it that names no nodule, denies one ("no other
-nodules"), compares with a prior or gives other than exactly one size. It is removed
-(FOLLOWUP_REMOVED) where no table is for the nodule (calcified, centrilobular, subsolid of
-unstated kind), where the guideline is named in other words
-than the table's (it cannot be checked), and where the table does not apply to the patient or
-study (under 35, a known cancer, immunosuppression or screening in the indication, not a CT:
-`guidelines.fleischner_excluded`). Whether to recommend at all otherwise stays the model's
-choice (FOLLOWUP_MISSING covers a missing one); nothing else is touched.
+(`python_models.measurement_placeholders`), so the band it picks for "Fleischner 2017: ..." is a
+guess. Once postprocess has written the sizes back, each recommendation worded as the table words
+it is compared with the versioned table (`python_models.guidelines`) for the solid nodule of the
+sentence right before it; one that no risk level of that row allows is replaced by the table's
+wording (risk unknown: both risk levels stated), with a warn-level FOLLOWUP_SET warning. A ground-
+glass or part-solid nodule is held to the 2017 subsolid table the same way. In doubt it is left as
+generated: a sentence before it that names no nodule, denies one ("no other nodules"), compares
+with a prior or gives other than exactly one size. It is removed (FOLLOWUP_REMOVED) where no table
+is for the nodule (calcified, centrilobular, subsolid of unstated kind, a nodule of another organ
+than the lung), where the guideline is named in other words than the table's (it cannot be
+checked), and where the table does not apply to the patient or study (under 35, a known cancer,
+immunosuppression or screening in the indication, not a CT: `guidelines.fleischner_excluded`).
+Whether to recommend at all otherwise stays the model's choice (FOLLOWUP_MISSING covers a missing
+one); nothing else is touched.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from python_models.guidelines import (
     fleischner_subsolid,
     fleischner_wordings,
 )
+from python_models.safety import lexicons as lx
 from python_models.safety.mentions import parse, segments_of
 
 _PREFIX = "Fleischner 2017:"
@@ -74,6 +75,22 @@ def _nodule_size(sentence: str) -> tuple[float, bool] | None:
     return parsed.measurements[0].mm, bool(_PLURAL_NODULES_RE.search(sentence))
 
 
+_OTHER_ORGAN_RE = re.compile(
+    r"\b(?:thyroid|adrenal|renal|kidneys?|hepatic|liver|splenic|spleen|pancrea\w*|breast|"
+    r"parotid|prostat\w*|ovar\w*|pleural|subcutaneous|skin|cutaneous|lymph)\b",
+    re.IGNORECASE,
+)
+
+
+def _outside_the_lung(sentence: str) -> bool:
+    """A nodule of another organ ("left adrenal nodule", "thyroid nodule"): the sentence names
+    a part outside the chest, or no lung part while it names some other part."""
+    parts = [m for m in parse(sentence).mentions if m.kind == "anatomy"]
+    return bool(_OTHER_ORGAN_RE.search(sentence)) or any(
+        lx.ANATOMY_REGION.get(m.head) != "chest" for m in parts
+    )
+
+
 def _subsolid_kind(sentence: str) -> str:
     """ "part-solid" or "ground-glass" for a subsolid nodule of that kind, "" for a solid one."""
     if _PART_SOLID_RE.search(sentence):
@@ -114,7 +131,7 @@ def set_fleischner(
         else:
             expected = fleischner_solid(*found, age=age)
         pieces.append(before)
-        if excluded or _NO_TABLE_RE.search(nodule):
+        if excluded or _NO_TABLE_RE.search(nodule) or _outside_the_lung(nodule):
             removed += 1
         elif found is None:  # no one size to check the band against: as generated
             pieces.append(match.group(0))

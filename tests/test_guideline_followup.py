@@ -186,6 +186,11 @@ def test_a_subsolid_nodule_is_held_to_the_subsolid_table(
         # no table is for these nodules
         "Scattered centrilobular ground-glass nodules. Fleischner 2017: No routine follow-up.",
         "7 mm calcified nodule in the right lower lobe. Fleischner 2017: No routine follow-up.",
+        # the lung table for a nodule of another organ
+        "1.7 cm left adrenal nodule. Fleischner 2017: Consider CT at 3 months, PET/CT, or "
+        "tissue sampling.",
+        "12 mm thyroid nodule. Fleischner 2017: Consider CT at 3 months, PET/CT, or tissue "
+        "sampling.",
         # the guideline in other words than the table's: nothing to check it against
         "8 mm right upper lobe nodule. Per Fleischner criteria, follow-up CT in one year.",
     ],

@@ -156,3 +156,19 @@ def test_the_doc_parses_the_findings_once_for_every_step() -> None:
 )
 def test_a_device_where_it_belongs_is_no_abnormality(findings: str, abnormal: bool) -> None:
     assert read_report(findings, "XR CHEST PORTABLE").abnormal is abnormal
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Right knee, AP, lateral and oblique views.",
+        "Grayscale, compression, color and spectral Doppler evaluation of the left lower "
+        "extremity deep veins from the inguinal ligament to the ankle.",
+    ],
+)
+def test_a_technique_line_states_no_finding(sentence: str) -> None:
+    assert read_sentence(sentence).polarity != "abnormal"
+
+
+def test_a_finding_in_a_views_sentence_is_still_read() -> None:
+    assert "fracture" in read_sentence("Three views of the left ankle show a fracture.").key_words
