@@ -323,8 +323,12 @@ class _Gate:
         "Recommend MRI to exclude a tear"). Its own words (recommend, months, risk ...) are
         not findings, so the lexicon, not the generic reading, judges it. Whether a
         guideline's advice applies to this patient is the guideline step's call."""
-        named = {m.head for m in self.doc.parsed.findings()}
-        return all(m.head in named for m in parse(text).findings())
+        return all(m.head in self._named_heads for m in parse(text).findings())
+
+    @cached_property
+    def _named_heads(self) -> frozenset[str]:
+        """Lexicon heads the findings name, affirmed or denied (once per report)."""
+        return frozenset(m.head for m in self.doc.parsed.findings())
 
     def _headed(self, item: Item) -> Item:
         """An item that is (most of) a findings sentence under a header keeps the header, as an

@@ -10,6 +10,12 @@ from typing import Any
 Warning_ = dict[str, Any]
 
 
-def warning(code: str, severity: str, message: str) -> Warning_:
-    """One pipeline warning (severity "block" or "warn")."""
-    return {"code": code, "severity": severity, "message": message}
+def warning(
+    code: str, severity: str, message: str, spans: list[dict[str, Any]] | None = None
+) -> Warning_:
+    """One pipeline warning (severity "block" or "warn"), with the ``spans`` it points at
+    when given."""
+    out: Warning_ = {"code": code, "severity": severity, "message": message}
+    if spans is not None:
+        out["spans"] = spans
+    return out

@@ -127,8 +127,9 @@ def complete_critical(text: str, draft: Draft) -> Edited:
         "block",
         f"{done.added} findings sentence(s) stating a critical finding the model left out "
         "were added to the impression as dictated; review",
+        done.spans,
     )
-    return done.impression, [{**added, "spans": done.spans}]
+    return done.impression, [added]
 
 
 @_guarded("item grounding")
@@ -150,8 +151,9 @@ def ground_items(text: str, draft: Draft) -> Edited:
         f"removed, {done.replaced} with a wrong side or measurement replaced by the findings "
         f"sentence and {done.added} omitted finding(s) added from the findings, as "
         "dictated; review",
+        done.spans,
     )
-    return done.impression, [{**edit, "spans": done.spans}]
+    return done.impression, [edit]
 
 
 @_guarded("bilateral merge")
@@ -184,8 +186,9 @@ def answer_question(text: str, draft: Draft) -> Edited:
         "warn",
         f"{done.added} negative answer(s) to the exam's clinical question, stated in the "
         "findings, were added to the impression",
+        done.spans,
     )
-    return done.impression, [{**added, "spans": done.spans}]
+    return done.impression, [added]
 
 
 @_guarded("held to the findings")
@@ -206,8 +209,7 @@ def hold_to_findings(text: str, draft: Draft) -> Edited:
     out: list[Warning_] = []
     for count, code, severity, message, spans in notes:
         if count:
-            note = warning(code, severity, f"{count} {message}")
-            out.append({**note, "spans": spans} if spans else note)
+            out.append(warning(code, severity, f"{count} {message}", spans or None))
     return done.impression, out
 
 
@@ -222,8 +224,9 @@ def name_diagnoses(text: str, draft: Draft) -> Edited:
         "DIAGNOSIS_NAMED",
         "warn",
         f"{len(done.named)} diagnosis(es) the findings' signs state were named; confirm",
+        done.spans,
     )
-    return done.impression, [{**note, "spans": done.spans}]
+    return done.impression, [note]
 
 
 @_guarded("guideline follow-up")
