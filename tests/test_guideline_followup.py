@@ -213,3 +213,20 @@ def test_no_follow_up_is_asked_for_where_the_history_excludes_the_table() -> Non
 
     assert "FOLLOWUP_MISSING" in codes("HISTORY: Chronic cough.\n")
     assert "FOLLOWUP_MISSING" not in codes("HISTORY: Metastatic colon cancer.\n")
+
+
+def test_a_replacement_and_a_removal_in_one_impression_are_both_reported() -> None:
+    tokenizer = build_tokenizer()
+    text = (
+        "13 mm nodule. Fleischner 2017: Optional CT at 12 months. "
+        "7 mm calcified nodule. Fleischner 2017: Optional CT at 12 months."
+    )
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    post = Postprocessor(
+        tokenizer, NoStyle(), checker_for_context, ground_items=False, hold_to_findings=False
+    )
+    context = {"findings": "A 13 mm solid nodule. A 7 mm calcified nodule.", "warnings": []}
+    (served,) = post.finish([(ids, context)])
+    codes = [w["code"] for w in served.warnings]
+    assert "FOLLOWUP_SET" in codes and "FOLLOWUP_REMOVED" in codes
+    assert served.impression.count("Fleischner") == 1

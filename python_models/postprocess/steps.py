@@ -237,30 +237,22 @@ def set_followup(text: str, draft: Draft) -> Edited:
     age, exam = draft.context.get("patient_age"), draft.context.get("exam")
     why = fleischner_excluded(age, draft.context.get("indication"), modality_of(exam))
     done = guideline_followup.set_fleischner(text, age, excluded=why is not None)
-    if done.removed:
-        return done.impression, [
-            warning(
-                "FOLLOWUP_REMOVED",
-                "warn",
-                f"{done.removed} Fleischner 2017 recommendation(s) removed: "
-                + (
-                    f"the table does not apply ({why})"
-                    if why
-                    else "no table is for the nodule, or the guideline is named in other words "
-                    "than the table's"
-                ),
-            )
-        ]
-    if not done.replaced:
-        return text, []
-    return done.impression, [
-        warning(
+    removed = (
+        f"the table does not apply ({why})"
+        if why
+        else "no table is for the nodule, or the guideline is named in other words than the table's"
+    )
+    notes = (
+        (done.removed, "FOLLOWUP_REMOVED", f"Fleischner 2017 recommendation(s) removed: {removed}"),
+        (
+            done.replaced,
             "FOLLOWUP_SET",
-            "warn",
-            f"{done.replaced} Fleischner 2017 recommendation(s) did not fit the nodule size "
-            "stated and were set from the guideline table",
-        )
-    ]
+            "Fleischner 2017 recommendation(s) did not fit the nodule size stated and were set "
+            "from the guideline table",
+        ),
+    )
+    out = [warning(code, "warn", f"{count} {message}") for count, code, message in notes if count]
+    return (done.impression, out) if out else (text, [])
 
 
 # Postprocessor switch -> its step; run in the order of EDITS
