@@ -12,6 +12,8 @@ The last word before style and the checks, reading the report once (`python_mode
   that is not incidental (an old one included);
 - a study whose findings state nothing beyond incidental findings leads with the exam's normal
   phrase when the impression says nothing normal ("No pulmonary embolism." is an answer);
+- findings that state nothing at all (technique or de-identified words only) back no normal
+  statement either: the impression says so instead of calling the study normal;
 - every findings sentence that affirms a finding is represented: when the impression leaves
   one out it is added as dictated, unless it is incidental (granuloma, degenerative change,
   simple renal cyst ...: then it is left out on purpose, and reported in the warnings when the
@@ -42,6 +44,8 @@ from python_models.style.items import (
 )
 from python_models.style.profile import StyleRules
 
+# The impression of findings that state nothing (`ReportDoc.states_nothing`).
+NOTHING_STATED = "The findings state no observation"
 _LAYOUT = StyleRules(list_style="numbered", numbering="1.", terminal_period=True)
 _MARKER_RE = re.compile(r"^\s*\d{1,2}[.)](?:\s+|$)")
 # A statement about the whole study ("No acute abnormality", "Normal chest radiograph"), not
@@ -66,6 +70,7 @@ class Gated:
     added: int = 0
     region_fixed: int = 0
     normal_stated: int = 0
+    nothing_stated: int = 0
     context_kept: int = 0
     sides_spelled: int = 0
     added_spans: list[dict[str, Any]] = field(default_factory=list)
@@ -78,6 +83,7 @@ class Gated:
             or self.added
             or self.region_fixed
             or self.normal_stated
+            or self.nothing_stated
             or self.context_kept
             or self.sides_spelled
         )
@@ -440,7 +446,10 @@ class _Gate:
                 appended.append(Item(text))
             else:
                 findings[slot] = Item(text)
-        if doc.abnormal:  # a study-wide normal statement would contradict a stated finding
+        if doc.states_nothing:  # no normal statement rests on findings that state nothing
+            self.done.removed += len(normals)
+            normals = []
+        elif doc.abnormal:  # a study-wide normal statement would contradict a stated finding
             kept_normals = [i for i in normals if not _study_normal(i.text, read_sentence(i.text))]
             self.done.removed += len(normals) - len(kept_normals)
             normals = kept_normals
@@ -451,7 +460,12 @@ class _Gate:
         ]
         self._name_exam_side(kept_findings, appended)
         final = kept_findings + appended + normals
-        if (
+        if doc.states_nothing:
+            final = [i for i in final if not _study_normal(i.text, read_sentence(i.text))]
+            if not final:
+                final = [Item(NOTHING_STATED)]
+                self.done.nothing_stated = 1
+        elif (
             not doc.abnormal
             and not normals
             and not any(_study_normal(i.text, read_sentence(i.text)) for i in final)

@@ -268,3 +268,23 @@ def test_a_denial_of_one_acute_finding_is_no_study_wide_normal() -> None:
     assert "No acute fracture" in kept.impression
     gone = gate("1. No acute abnormality. 2. Small right pleural effusion.", findings, exam)
     assert "No acute abnormality" not in gone.impression
+
+
+@pytest.mark.parametrize(
+    "findings",
+    ["PA and lateral views of the chest were obtained.", "XXXX XXXX. Comparison XXXX."],
+)
+def test_findings_that_state_nothing_back_no_normal_impression(findings: str) -> None:
+    doc = read_report(findings, "XR CHEST 2 VIEWS")
+    assert doc.states_nothing
+    done = hold_to_findings("No acute cardiopulmonary abnormality. Lungs are clear.", doc)
+    assert done.impression == "The findings state no observation."
+    assert done.nothing_stated == 1 and done.removed == 2
+
+
+def test_findings_that_state_normality_still_get_the_normal_phrase() -> None:
+    doc = read_report("PA and lateral views. The lungs are clear.", "XR CHEST 2 VIEWS")
+    assert not doc.states_nothing
+    done = hold_to_findings("No acute cardiopulmonary abnormality.", doc)
+    assert done.impression == "No acute cardiopulmonary abnormality."
+    assert not done.nothing_stated

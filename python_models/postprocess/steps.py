@@ -13,7 +13,7 @@ model (its `config.pbtxt` parameter in `EDITS`).
    (NEGATIVE_ADDED; `python_models.pertinent_negatives`);
 5. the findings gate: every statement held to one reading of the report, every non-incidental
    findings sentence represented, the exam's own normal phrase (UNSUPPORTED_REMOVED,
-   FINDING_ADDED, REGION_FIXED, NORMAL_STATED, CONTEXT_KEPT, LEFT_OUT;
+   FINDING_ADDED, REGION_FIXED, NORMAL_STATED, NOTHING_STATED, CONTEXT_KEPT, LEFT_OUT;
    `python_models.findings_gate`);
 6. diagnosis naming: the diagnosis specific signs state leads (DIAGNOSIS_NAMED;
    `python_models.diagnosis_naming`);
@@ -97,6 +97,10 @@ _REGION_FIXED = (
 )
 _NORMAL_STATED = (
     "the exam's normal phrase leads: the findings state nothing beyond incidental findings"
+)
+_NOTHING_STATED = (
+    "findings stating neither a finding nor normality back no impression; the impression says "
+    "so; review the report"
 )
 _CONTEXT_KEPT = (
     "item(s) now say the organ header or exam side they stand under, or spell out a side "
@@ -203,6 +207,7 @@ def hold_to_findings(text: str, draft: Draft) -> Edited:
         (done.added, "FINDING_ADDED", "warn", _ADDED, done.added_spans),
         (done.region_fixed, "REGION_FIXED", "warn", _REGION_FIXED, None),
         (done.normal_stated, "NORMAL_STATED", "warn", _NORMAL_STATED, None),
+        (done.nothing_stated, "NOTHING_STATED", "block", _NOTHING_STATED, None),
         (done.context_kept + done.sides_spelled, "CONTEXT_KEPT", "warn", _CONTEXT_KEPT, None),
         (len(done.left_out_spans), "LEFT_OUT", "warn", _LEFT_OUT, done.left_out_spans),
     )

@@ -189,6 +189,14 @@ class ReportDoc:
         )
 
     @cached_property
+    def states_nothing(self) -> bool:
+        """No findings sentence states a finding or normality (technique, views, de-identified
+        words only): no impression, normal or not, rests on such findings."""
+        return not any(
+            s.reading.polarity != "neutral" and not s.sentence.is_technique for s in self.sentences
+        )
+
+    @cached_property
     def affirmed_stems(self) -> frozenset[str]:
         """Stems of every word the findings (and exam name) use outside a negation scope."""
         out: set[str] = set()
