@@ -167,16 +167,26 @@ def _affirmed_heads(text: str) -> set[str]:
     return {m.head for m in parse(text).findings() if not m.negated}
 
 
-def _unsupported(text: str, reading: Reading, doc: ReportDoc) -> bool:
-    """An affirmed word of the statement the findings never affirm. A hedged reading ("likely
-    adenoma", "concerning for pneumonia") may name what the findings do not, when the words it
-    qualifies are all supported; a synonym the lexicon maps to a finding or part the findings
-    affirm ("enteric tube" for "nasogastric tube") is supported too."""
+def stated_words(reading: Reading) -> list[str]:
+    """The words a statement is held to: its key words, less those a hedge qualifies ("likely
+    adenoma", "concerning for pneumonia" may name what the findings only describe), unless
+    every one is hedged ("possible rib fracture": held to the findings like the rest)."""
     words = [w for w in reading.key_words if w not in reading.hedged_words]
-    if not words:  # all hedged ("possible rib fracture"): held to the findings like the rest
-        words = list(reading.key_words)
-    missing = {w for w in words if not all(_affirmed(st, doc) for st in stems_of(w))}
-    return bool(missing) and bool(missing - _lexicon_supported(text, doc))
+    return words or list(reading.key_words)
+
+
+def unsupported_words(text: str, reading: Reading, doc: ReportDoc) -> set[str]:
+    """The `stated_words` the findings never affirm; a synonym the lexicon maps to a finding or
+    part the findings affirm ("enteric tube" for "nasogastric tube") is supported."""
+    missing = {
+        w for w in stated_words(reading) if not all(_affirmed(st, doc) for st in stems_of(w))
+    }
+    return missing - _lexicon_supported(text, doc) if missing else missing
+
+
+def unsupported(text: str, reading: Reading, doc: ReportDoc) -> bool:
+    """An affirmed word of the statement the findings never affirm (`unsupported_words`)."""
+    return bool(unsupported_words(text, reading, doc))
 
 
 def _lexicon_supported(text: str, doc: ReportDoc) -> set[str]:
@@ -226,19 +236,27 @@ def _affirmed_findings(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((m.head, both_sides(m.sides)) for m in parse(text).findings() if not m.negated)
 
 
-def _contradicts(text: str, reading: Reading, doc: ReportDoc) -> bool:
-    """A denial of what a findings sentence affirms on the same side: every denied word is a
-    finding word of that sentence ("No deep venous thrombosis" stands beside a superficial
-    one; "no DVT on the right" beside a left one), or a denied finding is one the lexicon
-    finds affirmed there under another name ("No effusion" beside "pleural fluid")."""
+def denies_affirmed_words(text: str, reading: Reading, doc: ReportDoc) -> bool:
+    """A denial whose every denied word is a finding word of one findings sentence that
+    affirms it on the same side ("No deep venous thrombosis" stands beside a superficial one;
+    "no DVT on the right" beside a left one)."""
     stems = {st for w in reading.denied_words for st in stems_of(w)}
     if not stems:
         return False
     sides = _sides(text)
-    if any(
+    return any(
         stems <= s.key_stems and (not sides or not s.sides or bool(sides & s.sides))
         for s in doc.finding_sentences
-    ):
+    )
+
+
+def contradicts(text: str, reading: Reading, doc: ReportDoc) -> bool:
+    """A denial of what a findings sentence affirms on the same side, in its words
+    (`denies_affirmed_words`) or under another name the lexicon knows ("No effusion" beside
+    "pleural fluid")."""
+    if not reading.denied_words:
+        return False
+    if denies_affirmed_words(text, reading, doc):
         return True
     denied = [(m.head, both_sides(m.sides)) for m in parse(text).findings() if m.negated]
     return any(
@@ -303,14 +321,14 @@ class _Gate:
         doc = self.doc
         if reading.polarity == "abnormal":
             if (
-                _unsupported(text, reading, doc)
+                unsupported(text, reading, doc)
                 or _wrong_side(reading, doc)
-                or _contradicts(text, reading, doc)
+                or contradicts(text, reading, doc)
             ):
                 self.done.removed += 1
                 return "drop", ""
             return "finding", text
-        if _contradicts(text, reading, doc) or _organ_contradicted(text, reading, doc):
+        if contradicts(text, reading, doc) or _organ_contradicted(text, reading, doc):
             self.done.removed += 1
             return "drop", ""
         named = regions_named(text)

@@ -29,6 +29,7 @@ from python_models.safety.mentions import (
 )
 from python_models.safety.reading import POSITIVE, Chunk, conflicting, qualifiers, read, stem
 from python_models.safety.signs import SPECIFIC, Sign, sign_matches
+from python_models.safety.wording import check_wording
 
 MAX_SPANS = 50  # per warning: enough to highlight, bounded for huge reports
 BLOCK = "block"
@@ -426,7 +427,7 @@ _NARROWING: dict[str, re.Pattern[str] | None] = {
         None,
     ),
 }
-_NARROWING_RE = re.compile(r"\b(?:" + "|".join(_NARROWING) + r")\b")
+NARROWING_RE = re.compile(r"\b(?:" + "|".join(_NARROWING) + r")\b")
 _CUE_RE = re.compile(r"\b(?:no|without|not|negative for|free of|absent)\b")
 
 
@@ -438,7 +439,7 @@ def _narrowed_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
     cues = list(_CUE_RE.finditer(low, s0, m.start))
     if not cues:
         return False
-    narrowing = {q.group() for q in _NARROWING_RE.finditer(low, cues[-1].end(), m.end)}
+    narrowing = {q.group() for q in NARROWING_RE.finditer(low, cues[-1].end(), m.end)}
     if not narrowing:
         return False
     f_low = lower_same_length(f.text)
@@ -985,6 +986,18 @@ CHECKS: tuple[Callable[[Parsed, Parsed, CheckContext], dict[str, list[Span]]], .
 )
 
 
+# Codes a lexicon check reports on an impression statement; the generic reading
+# (`safety.wording`) adds a statement only where none of them did.
+_STATEMENT_CODES = ("NEG_FLIP", "UNGROUNDED", "CRIT_UNGROUNDED", "FOREIGN_FINDING")
+
+
+def _overlaps(span: Span, others: Iterable[Span]) -> bool:
+    return any(
+        o["source"] == span["source"] and o["start"] < span["end"] and span["start"] < o["end"]  # type: ignore[operator]
+        for o in others
+    )
+
+
 def _warnings(f: Parsed, i: Parsed, ctx: CheckContext) -> list[dict]:
     """Every check on parsed findings and impression; one warning per code that fired,
     block-severity codes first."""
@@ -993,6 +1006,11 @@ def _warnings(f: Parsed, i: Parsed, ctx: CheckContext) -> list[dict]:
         for code, spans in check(f, i, ctx).items():
             if spans:
                 spans_by_code.setdefault(code, []).extend(spans)
+    told = [span for code in _STATEMENT_CODES for span in spans_by_code.get(code, ())]
+    for code, spans in check_wording(f, i, ctx).items():
+        new = [span for span in spans if not _overlaps(span, told)]
+        if new:
+            spans_by_code.setdefault(code, []).extend(new)
     warnings = []
     for code, (severity, template) in CODES.items():
         spans = spans_by_code.get(code)

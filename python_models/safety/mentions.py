@@ -292,6 +292,18 @@ def _covered(starts: list[int], ends: list[int], pos: int) -> bool:
     return index >= 0 and pos < ends[index]
 
 
+# A finding word naming a team, alert or protocol ("stroke team notified", "code stroke",
+# "PE protocol") states nothing about the patient.
+_TEAM_AFTER_RE = re.compile(r"\s+(?:team|alert|protocol|service|pathway|code)\b")
+_CODE_BEFORE_RE = re.compile(r"\bcode\s+$")
+
+
+def _names_a_team(low: str, start: int, end: int) -> bool:
+    return bool(
+        _TEAM_AFTER_RE.match(low, end) or _CODE_BEFORE_RE.search(low, max(0, start - 6), start)
+    )
+
+
 def parse(text: str) -> Parsed:
     """Find mentions, sides, negations and measurements in ``text`` (offsets into ``text``)."""
     low = lower_same_length(text)
@@ -308,7 +320,7 @@ def parse(text: str) -> Parsed:
     mentions: list[Mention] = []
     for m in finding_re.finditer(low):
         head = _lookup(m.group(0), finding_canon)
-        if head:
+        if head and not _names_a_team(low, m.start(), m.end()):
             mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
     for m in anatomy_re.finditer(low):
         part = _lookup(m.group(0), anatomy_canon)

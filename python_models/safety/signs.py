@@ -72,13 +72,18 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "pulmonary embolism": (
         r"filling defects? (?:\w+ ){0,4}pulmonary arter\w*",
         r"filling defects? (?:[\w,]+ ){0,8}(?:segmental|subsegmental|lobar|interlobar) "
-        r"(?:pulmonary )?arter\w*",
+        r"(?:[\w,]+ ){0,3}arter\w*",
         r"pulmonary arter\w* (?:\w+ ){0,4}filling defects?",
         r"saddle embol\w*",
     ),
     "deep vein thrombosis": (
         r"~non-?compressible",
         r"~(?:intraluminal|occlusive|echogenic|non-?occlusive) (?:echogenic )?thromb\w*",
+    ),
+    "small vessel ischemic disease": (
+        r"~white matter (?:[\w/]+ ){0,2}hyperintens\w*",
+        r"~(?:t2|flair|t2/flair)(?: and flair)? (?:white matter )?hyperintens\w*",
+        r"~periventricular (?:\w+ ){0,2}(?:hypodens\w*|hypoattenuat\w*)",
     ),
     "pneumothorax": (
         r"visceral pleural (?:line|edge)",

@@ -1,0 +1,111 @@
+"""Checks on wording no lexicon knows: each impression sentence read the generic way
+(`python_models.reading`) and held to the one reading of the findings, as the findings gate
+(`python_models.findings_gate`) holds the served answer. The lexicon checks see only the
+findings their tables name; these see every affirmed or denied word:
+
+- UNGROUNDED: a statement none of whose words the findings affirm ("Plantar calcaneal spur."
+  when the findings never speak of the heel). Radiologists name in the impression what the
+  findings describe ("acute appendicitis" for its signs), so a statement passes with one word
+  the findings affirm, a hedge, a finding the findings' signs support (`safety.signs`), an
+  incidental finding, or when it is about the reporting itself (a call, a recommendation, a
+  follow-up interval, a BI-RADS category). The served answer is held word by word by the
+  findings gate instead;
+- NEG_FLIP: a sentence denies what a findings sentence affirms on the same side.
+
+A sentence a lexicon check already reported is not reported twice (`checks._warnings` drops
+overlapping spans of one code).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from python_models.reading.polarity import Reading, read_sentence
+from python_models.reading.sentences import split_sentences
+from python_models.reading.vocabulary import SIDE_WORDS
+from python_models.safety.mentions import parse
+
+if TYPE_CHECKING:
+    from python_models.reading.doc import ReportDoc
+    from python_models.safety.checks import CheckContext, Span
+    from python_models.safety.mentions import Parsed
+
+_MARKER_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
+# A sentence about the reporting, not the patient: a call, a recommendation, a referral, a
+# reporting-system category, a follow-up interval.
+_PROCESS_RE = re.compile(
+    r"\b(?:call(?:ed)?|notif\w*|communicat\w*|discuss\w*|paged|telephon\w*|convey\w*|relay\w*|"
+    r"read[- ]back|recommend\w*|suggest(?:ed)?|advis\w*|referr\w*|consult\w*|correlat\w*|"
+    r"(?:bi|ti|li|pi|o|lung)-?rads|bosniak|category|fleischner|follow[- ]?up|"
+    r"\d+\s*(?:(?:-|to)\s*\d+\s*)?(?:days?|weeks?|months?|years?)|(?:high|low)[- ]risk)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=64)
+def _doc(findings: str, exam: str | None) -> ReportDoc:
+    """One reading per report, whichever candidate is checked against it."""
+    # imported here: reading.doc reads critical completion, which reads these checks
+    from python_models.reading.doc import read_report
+
+    return read_report(findings, exam)
+
+
+def check_wording(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
+    """UNGROUNDED and NEG_FLIP found by the generic reading (see the module docstring)."""
+    from python_models.findings_gate import denies_affirmed_words
+
+    doc = _doc(f.text, ctx.exam)
+    found: dict[str, list[Span]] = {"UNGROUNDED": [], "NEG_FLIP": []}
+    for s in split_sentences(i.text):
+        marker = _MARKER_RE.match(s.text)
+        text = s.text[marker.end() :] if marker else s.text
+        if s.label:  # "Left: no collapse" speaks of the left side
+            text = f"{s.label}: {text}"
+        reading = read_sentence(text)
+        span: Span = {"source": "impression", "start": s.start, "end": s.end}
+        if reading.polarity == "normal" and any(
+            denies_affirmed_words(part, r, doc) for part, r in _denials(text, reading)
+        ):  # a pure denial: "protrusion without stenosis" may speak of another level
+            found["NEG_FLIP"].append(span)  # the lexicon's other names: check_negation
+        elif reading.polarity == "abnormal" and _nothing_supported(text, reading, doc, f):
+            found["UNGROUNDED"].append(span)
+    return found
+
+
+_CONJUNCT_RE = re.compile(r",|;|\b(?:or|nor|and)\b", re.IGNORECASE)
+
+
+def _denials(text: str, reading: Reading) -> list[tuple[str, Reading]]:
+    """The denial and, for a list ("No hydrocele or mass"), each thing it denies on its own
+    ("No mass"), so that one affirmed item of the list is not hidden by the others."""
+    if not reading.denied_words:
+        return []
+    out = [(text, reading)]
+    parts = _CONJUNCT_RE.split(text)
+    for k, part in enumerate(parts if len(parts) > 1 else ()):
+        denial = part.strip() if k == 0 else f"No {part.strip()}"
+        r = read_sentence(denial)
+        if any(w not in SIDE_WORDS for w in r.denied_words):
+            out.append((denial, r))
+    # "No new effusion", "no significant stenosis": the lexicon check weighs a narrowed denial
+    from python_models.safety.checks import NARROWING_RE
+
+    return [(part, r) for part, r in out if not NARROWING_RE.search(part.lower())]
+
+
+def _nothing_supported(text: str, reading: Reading, doc: ReportDoc, f: Parsed) -> bool:
+    """No word of the statement is one the findings affirm, no hedge qualifies it, no finding
+    it names is one the findings' signs state, and it is not about the reporting."""
+    from python_models.findings_gate import stated_words, unsupported_words
+    from python_models.safety.checks import affirmed_signs, related_heads
+
+    if reading.hedged_words or reading.incidental or _PROCESS_RE.search(text):
+        return False
+    words = {w for w in stated_words(reading) if w not in SIDE_WORDS}
+    if not words or words - unsupported_words(text, reading, doc):
+        return False
+    signed = {sign.head for sign in affirmed_signs(f)}
+    return not any(related_heads(m.head) & signed for m in parse(text).findings() if not m.negated)
