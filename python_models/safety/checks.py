@@ -998,16 +998,16 @@ def _overlaps(span: Span, others: Iterable[Span]) -> bool:
     )
 
 
-def _warnings(f: Parsed, i: Parsed, ctx: CheckContext) -> list[dict]:
+def _warnings(f: Parsed, i: Parsed, ctx: CheckContext, read_wording: bool = False) -> list[dict]:
     """Every check on parsed findings and impression; one warning per code that fired,
-    block-severity codes first."""
+    block-severity codes first. ``read_wording`` adds the generic reading (`safety.wording`)."""
     spans_by_code: dict[str, list[Span]] = {}
     for check in CHECKS:
         for code, spans in check(f, i, ctx).items():
             if spans:
                 spans_by_code.setdefault(code, []).extend(spans)
     told = [span for code in _STATEMENT_CODES for span in spans_by_code.get(code, ())]
-    for code, spans in check_wording(f, i, ctx).items():
+    for code, spans in (check_wording(f, i, ctx) if read_wording else {}).items():
         new = [span for span in spans if not _overlaps(span, told)]
         if new:
             spans_by_code.setdefault(code, []).extend(new)
@@ -1025,14 +1025,22 @@ def _warnings(f: Parsed, i: Parsed, ctx: CheckContext) -> list[dict]:
 
 class FindingsChecker:
     """The findings of one report, parsed once, to check any number of impressions against:
-    postprocess checks every candidate of a report and then the styled answer."""
+    postprocess checks every candidate of a report and then the styled answer.
 
-    def __init__(self, findings: str, context: CheckContext | None = None) -> None:
+    ``read_wording`` adds the generic reading of `safety.wording` (report_check: a
+    radiologist's own impression). Postprocess leaves it off: the findings gate holds the
+    served answer to that same reading word by word and removes what it would flag, and the
+    candidate choice and item grounding stay on the lexicon checks they were measured with."""
+
+    def __init__(
+        self, findings: str, context: CheckContext | None = None, read_wording: bool = False
+    ) -> None:
         self.findings = parse(findings or "")
         self.context = context or CheckContext()
+        self.read_wording = read_wording
 
     def __call__(self, impression: str) -> list[dict]:
-        return _warnings(self.findings, parse(impression or ""), self.context)
+        return _warnings(self.findings, parse(impression or ""), self.context, self.read_wording)
 
 
 def checker_for_context(findings: str, context: Mapping[str, Any]) -> FindingsChecker:
@@ -1050,9 +1058,14 @@ def checker_for_context(findings: str, context: Mapping[str, Any]) -> FindingsCh
     )
 
 
-def run_checks(findings: str, impression: str, context: CheckContext | None = None) -> list[dict]:
+def run_checks(
+    findings: str,
+    impression: str,
+    context: CheckContext | None = None,
+    read_wording: bool = False,
+) -> list[dict]:
     """Run every check; one warning per code that fired, block-severity codes first."""
-    return FindingsChecker(findings, context)(impression)
+    return FindingsChecker(findings, context, read_wording)(impression)
 
 
 def run_checks_for_context(

@@ -71,17 +71,6 @@ FINDINGS: dict[str, tuple[str, ...]] = {
     ),
     # thrombus lining an aneurysm or a cardiac chamber: not the venous thrombus "thrombus" names
     "mural thrombus": ("mural thrombus", "laminated thrombus", "laminar thrombus"),
-    "small vessel ischemic disease": (
-        "small vessel ischemic disease",
-        "small vessel ischemic change",
-        "small vessel ischemic changes",
-        "small vessel disease",
-        "microvascular ischemic change",
-        "microvascular ischemic changes",
-        "microvascular ischemic disease",
-        "microangiopathy",
-        "leukoaraiosis",
-    ),
     "pulmonary edema": (
         "pulmonary edema",
         "edema",

@@ -65,4 +65,5 @@ def check_report(
         comparison=sections.comparison if "comparison" in sections.headers_found else None,
         indication=sections.indication or None,
     )
-    return run_checks(sections.findings, sections.impression, context)
+    # a radiologist's own impression: the lexicon checks and the generic reading of its wording
+    return run_checks(sections.findings, sections.impression, context, read_wording=True)

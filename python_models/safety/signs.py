@@ -80,11 +80,6 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"~non-?compressible",
         r"~(?:intraluminal|occlusive|echogenic|non-?occlusive) (?:echogenic )?thromb\w*",
     ),
-    "small vessel ischemic disease": (
-        r"~white matter (?:[\w/]+ ){0,2}hyperintens\w*",
-        r"~(?:t2|flair|t2/flair)(?: and flair)? (?:white matter )?hyperintens\w*",
-        r"~periventricular (?:\w+ ){0,2}(?:hypodens\w*|hypoattenuat\w*)",
-    ),
     "pneumothorax": (
         r"visceral pleural (?:line|edge)",
         r"deep sulcus sign",

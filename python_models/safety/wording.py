@@ -7,13 +7,13 @@ findings their tables name; these see every affirmed or denied word:
   when the findings never speak of the heel). Radiologists name in the impression what the
   findings describe ("acute appendicitis" for its signs), so a statement passes with one word
   the findings affirm, a hedge, a finding the findings' signs support (`safety.signs`), an
-  incidental finding, or when it is about the reporting itself (a call, a recommendation, a
+  incidental or old finding, or when it is about the reporting itself (a call, a recommendation, a
   follow-up interval, a BI-RADS category). The served answer is held word by word by the
   findings gate instead;
 - NEG_FLIP: a sentence denies what a findings sentence affirms on the same side.
 
-A sentence a lexicon check already reported is not reported twice (`checks._warnings` drops
-overlapping spans of one code).
+A statement a lexicon check already reported is not reported twice (`checks._warnings`). On for
+report_check (`run_checks(..., read_wording=True)`); postprocess leaves it to the findings gate.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def _nothing_supported(text: str, reading: Reading, doc: ReportDoc, f: Parsed) -
     from python_models.findings_gate import stated_words, unsupported_words
     from python_models.safety.checks import affirmed_signs, related_heads
 
-    if reading.hedged_words or reading.incidental or _PROCESS_RE.search(text):
+    if reading.hedged_words or reading.incidental or reading.chronic or _PROCESS_RE.search(text):
         return False
     words = {w for w in stated_words(reading) if w not in SIDE_WORDS}
     if not words or words - unsupported_words(text, reading, doc):
