@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from python_models.safety.checks import CheckContext, run_checks
+from python_models.reading.doc import read_report
+from python_models.safety.checks import run_checks
 from python_models.safety.mentions import parse
 from python_models.safety.wording import check_wording
 
@@ -46,7 +47,7 @@ def test_a_denial_of_one_listed_thing_the_findings_affirm_is_a_flip() -> None:
 
 
 def generic(findings: str, impression: str) -> dict[str, list[dict[str, object]]]:
-    return check_wording(parse(findings), parse(impression), CheckContext())
+    return check_wording(read_report(findings), parse(findings), parse(impression))
 
 
 def test_a_header_side_and_a_narrowing_word_keep_a_denial_honest() -> None:

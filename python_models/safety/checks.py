@@ -12,8 +12,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from typing import Any
+from functools import cache, cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from python_models import exams
 from python_models.guidelines import fleischner_excluded
@@ -30,6 +30,9 @@ from python_models.safety.mentions import (
 from python_models.safety.reading import POSITIVE, Chunk, conflicting, qualifiers, read, stem
 from python_models.safety.signs import SPECIFIC, Sign, sign_matches
 from python_models.safety.wording import check_wording
+
+if TYPE_CHECKING:
+    from python_models.reading.doc import ReportDoc
 
 MAX_SPANS = 50  # per warning: enough to highlight, bounded for huge reports
 BLOCK = "block"
@@ -998,16 +1001,17 @@ def _overlaps(span: Span, others: Iterable[Span]) -> bool:
     )
 
 
-def _warnings(f: Parsed, i: Parsed, ctx: CheckContext, read_wording: bool = False) -> list[dict]:
+def _warnings(f: Parsed, i: Parsed, ctx: CheckContext, doc: ReportDoc | None = None) -> list[dict]:
     """Every check on parsed findings and impression; one warning per code that fired,
-    block-severity codes first. ``read_wording`` adds the generic reading (`safety.wording`)."""
+    block-severity codes first. ``doc``, the findings' one reading, adds the generic reading of
+    the impression's wording (`safety.wording`)."""
     spans_by_code: dict[str, list[Span]] = {}
     for check in CHECKS:
         for code, spans in check(f, i, ctx).items():
             if spans:
                 spans_by_code.setdefault(code, []).extend(spans)
     told = [span for code in _STATEMENT_CODES for span in spans_by_code.get(code, ())]
-    for code, spans in (check_wording(f, i, ctx) if read_wording else {}).items():
+    for code, spans in (check_wording(doc, f, i) if doc is not None else {}).items():
         new = [span for span in spans if not _overlaps(span, told)]
         if new:
             spans_by_code.setdefault(code, []).extend(new)
@@ -1039,8 +1043,17 @@ class FindingsChecker:
         self.context = context or CheckContext()
         self.read_wording = read_wording
 
+    @cached_property
+    def doc(self) -> ReportDoc:
+        """The findings' one reading, built on the first impression checked."""
+        # imported here: reading.doc reads critical completion, which reads these checks
+        from python_models.reading.doc import read_report
+
+        return read_report(self.findings.text, self.context.exam)
+
     def __call__(self, impression: str) -> list[dict]:
-        return _warnings(self.findings, parse(impression or ""), self.context, self.read_wording)
+        doc = self.doc if self.read_wording else None
+        return _warnings(self.findings, parse(impression or ""), self.context, doc)
 
 
 def checker_for_context(findings: str, context: Mapping[str, Any]) -> FindingsChecker:

@@ -19,7 +19,6 @@ report_check (`run_checks(..., read_wording=True)`); postprocess leaves it to th
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from python_models.reading.polarity import Reading, read_sentence
@@ -29,7 +28,7 @@ from python_models.safety.mentions import parse
 
 if TYPE_CHECKING:
     from python_models.reading.doc import ReportDoc
-    from python_models.safety.checks import CheckContext, Span
+    from python_models.safety.checks import Span
     from python_models.safety.mentions import Parsed
 
 _MARKER_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
@@ -44,20 +43,11 @@ _PROCESS_RE = re.compile(
 )
 
 
-@lru_cache(maxsize=64)
-def _doc(findings: str, exam: str | None) -> ReportDoc:
-    """One reading per report, whichever candidate is checked against it."""
-    # imported here: reading.doc reads critical completion, which reads these checks
-    from python_models.reading.doc import read_report
-
-    return read_report(findings, exam)
-
-
-def check_wording(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
-    """UNGROUNDED and NEG_FLIP found by the generic reading (see the module docstring)."""
+def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]:
+    """UNGROUNDED and NEG_FLIP found by the generic reading (see the module docstring); ``doc``
+    is the findings' one reading (`FindingsChecker.doc`), ``f`` their lexicon parse."""
     from python_models.findings_gate import denies_affirmed_words
 
-    doc = _doc(f.text, ctx.exam)
     found: dict[str, list[Span]] = {"UNGROUNDED": [], "NEG_FLIP": []}
     for s in split_sentences(i.text):
         marker = _MARKER_RE.match(s.text)
