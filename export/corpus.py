@@ -57,15 +57,27 @@ from export.corpus_catalog import (
     ETT_MALPOSITION,
     EXAMS,
     EXPANSIONS,
-    FINDINGS,
     HELD_OUT_COMBOS,
-    ORGANS,
     Exam,
     Finding,
 )
+from export.corpus_catalog import FINDINGS as _BASE_FINDINGS
+from export.corpus_catalog import ORGANS as _BASE_ORGANS
+from export.corpus_catalog_more import (
+    MORE_EXAMS,
+    MORE_EXCLUSIVE,
+    MORE_FINDINGS,
+    MORE_INDICATIONS,
+    MORE_ORGANS,
+    SINGLE_SIDE_EXAMS,
+)
+from export.corpus_dictation import dictate
 from export.corpus_phrasing import Chooser, cap, findings_sentences, impression_item, split_loc
 from python_models.guidelines import FLEISCHNER_VERSION, fleischner_solid
 
+# The exams of corpus_catalog_more are drawn for dictated cases only (`generate_cases`).
+FINDINGS = {**_BASE_FINDINGS, **MORE_FINDINGS}
+ORGANS = {**_BASE_ORGANS, **MORE_ORGANS}
 SPLITS = ("train", "val", "test")
 SIDE_RE = re.compile(r"\b(left|right|bilateral)\b")
 _N_FINDINGS = ((0, 0.22), (1, 0.34), (2, 0.26), (3, 0.13), (4, 0.05))
@@ -87,17 +99,26 @@ _INDICATIONS = {
     "us_pelvis": ("Pelvic pain.", "Abnormal uterine bleeding.", "Pelvic pressure."),
     "us_pelvis_male": ("Urinary frequency.", "Hematuria."),
     "us_venous": ("Leg swelling.", "Leg pain.", "Calf tenderness."),
+    **MORE_INDICATIONS,
 }
 
 
-def generate_cases(n: int, seed: int = 0, split: str = "train") -> list[dict[str, Any]]:
-    """``n`` cases for ``split``; the same (n, seed, split) always gives the same cases and a
-    larger ``n`` extends a smaller one (each case has its own seeded generator)."""
+def generate_cases(
+    n: int, seed: int = 0, split: str = "train", dictation: float = 0.0
+) -> list[dict[str, Any]]:
+    """``n`` cases for ``split``; the same (n, seed, split, dictation) always gives the same
+    cases and a larger ``n`` extends a smaller one (each case has its own seeded generator).
+
+    ``dictation`` is the share of cases written as people dictate (`export.corpus_dictation`,
+    and the exams of `export.corpus_catalog_more`); the other cases are exactly the ones
+    ``dictation=0`` gives, so the test split and every score measured on it stay comparable."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if n < 0:
         raise ValueError("n must be >= 0")
-    return [_make_case(i, seed, split) for i in range(n)]
+    if not 0.0 <= dictation <= 1.0:
+        raise ValueError(f"dictation must be within [0, 1], got {dictation}")
+    return [_make_case(i, seed, split, dictation) for i in range(n)]
 
 
 def render_report(case: dict[str, Any], *, impression: bool = True) -> str:
@@ -122,23 +143,27 @@ def number_items(items: list[str]) -> str:
 
 
 # --------------------------------------------------------------------------- sampling
-def _make_case(index: int, seed: int, split: str) -> dict[str, Any]:
+def _make_case(index: int, seed: int, split: str, dictation: float = 0.0) -> dict[str, Any]:
+    # a generator of its own decides dictation, so the other cases are drawn exactly as before
+    dictation_rng = random.Random(f"dictation:{seed}:{split}:{index}")
+    dictated = dictation > 0 and dictation_rng.random() < dictation
     rng = random.Random(f"corpus:{seed}:{split}:{index}")
     ch = Chooser(rng, split)
-    exam = _pick_exam(rng)
+    exam = _pick_exam(rng, extended=dictated)
     sex = exam.sex or rng.choice(("F", "M"))
     age = rng.randint(*exam.age)
     side = rng.choice(("left", "right", "bilateral")) if exam.sided else None
+    limb = rng.choice(("left", "right")) if exam.key in SINGLE_SIDE_EXAMS else None
     prior = None
     if rng.random() < (0.65 if exam.devices else 0.45):
         prior = {"exam": _exam_name(exam, side, rng), "days_ago": rng.randint(1, 720)}
     keys = _pick_findings(exam, sex, split, rng)
-    facts = [_sample_fact(FINDINGS[k], exam, side, prior is not None, rng) for k in keys]
+    facts = [_sample_fact(FINDINGS[k], exam, side, prior is not None, rng, limb) for k in keys]
     devices = _sample_devices(rng) if exam.devices else []
     case_exam = _exam_name(exam, side, rng)
     findings_text, negated = _render_findings(exam, sex, side, facts, devices, ch)
     items = _impression(exam, side, facts, devices, negated, age)
-    return {
+    case = {
         "id": f"{split}-{seed}-{index:06d}",
         "exam": case_exam,
         "exam_key": exam.key,
@@ -153,10 +178,11 @@ def _make_case(index: int, seed: int, split: str) -> dict[str, Any]:
         "guideline": FLEISCHNER_VERSION,
         "split": split,
     }
+    return dictate(case, dictation_rng) if dictated else case
 
 
-def _pick_exam(rng: random.Random) -> Exam:
-    exams = list(EXAMS.values())
+def _pick_exam(rng: random.Random, extended: bool = False) -> Exam:
+    exams = list(EXAMS.values()) + (list(MORE_EXAMS.values()) if extended else [])
     return rng.choices(exams, weights=[e.weight for e in exams])[0]
 
 
@@ -202,6 +228,7 @@ _EXCLUSIVE = (
     {"xr_nodule", "pulmonary_nodule"},
     {"canal_stenosis", "cauda_equina"},
     {"us_cholelithiasis", "cholecystitis"},
+    *MORE_EXCLUSIVE,
 )
 
 
@@ -234,9 +261,16 @@ def _fmt_size(mm: int, unit: str) -> str:
 
 
 def _sample_fact(
-    spec: Finding, exam: Exam, side: str | None, has_prior: bool, rng: random.Random
+    spec: Finding,
+    exam: Exam,
+    side: str | None,
+    has_prior: bool,
+    rng: random.Random,
+    limb: str | None = None,
 ) -> dict[str, Any]:
-    loc = rng.choice(spec.locs)
+    """One fact of ``spec``; ``limb`` keeps the locations on that side (one wrist per film)."""
+    on_limb = [loc for loc in spec.locs if limb and _laterality(loc.split("|")[0]) == limb]
+    loc = rng.choice(on_limb or spec.locs)
     if "{side}" in loc:
         loc_side = side if side in ("left", "right") else rng.choice(("left", "right"))
         loc = loc.replace("{side}", loc_side)

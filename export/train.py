@@ -105,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-val", type=int, default=300, help="validation cases (val split)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
+        "--dictation",
+        type=float,
+        default=0.0,
+        help="share of train and val cases written as people dictate (export/corpus_dictation.py"
+        ", the exams of export/corpus_catalog_more.py); the rest are the plain corpus",
+    )
+    p.add_argument(
         "--init-from", type=Path, help="continue training this checkpoint (its tokenizer too)"
     )
     p.add_argument("--vocab-size", type=int, default=DEFAULT_VOCAB)
@@ -194,8 +201,8 @@ def main(argv: list[str]) -> int:
     rng = random.Random(args.seed)
     start = time.perf_counter()
 
-    train_cases = generate_cases(args.n_train, seed=args.seed, split="train")
-    val_cases = generate_cases(args.n_val, seed=args.seed, split="val")
+    train_cases = generate_cases(args.n_train, args.seed, "train", args.dictation)
+    val_cases = generate_cases(args.n_val, args.seed, "val", args.dictation)
     if args.init_from:  # continue training a checkpoint: keep its tokenizer and weights
         from transformers import PreTrainedTokenizerFast
 
