@@ -500,4 +500,11 @@ ABBREVIATIONS: dict[str, str] = {
     "r": "right",
 }
 
+# Verbs that report a communication about a finding ("discussed with", "called to"): such a
+# sentence states no finding, whatever finding words it holds. One pattern for every reader.
+COMMUNICATION_VERBS = (
+    r"call(?:ed)?|notif(?:y|ied|ication)|communicat(?:ed|ion)|discuss(?:ed|ion)|paged|"
+    r"telephon(?:ed|ically)|convey(?:ed)?|relay(?:ed)?|reported"
+)
+
 SIDE_WORDS: frozenset[str] = frozenset({"left", "right", "bilateral", "bilaterally"})

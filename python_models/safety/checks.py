@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from python_models import exams
 from python_models.guidelines import fleischner_excluded
+from python_models.reading.vocabulary import COMMUNICATION_VERBS
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
 from python_models.safety.mentions import (
@@ -533,10 +534,7 @@ def _affirmed_loosely(f_chunks: tuple[Chunk, ...], core: frozenset[str]) -> bool
     return any(c.polarity == POSITIVE and len(core & c.about) >= need for c in f_chunks)
 
 
-_REPORTED_RE = re.compile(
-    r"\b(?:communicated|discussed|called|notified|paged|conveyed|relayed|telephoned|"
-    r"reported)\b[^.]*\b(?:to|with)\b"
-)
+_REPORTED_RE = re.compile(rf"\b(?:{COMMUNICATION_VERBS})\b[^.]*\b(?:to|with)\b")
 
 
 def reported_segments(parsed: Parsed) -> set[int]:

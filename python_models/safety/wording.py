@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from python_models.reading.polarity import Reading, read_sentence
 from python_models.reading.sentences import split_sentences
-from python_models.reading.vocabulary import SIDE_WORDS
+from python_models.reading.vocabulary import COMMUNICATION_VERBS, SIDE_WORDS
 from python_models.safety.mentions import parse
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ _MARKER_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*\u2022])\s+")
 # A sentence about the reporting, not the patient: a call, a recommendation, a referral, a
 # reporting-system category, a follow-up interval.
 _PROCESS_RE = re.compile(
-    r"\b(?:call(?:ed)?|notif\w*|communicat\w*|discuss\w*|paged|telephon\w*|convey\w*|relay\w*|"
+    rf"\b(?:{COMMUNICATION_VERBS}|"
     r"read[- ]back|recommend\w*|suggest(?:ed)?|advis\w*|referr\w*|consult\w*|correlat\w*|"
     r"(?:bi|ti|li|pi|o|lung)-?rads|bosniak|category|fleischner|follow[- ]?up|"
     r"\d+\s*(?:(?:-|to)\s*\d+\s*)?(?:days?|weeks?|months?|years?)|(?:high|low)[- ]risk)\b",
