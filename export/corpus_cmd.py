@@ -15,6 +15,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--n", type=int, default=1000, help="number of cases")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split", choices=SPLITS, default="train")
+    parser.add_argument(
+        "--dictation",
+        type=float,
+        default=0.0,
+        help="share of cases written as people dictate, with the extra exams "
+        "(export/corpus_dictation.py); 0 gives the plain corpus",
+    )
     parser.add_argument("--out", type=Path, required=True, help="output .jsonl path")
     parser.add_argument(
         "--with-report",
@@ -26,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    cases = generate_cases(args.n, seed=args.seed, split=args.split)
+    if not 0.0 <= args.dictation <= 1.0:
+        print("impressions corpus: --dictation must be within [0, 1]", file=sys.stderr)
+        return 2
+    cases = generate_cases(args.n, seed=args.seed, split=args.split, dictation=args.dictation)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as fh:
         for case in cases:

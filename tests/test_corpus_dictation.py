@@ -77,3 +77,14 @@ def test_normal_statements_stay_denials() -> None:
         assert out.count(DEID) <= 1
     abnormal = "There is a small left pleural effusion."
     assert all(deidentify_normal(abnormal, rng) == abnormal for _ in range(20))
+
+
+def test_corpus_command_writes_dictated_cases_and_refuses_a_bad_share(tmp_path, capsys) -> None:
+    from export.corpus_cmd import main
+
+    out = tmp_path / "cases.jsonl"
+    assert main(["--n", "40", "--dictation", "1", "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 40
+    assert main(["--n", "1", "--dictation", "2", "--out", str(out)]) == 2
+    assert "--dictation" in capsys.readouterr().err
