@@ -63,6 +63,8 @@ Check = Callable[[str], list[dict[str, Any]]]
 # Check codes a findings sentence repairs: the statement names a finding of the findings but
 # gets its side or measurement wrong.
 REPAIRABLE = frozenset({"LAT_CONTRA", "NUM_MISMATCH", "NUM_MISPLACED"})
+# When every statement went: the study's own normal phrase (`ReportDoc.normal_phrase`), this
+# one when the study's region is unknown.
 NOTHING_LEFT = "No acute abnormality."
 _UNRESOLVED = "[?]"
 # Findings that impressions conventionally leave out (incidental, chronic, minor): leaving one
@@ -540,6 +542,6 @@ def ground(
         out.impression = impression
         return out
     items = _items(kept)
-    text = render(items, _DEFAULT_LAYOUT) if items else NOTHING_LEFT
+    text = render(items, _DEFAULT_LAYOUT) if items else doc.normal_phrase
     out.impression = " ".join(text.split())
     return out

@@ -122,10 +122,18 @@ def test_labels_and_normal_sentences_are_not_read_as_findings() -> None:
     assert not done.changed
 
 
-def test_nothing_left_after_removal_says_so_in_the_generic_phrase() -> None:
+def test_nothing_left_after_removal_says_so_in_the_studys_own_normal_phrase() -> None:
     findings = "Kidneys: Both kidneys enhance symmetrically, with no stones or hydronephrosis."
     done = _ground("1. Severe right hydronephrosis. 2. Severe left hydronephrosis.", findings)
-    assert done.impression == NOTHING_LEFT and done.removed == 2
+    assert done.impression == "No acute abnormality in the abdomen or pelvis."
+    assert done.removed == 2
+
+
+def test_nothing_left_in_a_study_of_no_known_region_says_the_generic_phrase() -> None:
+    done = _ground(
+        "1. Severe right hydronephrosis. 2. Severe left hydronephrosis.", "No abnormality."
+    )
+    assert done.impression == NOTHING_LEFT
 
 
 def test_a_level_label_becomes_part_of_the_statement() -> None:
