@@ -339,3 +339,19 @@ def test_lowering_keeps_every_offset(text: str, lowered: str) -> None:
 
     assert lower_same_length(text) == lowered
     assert len(lowered) == len(text)
+
+
+def test_a_clot_takes_the_vein_it_lies_in() -> None:
+    findings = (
+        "The right subclavian, axillary and brachial veins are compressible with normal flow. "
+        "Occlusive thrombus in the right basilic vein at the elbow."
+    )
+    clean = (
+        "No deep venous thrombosis in the right upper extremity. "
+        "Superficial thrombophlebitis of the right basilic vein."
+    )
+    assert not {w["code"] for w in run_checks(findings, clean) if w["severity"] == "block"}
+    # the superficial femoral vein is a deep vein: its clot is deep vein thrombosis
+    deep = "Occlusive thrombus in the left superficial femoral vein."
+    blocked = run_checks(deep, "No deep venous thrombosis in the left lower extremity.")
+    assert {"NEG_FLIP", "CRIT_MISS"} & {w["code"] for w in blocked if w["severity"] == "block"}

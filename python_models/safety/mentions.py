@@ -304,6 +304,32 @@ def _names_a_team(low: str, start: int, end: int) -> bool:
     )
 
 
+# A clot in a superficial vein is superficial thrombophlebitis, not deep vein thrombosis: the
+# generic words ("thrombus", "clot") take the vein they lie in. The superficial femoral vein is
+# a deep vein, whatever its name.
+_GENERIC_CLOT_RE = re.compile(r"thromb\w*|clots?")
+_SUPERFICIAL_VEIN_RE = re.compile(
+    r"\b(?:cephalic|basilic|median cubital|(?:great|greater|small|lesser|short|long) saphenous"
+    r"|superficial (?!femoral)(?:\w+ )?veins?|varicos\w*)\b"
+)
+_DEEP_VEIN_RE = re.compile(
+    r"\b(?:femoral|popliteal|tibial|peroneal|iliac|subclavian|axillary|brachial|jugular"
+    r"|gastrocnemi\w*|soleal|deep)\b"
+)
+
+
+def _vein_named(low: str, seg: tuple[int, int], mention: Mention) -> str:
+    """The head of a generic clot word from the vein its segment names."""
+    if mention.head != "deep vein thrombosis" or not _GENERIC_CLOT_RE.fullmatch(
+        low[mention.start : mention.end]
+    ):
+        return mention.head
+    segment = low[seg[0] : seg[1]]
+    if _SUPERFICIAL_VEIN_RE.search(segment) and not _DEEP_VEIN_RE.search(segment):
+        return "superficial venous thrombosis"
+    return mention.head
+
+
 def parse(text: str) -> Parsed:
     """Find mentions, sides, negations and measurements in ``text`` (offsets into ``text``)."""
     low = lower_same_length(text)
@@ -339,8 +365,9 @@ def parse(text: str) -> Parsed:
         seg = segments[index]
         starts, ends = _merged(_neg_scopes(low, seg))
         for mention in in_seg:
-            if mention.kind == "finding" and _covered(starts, ends, mention.start):
-                mention.negated = True
+            if mention.kind == "finding":
+                mention.head = _vein_named(low, seg, mention)
+                mention.negated = _covered(starts, ends, mention.start)
         _bind_sides(low, seg, in_seg)
     _header_sides(low, mentions)
 
