@@ -355,3 +355,21 @@ def test_a_clot_takes_the_vein_it_lies_in() -> None:
     deep = "Occlusive thrombus in the left superficial femoral vein."
     blocked = run_checks(deep, "No deep venous thrombosis in the left lower extremity.")
     assert {"NEG_FLIP", "CRIT_MISS"} & {w["code"] for w in blocked if w["severity"] == "block"}
+
+
+def test_an_enlarged_gonad_without_flow_states_torsion() -> None:
+    findings = (
+        "No arterial or venous flow is detected in the left testis, which is enlarged and "
+        "heterogeneous. The right testis is normal with normal flow."
+    )
+    missed = run_checks(findings, "Small left hydrocele.")
+    assert "CRIT_MISS" in {w["code"] for w in missed if w["severity"] == "block"}
+    assert not [
+        w for w in run_checks(findings, "Left testicular torsion.") if w["severity"] == "block"
+    ]
+    # either sign alone states nothing: an enlarged testis with flow, absent flow in a normal one
+    for alone in (
+        "The left testis is enlarged and hyperemic with increased flow.",
+        "The left testis is normal in size. No flow is seen in a small left varicocele.",
+    ):
+        assert "CRIT_MISS" not in {w["code"] for w in run_checks(alone, "Left orchitis.")}

@@ -203,6 +203,23 @@ SPECIFIC: frozenset[str] = frozenset(
 )
 
 
+# Two signs that together state a diagnosis neither states alone, in one sentence: an enlarged
+# or heterogeneous ovary or testis (its adjective read where no negation covers it) with absent
+# flow (itself an absence) is torsion; each alone may be a cyst, orchitis or a thrombosis.
+_GONAD = r"(?:ovary|ovaries|ovarian|testis|testes|testicle|testicular)"
+_ENLARGED = r"(?P<adj>enlarged|swollen|edematous|heterogeneous)"
+SIGN_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
+    "torsion": (
+        (
+            rf"\b{_ENLARGED}\b(?: \w+){{0,3}} {_GONAD}\b|\b{_GONAD}\b[^.;]{{0,60}}?\b"
+            + _ENLARGED.replace("adj", "adj2")
+            + r"\b",
+            r"\b(?:no|absent|without)\b(?: \w+){0,5} (?:flow|vascularity|perfusion)\b",
+        ),
+    ),
+}
+
+
 def _pattern(patterns: list[str]) -> re.Pattern[str] | None:
     if not patterns:
         return None
@@ -230,11 +247,30 @@ class Sign:
     states: bool
 
 
+@lru_cache(maxsize=1)
+def _compiled_pairs() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
+    return tuple(
+        (head, re.compile(first), re.compile(second))
+        for head, pairs in SIGN_PAIRS.items()
+        for first, second in pairs
+    )
+
+
+_SENTENCE_RE = re.compile(r"(?:[^.;\n]|\.(?=\d))+")  # "7.5 cm" keeps its sentence
+
+
 def sign_matches(low: str) -> list[Sign]:
-    """Every sign in lower-cased ``low``, in no particular order."""
+    """Every sign in lower-cased ``low``, in no particular order; a pair of `SIGN_PAIRS` in one
+    sentence is a stating sign at the first one's adjective."""
     out: list[Sign] = []
     for head, (strong, weak) in _compiled().items():
         for pattern, states in ((strong, True), (weak, False)):
             if pattern is not None:
                 out.extend(Sign(head, m.start(), m.end(), states) for m in pattern.finditer(low))
+    for head, first, second in _compiled_pairs():
+        for sentence in _SENTENCE_RE.finditer(low):
+            found = first.search(low, sentence.start(), sentence.end())
+            if found and second.search(low, sentence.start(), sentence.end()):
+                adj = "adj" if found.group("adj") else "adj2"
+                out.append(Sign(head, found.start(adj), found.end(adj), True))
     return out
