@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from python_models.reading.doc import read_report
-from python_models.reading.polarity import read_sentence
+from python_models.reading.polarity import read_sentence, stem
 from python_models.reading.regions import normal_phrase, regions_named
 from python_models.reading.sentences import split_sentences
 
@@ -74,7 +74,7 @@ def test_a_report_is_read_once_with_its_regions_and_normal_phrase() -> None:
     assert doc.normal_phrase == "No acute cardiopulmonary abnormality."
     assert [s.text for s in doc.finding_sentences] == ["Small right pleural effusion."]
     assert doc.abnormal
-    assert "pneumot" in doc.denied_stems and "effusio" in doc.finding_stems
+    assert stem("pneumothorax") in doc.denied_stems and stem("effusion") in doc.finding_stems
 
 
 def test_without_an_exam_the_region_comes_from_the_findings() -> None:
@@ -172,3 +172,11 @@ def test_a_technique_line_states_no_finding(sentence: str) -> None:
 
 def test_a_finding_in_a_views_sentence_is_still_read() -> None:
     assert "fracture" in read_sentence("Three views of the left ankle show a fracture.").key_words
+
+
+def test_a_participle_meets_its_noun() -> None:
+    assert stem("dilated") == stem("dilatation") == stem("dilation")
+    assert stem("enlarged") == stem("enlargement")
+    assert stem("thickened") == stem("thickening")
+    assert stem("ductal") == stem("duct")
+    assert stem("lesion") != stem("les")  # a short word keeps its ending

@@ -65,6 +65,11 @@ def stem(word: str) -> str:
         if len(word) > 4 and word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
             word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break
+    # the participle meets its noun: dilated/dilatation/dilation, enlarged/enlargement
+    for suffix in ("ation", "ment", "ion", "ing", "ed"):
+        if len(word) - len(suffix) >= 4 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
     # the adjective meets its noun: ureteral/ureter, ovarian/ovary, lingular/lingula
     for suffix in ("ian", "al", "ar", "y", "a", "e"):
         if len(word) - len(suffix) >= 4 and word.endswith(suffix):
