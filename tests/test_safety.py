@@ -373,3 +373,10 @@ def test_an_enlarged_gonad_without_flow_states_torsion() -> None:
         "The left testis is normal in size. No flow is seen in a small left varicocele.",
     ):
         assert "CRIT_MISS" not in {w["code"] for w in run_checks(alone, "Left orchitis.")}
+
+
+def test_a_structure_of_normal_size_denies_its_enlargement() -> None:
+    findings = "Mediastinal and hilar lymph nodes are not enlarged. The lungs are clear."
+    flipped = run_checks(findings, "Mediastinal lymphadenopathy.")
+    assert "NEG_FLIP" in {w["code"] for w in flipped if w["severity"] == "block"}
+    assert not [w for w in run_checks(findings, "No lymphadenopathy.") if w["severity"] == "block"]

@@ -593,6 +593,13 @@ PRE_NEGATION: tuple[str, ...] = (
     "nor",
 )
 POST_NEGATION: tuple[str, ...] = (
+    # a structure the lexicon names as its finding ("lymph nodes") said to be of normal size
+    "is not enlarged",
+    "are not enlarged",
+    "is not dilated",
+    "are not dilated",
+    "is normal in size",
+    "are normal in size",
     "is not seen",
     "are not seen",
     "is not identified",
