@@ -380,3 +380,11 @@ def test_a_structure_of_normal_size_denies_its_enlargement() -> None:
     flipped = run_checks(findings, "Mediastinal lymphadenopathy.")
     assert "NEG_FLIP" in {w["code"] for w in flipped if w["severity"] == "block"}
     assert not [w for w in run_checks(findings, "No lymphadenopathy.") if w["severity"] == "block"]
+
+
+def test_an_organ_said_to_be_enlarged_states_its_enlargement() -> None:
+    assert not [
+        w for w in run_checks("The heart is mildly enlarged. Lungs clear.", "Mild cardiomegaly.")
+    ]
+    denied = run_checks("The cardiac silhouette is not enlarged. Lungs clear.", "Cardiomegaly.")
+    assert "NEG_FLIP" in {w["code"] for w in denied if w["severity"] == "block"}

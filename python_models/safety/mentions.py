@@ -330,6 +330,26 @@ def _vein_named(low: str, seg: tuple[int, int], mention: Mention) -> str:
     return mention.head
 
 
+# An organ said to be enlarged states its enlargement ("the heart is mildly enlarged" is
+# cardiomegaly); the mention starts at the organ, so "is not enlarged" (a post-negation) denies it.
+_ENLARGED_ORGAN_RE = re.compile(
+    r"\b(?P<organ>heart|cardiac silhouette|cardiac size|heart size|cardiac contour|"
+    r"cardiomediastinal silhouette|liver|spleen|prostate)"
+    r"(?: gland)?\s+(?:is|are|appears|remains|is again)\s+(?:not\s+)?(?:\w+ly\s+)?enlarged\b"
+)
+_ENLARGEMENT_OF = {
+    "heart": "cardiomegaly",
+    "cardiac silhouette": "cardiomegaly",
+    "cardiac size": "cardiomegaly",
+    "heart size": "cardiomegaly",
+    "cardiac contour": "cardiomegaly",
+    "cardiomediastinal silhouette": "cardiomegaly",
+    "liver": "hepatomegaly",
+    "spleen": "splenomegaly",
+    "prostate": "prostatomegaly",
+}
+
+
 def parse(text: str) -> Parsed:
     """Find mentions, sides, negations and measurements in ``text`` (offsets into ``text``)."""
     low = lower_same_length(text)
@@ -348,6 +368,9 @@ def parse(text: str) -> Parsed:
         head = _lookup(m.group(0), finding_canon)
         if head and not _names_a_team(low, m.start(), m.end()):
             mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
+    for m in _ENLARGED_ORGAN_RE.finditer(low):
+        head = _ENLARGEMENT_OF[m.group("organ")]
+        mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
     for m in anatomy_re.finditer(low):
         part = _lookup(m.group(0), anatomy_canon)
         if part:
