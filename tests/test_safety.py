@@ -388,3 +388,12 @@ def test_an_organ_said_to_be_enlarged_states_its_enlargement() -> None:
     ]
     denied = run_checks("The cardiac silhouette is not enlarged. Lungs clear.", "Cardiomegaly.")
     assert "NEG_FLIP" in {w["code"] for w in denied if w["severity"] == "block"}
+
+
+def test_plural_anatomy_is_anatomy() -> None:
+    warned = run_checks(
+        "Bilateral fat-containing inguinal hernias. The spermatic cords are unremarkable.",
+        "Bilateral fat-containing inguinal hernias.",
+        CheckContext(patient_sex="F"),
+    )
+    assert "SEX_MISMATCH" in {w["code"] for w in warned}

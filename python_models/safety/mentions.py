@@ -96,7 +96,7 @@ def _finding_index() -> tuple[re.Pattern[str], dict[str, str]]:
 @lru_cache(maxsize=1)
 def _anatomy_index() -> tuple[re.Pattern[str], dict[str, str]]:
     canon = {_norm_phrase(term): part for term, (part, _region) in lx.ANATOMY.items()}
-    return _alternation(list(canon), plural=False), canon
+    return _alternation(list(canon), plural=True), canon
 
 
 def _norm_phrase(phrase: str) -> str:
