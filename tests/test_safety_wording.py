@@ -72,3 +72,16 @@ def test_the_served_pipelines_checks_leave_the_generic_reading_to_the_findings_g
     findings = "No acute fracture or dislocation. Soft tissue swelling over the lateral malleolus."
     impression = "Lateral soft tissue swelling. Plantar calcaneal spur."
     assert "UNGROUNDED" not in {w["code"] for w in run_checks(findings, impression)}
+
+
+def test_a_finding_of_a_structure_its_own_section_states_normal_is_a_flip() -> None:
+    findings = (
+        "ACL: Intact with normal fiber orientation and signal.\n"
+        "MCL: Thickened with surrounding edema, compatible with a grade 2 sprain.\n"
+        "Menisci: Intact."
+    )
+    flipped = codes(findings, "1. Partial-thickness ACL tear. 2. Grade 2 MCL sprain.")
+    assert "NEG_FLIP" in flipped
+    # the structure the findings do call abnormal, and a hedge, are no flip
+    assert "NEG_FLIP" not in codes(findings, "Grade 2 MCL sprain.")
+    assert "NEG_FLIP" not in codes(findings, "Possible subtle ACL sprain, not excluded.")
