@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from export.corpus import FINDINGS as ALL_FINDINGS
+from export.corpus import ORGANS as ALL_ORGANS
 from export.corpus import _sample_fact
 from export.corpus_catalog import EXAMS, FINDINGS, ORGANS
 from export.corpus_catalog_more import (
@@ -22,8 +24,6 @@ from export.corpus_phrasing import Chooser, findings_sentences, impression_item,
 from export.evaluate import measurements
 from python_models.exams import modality_of
 
-ALL_FINDINGS = {**FINDINGS, **MORE_FINDINGS}
-ALL_ORGANS = {**ORGANS, **MORE_ORGANS}
 SIDE_RE = re.compile(r"\b(left|right|bilateral)\b")
 # the same words tests/test_corpus.py keeps out of reports of the other sex
 FEMALE_ONLY = re.compile(r"uter|ovar|endometri|adnex|cul-de-sac|fibroid", re.I)
