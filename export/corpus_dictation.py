@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from typing import Any
 
 # Per-habit rates, each drawn on its own.
@@ -213,7 +214,7 @@ def _drop_label(line: str) -> str:
     return line
 
 
-def _per_sentence(line: str, rewrite) -> str:  # noqa: ANN001 - a str -> str function
+def _per_sentence(line: str, rewrite: Callable[[str], str]) -> str:
     label, sep, body = line.partition(": ")
     head, text = (label + sep, body) if sep and len(label.split()) <= 4 else ("", line)
     parts = re.split(r"(?<=\.)\s+", text)
