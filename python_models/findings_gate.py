@@ -30,7 +30,7 @@ from typing import Any
 
 from python_models.critical_completion import as_item
 from python_models.reading.doc import ReadSentence, ReportDoc, both_sides, organs_named
-from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
+from python_models.reading.polarity import Reading, read_sentence, stems_in, stems_of, tokens
 from python_models.reading.regions import regions_named
 from python_models.reading.vocabulary import NORMAL_CUES, SIDE_WORDS
 from python_models.safety.mentions import parse
@@ -151,16 +151,12 @@ def with_header(s: ReadSentence, text: str) -> str:
     if not text or not label or s.sentence.is_technique:
         return text
     low = text.lower()
-    if all(t.word in low or not (_stems(t.word) - _stems(text)) for t in tokens(label)):
+    if all(t.word in low or not (stems_in(t.word) - stems_in(text)) for t in tokens(label)):
         return text  # "Peritoneum:" says nothing "pneumoperitoneum" does not
     if not (_sides(label) - _sides(text)) and (organs_named(text) or _affirmed_heads(text)):
         return text  # "Lungs:" adds nothing to "mild emphysema"; "RIGHT KIDNEY:" adds a side
     first = text[:1].lower() if text[1:2].islower() else text[:1]  # "MCA" stays
     return f"{label[:1].upper()}{label[1:].lower()}: {first}{text[1:]}"
-
-
-def _stems(text: str) -> set[str]:
-    return {st for t in tokens(text) for st in stems_of(t.word)}
 
 
 def _affirmed_heads(text: str) -> set[str]:
@@ -426,7 +422,7 @@ class _Gate:
                         kept.append(text)
                 owner = None
                 if not kept:
-                    findings.append(frozenset(_stems(item.text)))
+                    findings.append(frozenset(stems_in(item.text)))
                     continue
                 if all(k == "normal" for k in kinds):
                     normals.append(Item(". ".join(kept)))
@@ -434,7 +430,7 @@ class _Gate:
                 findings.append(Item(". ".join(kept)))
                 owner = len(findings) - 1 if len(kept) == len(sentences) else None
         body = " ".join(i.text for i in findings if isinstance(i, Item))
-        stems, heads, pending = _stems(body), set[str](), [body]
+        stems, heads, pending = stems_in(body), set[str](), [body]
         appended: list[Item] = []
         for s in doc.finding_sentences:
             if self.represented(s, stems, heads, pending):
@@ -449,7 +445,7 @@ class _Gate:
                 continue
             self.done.added += 1
             self.done.added_spans.append(span)
-            stems |= _stems(text)
+            stems |= stems_in(text)
             pending.append(text)
             slot = next(
                 (

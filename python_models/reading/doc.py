@@ -17,7 +17,7 @@ from functools import cached_property
 
 from python_models.critical_completion import findings_sentences
 from python_models.item_grounding import is_incidental
-from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
+from python_models.reading.polarity import Reading, read_sentence, stems_in, stems_of, tokens
 from python_models.reading.regions import normal_phrase, regions_named, regions_of_findings
 from python_models.reading.sentences import Sentence, split_sentences
 from python_models.reading.vocabulary import ABBREVIATIONS, ABNORMAL_SHAPE, SIDE_WORDS
@@ -197,14 +197,33 @@ class ReportDoc:
         )
 
     @cached_property
+    def normal_sections(self) -> tuple[frozenset[str], ...]:
+        """The word stems of each organ header ("ACL:", "Left kidney:") whose every sentence
+        reads normal and whose words no findings sentence that affirms a finding uses: a
+        structure the findings state normal and nothing else."""
+        sections: dict[str, list[bool]] = {}
+        for s in self.sentences:
+            if s.sentence.label:
+                sections.setdefault(s.sentence.label.lower(), []).append(
+                    s.reading.polarity == "normal"
+                )
+        used = [stems_in(s.text) for s in self.finding_sentences]
+        out = []
+        for label, normal in sections.items():
+            need = frozenset(stems_in(label))
+            if need and all(normal) and not any(need & stems for stems in used):
+                out.append(need)
+        return tuple(out)
+
+    @cached_property
     def affirmed_stems(self) -> frozenset[str]:
         """Stems of every word the findings (and exam name) use outside a negation scope."""
         out: set[str] = set()
         for s in self.sentences:
             denied = set(s.reading.denied_words)
             out |= {st for t in tokens(s.text) if t.word not in denied for st in stems_of(t.word)}
-            out |= {st for t in tokens(s.sentence.label) for st in stems_of(t.word)}
-        out |= {st for t in tokens(self.exam or "") for st in stems_of(t.word)}
+            out |= stems_in(s.sentence.label)
+        out |= stems_in(self.exam or "")
         return frozenset(out)
 
     @cached_property

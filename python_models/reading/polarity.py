@@ -56,6 +56,11 @@ def stems_of(word: str) -> tuple[str, ...]:
     return tuple(stem(part) for part in vocab.ABBREVIATIONS.get(word, word).split())
 
 
+def stems_in(text: str) -> set[str]:
+    """The stems of every word of ``text`` (`stems_of`)."""
+    return {st for t in tokens(text) for st in stems_of(t.word)}
+
+
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """A crude stem that matches "effusions"/"effusion", "enlarged"/"enlargement"."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from python_models.reading.polarity import Reading, read_sentence, stems_of, tokens
+from python_models.reading.polarity import Reading, read_sentence, stems_in
 from python_models.reading.sentences import split_sentences
 from python_models.reading.vocabulary import COMMUNICATION_VERBS, SIDE_WORDS
 from python_models.safety.mentions import parse
@@ -68,26 +68,12 @@ def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]
 
 
 def _normal_structure(text: str, reading: Reading, doc: ReportDoc) -> bool:
-    """The statement affirms a finding of a structure that the findings give a header of its
-    own ("ACL:", "Left kidney:") and state normal there, every sentence of it, while no findings
-    sentence affirms anything of that structure."""
+    """The statement affirms, unhedged, a finding of a structure the findings state normal
+    under a header of its own and nowhere abnormal (`ReportDoc.normal_sections`)."""
     if reading.hedged_words or reading.uncertain:
         return False
-    said = {st for t in tokens(text) for st in stems_of(t.word)}
-    sections: dict[str, list[bool]] = {}
-    for s in doc.sentences:
-        if s.sentence.label:
-            sections.setdefault(s.sentence.label.lower(), []).append(s.reading.polarity == "normal")
-    for label, normal in sections.items():
-        need = {st for t in tokens(label) for st in stems_of(t.word)}
-        if not need or not all(normal) or not need <= said:
-            continue
-        if not any(
-            need & {st for t in tokens(s.text) for st in stems_of(t.word)}
-            for s in doc.finding_sentences
-        ):
-            return True
-    return False
+    said = stems_in(text)
+    return any(need <= said for need in doc.normal_sections)
 
 
 _CONJUNCT_RE = re.compile(r",|;|\b(?:or|nor|and)\b", re.IGNORECASE)
