@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from python_models.bilateral_merge import as_bilateral
 from python_models.critical_completion import LABEL_PATTERN, as_item, negative_only
+from python_models.reading.regions import GENERIC_NORMAL
 from python_models.safety.checks import generics_of, related_heads, same_place
 from python_models.safety.mentions import Mention, Parsed, parse
 from python_models.style.items import (
@@ -63,9 +64,9 @@ Check = Callable[[str], list[dict[str, Any]]]
 # Check codes a findings sentence repairs: the statement names a finding of the findings but
 # gets its side or measurement wrong.
 REPAIRABLE = frozenset({"LAT_CONTRA", "NUM_MISMATCH", "NUM_MISPLACED"})
-# When every statement went: the study's own normal phrase (`ReportDoc.normal_phrase`), this
-# one when the study's region is unknown.
-NOTHING_LEFT = "No acute abnormality."
+# When every statement went: the study's own normal phrase (`ReportDoc.normal_phrase`), the
+# generic one when the study's region is unknown.
+NOTHING_LEFT = GENERIC_NORMAL
 _UNRESOLVED = "[?]"
 # Findings that impressions conventionally leave out (incidental, chronic, minor): leaving one
 # out is a choice, not a loss. Matched on the findings sentence.

@@ -332,11 +332,6 @@ def _vein_named(low: str, seg: tuple[int, int], mention: Mention) -> str:
 
 # An organ said to be enlarged states its enlargement ("the heart is mildly enlarged" is
 # cardiomegaly); the mention starts at the organ, so "is not enlarged" (a post-negation) denies it.
-_ENLARGED_ORGAN_RE = re.compile(
-    r"\b(?P<organ>heart|cardiac silhouette|cardiac size|heart size|cardiac contour|"
-    r"cardiomediastinal silhouette|liver|spleen|prostate)"
-    r"(?: gland)?\s+(?:is|are|appears|remains|is again)\s+(?:not\s+)?(?:\w+ly\s+)?enlarged\b"
-)
 _ENLARGEMENT_OF = {
     "heart": "cardiomegaly",
     "cardiac silhouette": "cardiomegaly",
@@ -348,6 +343,10 @@ _ENLARGEMENT_OF = {
     "spleen": "splenomegaly",
     "prostate": "prostatomegaly",
 }
+_ENLARGED_ORGAN_RE = re.compile(
+    rf"\b(?P<organ>{'|'.join(_ENLARGEMENT_OF)})"
+    r"(?: gland)?\s+(?:is|are|appears|remains|is again)\s+(?:not\s+)?(?:\w+ly\s+)?enlarged\b"
+)
 
 
 def parse(text: str) -> Parsed:
