@@ -269,7 +269,7 @@ def _sample_fact(
     limb: str | None = None,
 ) -> dict[str, Any]:
     """One fact of ``spec``; ``limb`` keeps the locations on that side (one wrist per film)."""
-    on_limb = [loc for loc in spec.locs if limb and _laterality(loc.split("|")[0]) == limb]
+    on_limb = [loc for loc in spec.locs if limb and _laterality(split_loc(loc)[0]) == limb]
     loc = rng.choice(on_limb or spec.locs)
     if "{side}" in loc:
         loc_side = side if side in ("left", "right") else rng.choice(("left", "right"))

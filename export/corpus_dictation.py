@@ -205,17 +205,20 @@ def pseudo_word(rng: random.Random) -> str:
     return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))) + rng.choice(_SUFFIXES)
 
 
+def _split_label(line: str) -> tuple[str, str]:
+    """ "LUNGS: The lungs are clear." -> ("LUNGS: ", "The lungs are clear."); ("", line) when the
+    line has no organ header (at most four words before ": ")."""
+    label, sep, body = line.partition(": ")
+    return (label + sep, body) if sep and len(label.split()) <= 4 else ("", line)
+
+
 def _drop_label(line: str) -> str:
     """ "LUNGS: The lungs are clear." -> "The lungs are clear." (a spine level keeps its label:
     it is the finding's location)."""
-    label, sep, body = line.partition(": ")
-    if sep and not re.search(r"\d", label) and len(label.split()) <= 4:
-        return body
-    return line
+    head, body = _split_label(line)
+    return body if head and not re.search(r"\d", head) else line
 
 
 def _per_sentence(line: str, rewrite: Callable[[str], str]) -> str:
-    label, sep, body = line.partition(": ")
-    head, text = (label + sep, body) if sep and len(label.split()) <= 4 else ("", line)
-    parts = re.split(r"(?<=\.)\s+", text)
-    return head + " ".join(rewrite(p) for p in parts)
+    head, text = _split_label(line)
+    return head + " ".join(rewrite(p) for p in re.split(r"(?<=\.)\s+", text))
