@@ -14,7 +14,10 @@ import json
 import string
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from python_models.measurement_placeholders import SlotKind
 
 PAD, EOS, UNK = "<pad>", "</s>", "<unk>"
 DEFAULT_VOCAB = 3000
@@ -62,13 +65,16 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = DEFAULT_VOCAB) -> An
     return fast
 
 
-def add_placeholder_tokens(tokenizer: Any) -> int:
-    """Give the tokenizer the measurement placeholders ``<n0>``..: one token each, normal (not
-    special) so decoding keeps them for postprocess to fill in. Returns how many were new."""
-    from python_models.measurement_placeholders import placeholder_tokens
+def add_placeholder_tokens(tokenizer: Any, kind: SlotKind | None = None) -> int:
+    """Give the tokenizer one kind of slot (default: the measurement placeholders ``<n0>``..):
+    one token each, normal (not special) so decoding keeps them for postprocess to fill in.
+    Returns how many were new."""
+    from python_models.measurement_placeholders import MEASUREMENTS, placeholder_tokens
 
     vocab = tokenizer.get_vocab()
-    return tokenizer.add_tokens([t for t in placeholder_tokens() if t not in vocab])
+    return tokenizer.add_tokens(
+        [t for t in placeholder_tokens(kind or MEASUREMENTS) if t not in vocab]
+    )
 
 
 def add_exam_tokens(tokenizer: Any) -> int:

@@ -17,6 +17,7 @@ import random
 import re
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,14 @@ from export.tokenizer_train import (
     train_tokenizer,
 )
 from python_models.exam_input import tokenizer_reads_exam, with_exam
-from python_models.measurement_placeholders import mask_measurements, mask_target
+from python_models.measurement_placeholders import (
+    LEVELS,
+    MEASUREMENTS,
+    SlotKind,
+    mask_slots,
+    mask_target,
+    slot_kinds_of,
+)
 
 log = logging.getLogger("impressions.train")
 DEFAULT_OUT = Path("export/checkpoints/demo")
@@ -50,12 +58,16 @@ def plain_target_text(case: dict[str, Any]) -> str:
     return " ".join(case["impression"].split())
 
 
-def training_pair(case: dict[str, Any], reads_exam: bool = False) -> tuple[str, str]:
-    """(model input, training target): the findings with measurements as ``<nK>`` placeholders,
-    exactly what preprocess feeds a placeholder-aware model (with the exam in front for an
-    exam-reading one, `training_exam`), and the impression with the same placeholders. The
-    report is rendered and masked once for both."""
-    source, values = mask_measurements(plain_source_text(case))
+def training_pair(
+    case: dict[str, Any],
+    reads_exam: bool = False,
+    kinds: Sequence[SlotKind] = (MEASUREMENTS,),
+) -> tuple[str, str]:
+    """(model input, training target): the findings with measurements as ``<nK>`` placeholders
+    (and spinal levels as ``<lK>`` for a level-slot tokenizer, ``kinds``), exactly what
+    preprocess feeds the model (with the exam in front for an exam-reading one, `training_exam`),
+    and the impression with the same slots. The report is rendered and masked once for both."""
+    source, values = mask_slots(plain_source_text(case), kinds)
     if reads_exam:
         source = with_exam(source, training_exam(case))
     return source, mask_target(plain_target_text(case), values)
@@ -143,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="train the model to read the exam in front of the findings "
         "(python_models/exam_input.py); an --init-from checkpoint gains the marker tokens",
     )
+    p.add_argument(
+        "--level-slots",
+        action="store_true",
+        help="train the model to copy spinal levels as slots <l0>.. "
+        "(python_models/measurement_placeholders.py LEVELS); an --init-from checkpoint gains them",
+    )
     p.add_argument("--log-every", type=int, default=25)
     p.add_argument("--eval-every", type=int, default=300)
     p.add_argument("--loss-csv", type=Path, default=Path("results/train_loss.csv"))
@@ -183,8 +201,8 @@ def _collate(pairs, idx, torch):  # noqa: ANN001 - torch passed in to keep impor
 
 
 def _encode(tokenizer, cases: list[dict[str, Any]]) -> list[tuple[list[int], list[int]]]:
-    reads_exam = tokenizer_reads_exam(tokenizer)
-    pairs = [training_pair(case, reads_exam) for case in cases]
+    reads_exam, kinds = tokenizer_reads_exam(tokenizer), slot_kinds_of(tokenizer)
+    pairs = [training_pair(case, reads_exam, kinds) for case in cases]
     src = tokenizer([s for s, _ in pairs], truncation=True, max_length=MAX_SOURCE_TOKENS)
     tgt = tokenizer([t for _, t in pairs], truncation=True, max_length=MAX_TARGET_TOKENS)
     return list(zip(src["input_ids"], tgt["input_ids"], strict=True))
@@ -211,9 +229,14 @@ def main(argv: list[str]) -> int:
         if added:
             log.info("added %d placeholder tokens to the tokenizer", added)
     else:
-        pairs = [training_pair(case, args.read_exam) for case in train_cases]
+        kinds = (MEASUREMENTS, LEVELS) if args.level_slots else (MEASUREMENTS,)
+        pairs = [training_pair(case, args.read_exam, kinds) for case in train_cases]
         tok_texts = [s for s, _ in pairs] + [t for _, t in pairs]
         tokenizer = train_tokenizer(tok_texts, vocab_size=args.vocab_size)
+    if args.level_slots:
+        added = add_placeholder_tokens(tokenizer, LEVELS)
+        if added:
+            log.info("added %d spinal-level slot tokens to the tokenizer", added)
     if args.read_exam:
         added = add_exam_tokens(tokenizer)
         if added:

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from python_models.bilateral_merge import as_bilateral
 from python_models.critical_completion import LABEL_PATTERN, as_item, negative_only
+from python_models.reading.levels import levels, levels_agree
 from python_models.reading.regions import GENERIC_NORMAL
 from python_models.safety.checks import generics_of, related_heads, same_place
 from python_models.safety.mentions import Mention, Parsed, parse
@@ -87,7 +88,6 @@ _NORMAL_SENTENCE_RE = re.compile(
     re.IGNORECASE,
 )
 _LINE_LABEL_RE = re.compile(LABEL_PATTERN, re.MULTILINE)
-_LEVEL_RE = re.compile(r"\b([CTLS]\d{1,2})\s*-\s*([CTLS]?\d{1,2})\b", re.I)
 # Lobes spelled out where a findings sentence becomes an impression statement.
 _LOBES = {
     "RUL": "right upper lobe",
@@ -204,11 +204,6 @@ def sentence_item(findings: str, bounds: Bounds) -> str:
     return text
 
 
-def levels(text: str) -> set[str]:
-    """Spinal levels named in a text ("L4-L5", "L5-S1"), normalised."""
-    return {f"{a.upper()}-{b.upper()}" for a, b in _LEVEL_RE.findall(text)}
-
-
 def sentence_levels(findings: str, bounds: Bounds) -> set[str]:
     """The levels a findings sentence is about: its own, else its line's label."""
     start, end = bounds
@@ -322,7 +317,7 @@ class _Grounder:
         misdescribed = len(source) == 1 and self._misdescribed(unit.text, *source.values())
         at = levels(unit.text)
         wrong_level = bool(at) and any(
-            stated and not (at & stated) for stated in map(self._levels_of, source)
+            stated and not levels_agree(at, stated) for stated in map(self._levels_of, source)
         )
         codes = {w.get("code") for w in self.check(unit.text)}
         wrong = (

@@ -3,10 +3,10 @@
 Sections are parsed, the FINDINGS are normalised into the exact text format the model was
 trained on (`model_input_text`, shared with export/train.py), and all valid reports of a batch
 are tokenized in ONE tokenizer call. For a placeholder-aware tokenizer (the demo model's) measured
-values become ``<nK>`` tokens and travel to postprocess in the context
-(`python_models.measurement_placeholders`); for an exam-reading one the exam goes in front
-(`python_models.exam_input`). Each report is validated on its own so one bad report only fails
-itself.
+values become ``<nK>`` tokens (and spinal levels ``<lK>``, for a tokenizer that holds those) and
+travel to postprocess in the context (`python_models.measurement_placeholders`); for an
+exam-reading one the exam goes in front (`python_models.exam_input`). Each report is validated
+on its own so one bad report only fails itself.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from python_models.exam_input import tokenizer_reads_exam, with_exam
-from python_models.measurement_placeholders import model_text, tokenizer_uses_placeholders
+from python_models.measurement_placeholders import model_text, slot_kinds_of
 from python_models.pipeline_warnings import Warning_, warning
 from python_models.request_fields import (
     DEFAULT_MAX_REPORT_BYTES,
@@ -91,7 +91,7 @@ class Preprocessor:
             tokenizer.model_max_length = 1 << 30
         self.max_input_tokens = max_input_tokens
         self.max_report_bytes = max_report_bytes
-        self.uses_placeholders = tokenizer_uses_placeholders(tokenizer)
+        self.slot_kinds = slot_kinds_of(tokenizer)  # measurements, levels: what it copies
         self.reads_exam = tokenizer_reads_exam(tokenizer)
 
     def _validate(self, raw: RawReport) -> tuple[str, RequestContext, dict[str, str]]:
@@ -113,7 +113,7 @@ class Preprocessor:
         """Prepare every report of a batch; invalid ones come back as their InvalidRequest."""
         results: list[PreparedReport | InvalidRequest] = []
         texts: list[str] = []
-        pending: list[tuple[int, RequestContext, dict[str, str], list[str] | None]] = []
+        pending: list[tuple[int, RequestContext, dict[str, str], dict[str, list[str]]]] = []
         for index, raw in enumerate(batch):
             try:
                 text, context, sections = self._validate(raw)
@@ -121,15 +121,15 @@ class Preprocessor:
                 results.append(exc)
                 continue
             results.append(PreparedReport(input_ids=[]))
-            text, measured = model_text(text, self.uses_placeholders)
+            text, slotted = model_text(text, self.slot_kinds)
             if self.reads_exam:  # the exam in front, for a model trained with it
                 text = with_exam(text, context.exam or sections["exam"] or None)
             texts.append(text)
-            pending.append((index, context, sections, measured))
+            pending.append((index, context, sections, slotted))
         if not texts:
             return results
         encoded = self.tokenizer(texts, truncation=False, add_special_tokens=True)["input_ids"]
-        for (index, context, sections, measured), ids in zip(pending, encoded, strict=True):
+        for (index, context, sections, slotted), ids in zip(pending, encoded, strict=True):
             warnings: list[Warning_] = []
             if len(ids) > self.max_input_tokens:
                 message = (
@@ -152,7 +152,7 @@ class Preprocessor:
                     "warnings": warnings,
                 },
             )
-            if measured is not None:  # the values postprocess puts back for <n0>, <n1>, ...
-                prepared.context["measurement_values"] = measured
+            # the values postprocess puts back for <n0>, <n1>, ... and <l0>, ...
+            prepared.context.update(slotted)
             results[index] = prepared
         return results

@@ -12,6 +12,7 @@ from python_models.item_grounding import NOTHING_LEFT, ground, is_incidental, se
 from python_models.model_config import ConfigError, boolean, parameter
 from python_models.postprocess import Postprocessor
 from python_models.reading.doc import read_report
+from python_models.reading.levels import levels, levels_agree
 from python_models.safety import checker_for_context, run_checks
 from python_models.safety.checks import FindingsChecker, outside_exam
 from tests.postprocess_helpers import NoStyle, finish
@@ -84,6 +85,21 @@ def test_a_statement_at_the_wrong_spinal_level_is_replaced_with_its_level() -> N
     done = _ground("Severe left neural foraminal narrowing at L4-L5.", findings)
     assert done.impression == "Severe left neural foraminal narrowing at L3-L4."
     assert done.replaced == 1
+
+
+def test_a_fracture_at_the_wrong_vertebra_is_replaced_and_sequences_are_no_levels() -> None:
+    findings = "Vertebrae: Acute compression fracture of the L3 vertebral body."
+    done = _ground("Acute L1 compression fracture.", findings)
+    assert "L3" in done.impression and "L1" not in done.impression
+    assert done.replaced == 1
+    kept = _ground("Acute L3 compression fracture.", findings)
+    assert kept.impression == "Acute L3 compression fracture." and kept.replaced == 0
+
+
+def test_spinal_levels_are_read_in_every_spelling() -> None:
+    assert levels("Protrusion at L4-5 and L5-S1.") == {"L4-L5", "L5-S1"}
+    assert levels("T12 and L1 fractures, T2 hyperintense, T1-weighted, T2/FLAIR.") == {"T12", "L1"}
+    assert levels_agree({"L4"}, {"L4-L5"}) and not levels_agree({"L3-L4"}, {"L4-L5"})
 
 
 def test_a_denial_outside_the_exam_goes_pertinent_negatives_stay() -> None:

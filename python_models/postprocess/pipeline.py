@@ -26,7 +26,7 @@ from python_models.candidates import (
 )
 from python_models.exams import modality_of
 from python_models.facts import extract_facts
-from python_models.measurement_placeholders import unmask
+from python_models.measurement_placeholders import SLOT_KINDS, unmask
 from python_models.pipeline_warnings import Warning_, warning
 from python_models.postprocess.request import Check, Draft, Finished
 from python_models.postprocess.steps import EDITS, STEPS
@@ -120,23 +120,25 @@ class Postprocessor:
             return [_check_error()]
 
     def _unmask(self, text: str, context: dict[str, Any]) -> tuple[str, list[Warning_]]:
-        """Decoded text with the dictated measurements written back (and a blocking warning
-        for a placeholder no measurement matches)."""
+        """Decoded text with the dictated measurements and levels written back (and a blocking
+        warning for a slot no dictated value matches)."""
         text = " ".join(text.split())
-        values = context.get("measurement_values")
-        if values is None:
-            return text, []
-        text, unresolved = unmask(text, values)
-        if not unresolved:
-            return text, []
-        return text, [
-            warning(
-                "MEASUREMENT_UNRESOLVED",
-                "block",
-                f"{unresolved} measurement(s) in the impression could not be matched "
-                "to the findings and are shown as [?]; review manually",
-            )
-        ]
+        warnings: list[Warning_] = []
+        for kind in SLOT_KINDS:
+            values = context.get(kind.context_key)
+            if values is None:
+                continue
+            text, unresolved = unmask(text, values, kind)
+            if unresolved:
+                warnings.append(
+                    warning(
+                        kind.unresolved_code,
+                        "block",
+                        f"{unresolved} {kind.name}(s) in the impression could not be matched "
+                        "to the findings and are shown as [?]; review manually",
+                    )
+                )
+        return text, warnings
 
     def _split(self, ids: Sequence[int]) -> list[Sequence[int]]:
         eos = getattr(self.tokenizer, "eos_token_id", None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from python_models.candidates import MAX_CANDIDATES, split_candidates
+from python_models.measurement_placeholders import SLOT_KINDS
 from python_models.pipeline_warnings import Warning_
 from python_models.reading.doc import ReportDoc, read_report
 from python_models.request_fields import InvalidRequest
@@ -69,11 +70,12 @@ def validate_context(context: Any) -> dict[str, Any]:
     age = context.get("patient_age")
     if age is not None and (not isinstance(age, int) or isinstance(age, bool)):
         raise InvalidRequest("CONTEXT.patient_age must be an integer or null")
-    values = context.get("measurement_values")
-    if values is not None and (
-        not isinstance(values, list) or not all(isinstance(v, str) for v in values)
-    ):
-        raise InvalidRequest("CONTEXT.measurement_values must be a list of strings")
+    for kind in SLOT_KINDS:
+        values = context.get(kind.context_key)
+        if values is not None and (
+            not isinstance(values, list) or not all(isinstance(v, str) for v in values)
+        ):
+            raise InvalidRequest(f"CONTEXT.{kind.context_key} must be a list of strings")
     warnings = context.get("warnings", [])
     if not isinstance(warnings, list) or not all(
         isinstance(w, dict)

@@ -1,0 +1,52 @@
+"""Spinal levels: one reading for grounding and for the model's copy slots.
+
+A wrong level is a wrong site (a fracture at L1 reported at L3), so the statement's levels are
+held to the findings (`item_grounding`) and a level-aware model copies them as slots
+(`measurement_placeholders.LEVELS`). Disc levels ("L4-5", "L5-S1") and single vertebrae ("L2",
+"T11") count; "T1"/"T2" naming an MRI sequence ("T2 hyperintense", "T1-weighted", "T2/FLAIR") do
+not.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DISC = r"[CTLS]\d{1,2}\s*-\s*[CTLS]?\d{1,2}"
+_VERTEBRA = r"C[1-7]|T1[0-2]|T[1-9]|L[1-5]|S[1-5]"
+_NOT_A_SEQUENCE = (
+    r"(?!\s*(?:-?\s*weighted|W\b|/|\*|hyper|hypo|iso|signal|sequence|imag|flair|prolong|short"
+    r"|shine|star|post))"
+)
+LEVEL_RE = re.compile(rf"\b(?:{_DISC}|(?:{_VERTEBRA}))\b{_NOT_A_SEQUENCE}", re.IGNORECASE)
+_DISC_PARTS_RE = re.compile(r"([CTLS])(\d{1,2})\s*-\s*([CTLS]?)(\d{1,2})", re.IGNORECASE)
+
+
+def canonical_level(text: str) -> str:
+    """One spelling per level: "l4-5" -> "L4-L5", "L5 - S1" -> "L5-S1", "t11" -> "T11"."""
+    disc = _DISC_PARTS_RE.fullmatch(text.strip())
+    if disc:
+        a, b, c, d = disc.groups()
+        return f"{a.upper()}{b}-{(c or a).upper()}{d}"
+    return text.strip().upper()
+
+
+def levels(text: str) -> set[str]:
+    """The spinal levels a text names, in their canonical spelling."""
+    return {canonical_level(m.group(0)) for m in LEVEL_RE.finditer(text)}
+
+
+def levels_agree(said: set[str], stated: set[str]) -> bool:
+    """Whether a statement's levels meet the findings' levels: one level in common, or a single
+    vertebra that ends a stated disc level (or the other way round): "L4" and "L4-L5" agree,
+    "L3-L4" and "L4-L5" do not."""
+    if said & stated:
+        return True
+    return bool(_vertebrae(said) & _ends(stated) or _vertebrae(stated) & _ends(said))
+
+
+def _vertebrae(found: set[str]) -> set[str]:
+    return {level for level in found if "-" not in level}
+
+
+def _ends(found: set[str]) -> set[str]:
+    return {end for level in found for end in level.split("-")}
