@@ -36,11 +36,12 @@ lexicon parses.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from python_models.critical_completion import LABEL_PATTERN, negative_only
 from python_models.item_grounding import NOTHING_LEFT
+from python_models.reading.regions import regions_named, regions_of_findings
 from python_models.safety.checks import related_heads
 from python_models.safety.mentions import Mention, parse
 from python_models.style.items import (
@@ -60,6 +61,10 @@ _DEFAULT_LAYOUT = StyleRules()
 _LABEL_RE = re.compile(LABEL_PATTERN)
 _SIDES = frozenset({"left", "right"})
 _MAX_EXAM = 200  # an exam description longer than this is not a procedure name
+_MAX_INDICATION = 400  # a clinical history, not a report
+# Lexicon findings an indication names that are no yes/no question a negative answers: a
+# history ("known cancer", "prior surgery") or a symptom's workup.
+_NOT_ASKED = frozenset()
 # The procedure ends where history or a comparison starts ("CT chest, history of PE").
 _PROCEDURE_END_RE = re.compile(
     r"[,;:(]|\b(?:history|hx|prior|indication|for|r/o|rule out|evaluate|eval)\b", re.IGNORECASE
@@ -251,6 +256,49 @@ def questions_for(exam: str | None) -> list[Question]:
     return [q for q in QUESTIONS if q.exam.search(name)] if name else []
 
 
+def indication_questions(
+    indication: str | None, asked: list[Question], regions: frozenset[str]
+) -> list[Question]:
+    """The questions the INDICATION asks besides the exam's ("rule out pneumothorax", "eval for
+    appendicitis", "? fracture"): a finding it names, by the lexicon. A finding of the table is
+    asked in the table's wording (also on a normal study: the clinician asked it); any other
+    finding in its lexicon name ("No pneumothorax."). Sided questions (which leg) stay the
+    exam's: an indication does not say which limbs were examined; an answer naming a body region
+    the study does not cover (``regions``) is not asked ("bleed" on an abdominal CT is no
+    intracranial question)."""
+    if not indication or len(indication) > _MAX_INDICATION:
+        return []
+    named = {m.head for m in parse(indication).findings()}
+    out: list[Question] = []
+    for head in sorted(named):
+        table = next((q for q in QUESTIONS if head in q.heads and not q.sided), None)
+        if any(head in q.heads for q in asked) or any(head in q.heads for q in out):
+            continue
+        if table is not None:
+            question = replace(table, when_normal=True)
+        elif not any(head in q.heads for q in QUESTIONS) and head not in _NOT_ASKED:
+            question = _named_question(head)
+        else:
+            continue
+        if regions_named(question.answer) <= regions:
+            out.append(question)
+    return out
+
+
+def _named_question(head: str) -> Question:
+    """The question "is there <head>?" for a finding outside the table: answered only by a
+    plain lexicon denial of that very finding, positive on any affirmed related finding."""
+    word = re.escape(head.split()[-1])
+    return Question(
+        head,
+        re.compile(r"(?!)"),  # asked by the indication, never by a procedure name
+        related_heads(head),
+        frozenset({head}),
+        re.compile(rf"\b{word}(?:e?s)?\b", re.IGNORECASE),
+        f"No {head}.",
+    )
+
+
 def exam_sides(exam: str | None) -> frozenset[str]:
     """The legs a sided exam examines: its side words, else both."""
     said = {w.lower() for w in re.findall(r"\b(left|right)\b", procedure(exam), re.I)}
@@ -388,11 +436,13 @@ def _one_side_denials(question: Question, items: list[Item]) -> dict[int, str]:
     return out
 
 
-def answer_question(impression: str, doc: ReportDoc) -> Answered:
-    """``impression`` with the answer to each question of ``doc.exam`` added where the module
-    text says so; unchanged otherwise."""
+def answer_question(impression: str, doc: ReportDoc, indication: str | None = None) -> Answered:
+    """``impression`` with the answer to each question of ``doc.exam`` (and of the
+    ``indication``) added where the module text says so; unchanged otherwise."""
     done = Answered(impression)
-    for question in questions_for(doc.exam):
+    asked = questions_for(doc.exam)
+    regions = regions_named(doc.exam) or regions_of_findings(doc.findings)
+    for question in asked + indication_questions(indication, asked, regions):
         one = _answer(question, done.impression, doc)
         if one.added:
             done = Answered(one.impression, done.added + one.added, done.spans + one.spans)

@@ -298,3 +298,47 @@ def test_a_bone_vessel_or_kidney_study_gets_its_negative(
 )
 def test_no_negative_where_the_findings_say_anything_positive(exam: str, findings: str) -> None:
     assert _answer("Findings as above.", findings, exam).added == 0
+
+
+def _asked(impression: str, findings: str, exam: str | None, indication: str) -> Answered:
+    return answer_question(impression, read_report(findings, exam), indication)
+
+
+def test_the_indication_asks_a_question_the_findings_answer_in_so_many_words() -> None:
+    findings = "The lungs are expanded. There is no pneumothorax. Heart is normal in size."
+    done = _asked("No acute cardiopulmonary abnormality.", findings, "XR CHEST", "Post line, ?PTX")
+    assert done.impression == "1. No pneumothorax. 2. No acute cardiopulmonary abnormality."
+    assert done.added == 1 and done.spans
+    # a table finding keeps the table's wording, on a normal study too
+    bones = "Alignment is anatomic. No fracture is identified."
+    assert (
+        "No acute fracture."
+        in _asked("Normal.", bones, "CT HEAD", "Fell, evaluate fracture").impression
+    )
+
+
+def test_an_indication_question_is_not_answered_without_a_plain_denial_or_against_a_finding() -> (
+    None
+):
+    hedged = "No definite focal consolidation. Small left effusion."
+    assert _asked("Small left effusion.", hedged, "XR CHEST", "r/o pneumonia").added == 0
+    positive = "Small right apical pneumothorax. No effusion."
+    said = "Small right apical pneumothorax."
+    assert _asked(said, positive, "XR CHEST", "rule out pneumothorax").impression == said
+    qualified = "No new pneumothorax. Chest tube in place."
+    assert _asked("Chest tube in place.", qualified, "XR CHEST", "PTX follow-up").added == 0
+
+
+def test_an_indication_question_outside_the_examined_region_is_not_asked() -> None:
+    findings = "No retroperitoneal hemorrhage. The liver is normal."
+    done = _asked(
+        "No acute abnormality in the abdomen or pelvis.", findings, "CT ABDOMEN PELVIS", "GI bleed"
+    )
+    assert "intracranial" not in done.impression and done.added == 0
+
+
+def test_a_sided_question_stays_the_exams() -> None:
+    findings = "No deep venous thrombosis. Lungs clear."
+    assert (
+        _asked("No acute cardiopulmonary abnormality.", findings, "XR CHEST", "r/o DVT").added == 0
+    )

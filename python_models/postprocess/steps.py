@@ -182,7 +182,7 @@ def answer_question(text: str, draft: Draft) -> Edited:
     """The exam's clinical question answered when the findings deny the finding and the
     draft is silent (`python_models.pertinent_negatives`), with a warn-level
     NEGATIVE_ADDED pointing at the findings sentences."""
-    done = pertinent_negatives.answer_question(text, draft.doc)
+    done = pertinent_negatives.answer_question(text, draft.doc, draft.context.get("indication"))
     if not done.added:
         return text, []
     added = warning(
