@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from python_models import exams
 from python_models.guidelines import fleischner_excluded
-from python_models.reading.vocabulary import COMMUNICATION_VERBS
+from python_models.reading.clauses import content_stems
+from python_models.reading.vocabulary import COMMUNICATION_VERBS, NEUTRAL_WORDS
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
 from python_models.safety.mentions import (
+    SIDE_RE,
     Measurement,
     Mention,
     Parsed,
@@ -123,11 +125,14 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
     imp_heads_with_side = {m.head for m in _affirmed(i, kinds) if m.side_set}
     f_unsided = {m.head for m in _affirmed(f) if not m.side_set}
     exam_side = _exam_side(ctx.exam)
+    implied = _implied_sides(f)
     for m in _affirmed(i, kinds):
         # The head's own sides; a related head's ("pneumonia" for "consolidation") only when
         # the findings never give the head itself a side.
         heads = {m.head} if m.kind == "anatomy" or f_sides.get(m.head) else related_heads(m.head)
         known = set().union(*(f_sides.get(h, set()) for h in heads))
+        if not known and m.kind == "finding":
+            known = set(implied.get(m.head, ()))
         if m.side_set:
             if known and m.side_set - known:
                 contra.append(_imp(m))
@@ -149,6 +154,32 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
             if m.side_set - exam_side and (m.start, m.end) not in flagged:
                 contra.append(_imp(m))
     return {"LAT_CONTRA": contra, "LAT_DROP": dropped}
+
+
+def _implied_sides(f: Parsed) -> dict[str, set[str]]:
+    """Sides the findings give a finding through its sentence only: a sentence naming one
+    side and no finding with a side of its own speaks of that side ("Acute infarct with
+    restricted diffusion in the right cerebellar hemisphere"; "The right vertebral artery
+    shows an intimal flap"), for its findings and the diagnoses its signs state."""
+    low = lower_same_length(f.text)
+    heads_at: dict[int, set[str]] = {}
+    sided: set[int] = set()
+    for m in _affirmed(f):
+        heads_at.setdefault(m.segment, set()).add(m.head)
+        if m.side_set:
+            sided.add(m.segment)
+    for sign in affirmed_signs(f):
+        heads_at.setdefault(_segment_at(f, sign.start), set()).add(sign.head)
+    out: dict[str, set[str]] = {}
+    for segment, heads in heads_at.items():
+        if segment in sided:
+            continue
+        s0, s1 = f.segments[segment]
+        sides = {lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1)}
+        if len(sides) == 1 and sides <= {"left", "right"}:
+            for head in heads:
+                out.setdefault(head, set()).update(sides)
+    return out
 
 
 _SIDES = (stem("left"), stem("right"))
@@ -394,7 +425,9 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             flipped = not m.negated and every == {True}
         else:  # "subdural hematoma" where the findings say only "no intracranial hemorrhage"
             flipped = not m.negated and _denied_generically(m, polarities)
-        if flipped and not (m.negated and _narrowed_denial(m, i, f)):
+        if flipped and not (
+            _narrowed_denial(m, i, f) if m.negated else _denied_only_narrowly(m, i, f)
+        ):
             bad.append(_imp(m))
     bad += _denied_but_shown(f, i, told, bad)
     flagged = {m.segment for m in i.findings() if _imp(m) in bad}
@@ -411,7 +444,8 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
 #   degree is stated;
 # - time ("No new effusion" beside a stable one): the finding is stated as known or old;
 # - a kind ("No tension pneumothorax" beside a small one, "No occlusive thrombus" beside a
-#   non-occlusive one): the findings never call it that kind.
+#   non-occlusive one, "No active extravasation" beside a hematoma): the findings never call it
+#   that kind.
 # An unqualified finding is not narrowed away ("No significant effusion" beside "Effusion."), and
 # "acute" is not here: an unqualified infarct may be acute.
 _LESSER = r"\b(?:trace|tiny|minimal|small|mild|minute|subtle|slight|trivial|physiologic)\b"
@@ -427,7 +461,16 @@ _NARROWING: dict[str, re.Pattern[str] | None] = {
     "large": re.compile(_LESSER.replace("physiologic", "physiologic|moderate")),
     **dict.fromkeys(("new", "enlarging", "worsening", "increasing"), re.compile(_KNOWN)),
     **dict.fromkeys(
-        ("occlusive", "displaced", "tension", "obstructing", "focal", "drainable", "complicated"),
+        (
+            "occlusive",
+            "displaced",
+            "tension",
+            "obstructing",
+            "focal",
+            "drainable",
+            "complicated",
+            "active",
+        ),
         None,
     ),
 }
@@ -457,6 +500,44 @@ def _narrowed_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
                 if not lesser.search(f_low, x0, x1):
                     return False
             elif re.search(rf"(?<!non-)(?<!non )(?<!not )\b{q}\b", f_low[x0:x1]):
+                return False
+    return True
+
+
+# A findings denial narrowed to the acute kind ("No acute infarct") leaves an old one alone,
+# as "new" does ("no new territorial infarct" beside a chronic infarct, unchanged).
+_KNOWN_RE = re.compile(_KNOWN)
+_FINDINGS_NARROWING_RE = re.compile(r"\b(?:acute|" + "|".join(_NARROWING) + r")\b")
+
+
+def _denied_only_narrowly(m: Mention, i: Parsed, f: Parsed) -> bool:
+    """The reverse of `_narrowed_denial`: the findings deny ``m``'s finding at its place only
+    in denials narrowed by a qualifier ("no new ... infarct") that the impression statement
+    stays outside of ("Chronic ... infarct, unchanged")."""
+    denials = [
+        x
+        for x in f.findings()
+        if x.negated and x.head == m.head and same_place(m.side_set, x.side_set)
+    ]
+    if not denials:
+        return False
+    f_low = lower_same_length(f.text)
+    s0, s1 = i.segments[m.segment]
+    said = lower_same_length(i.text[s0:s1])
+    for x in denials:
+        cues = list(_CUE_RE.finditer(f_low, f.segments[x.segment][0], x.start))
+        if not cues:
+            return False
+        narrowing = {
+            q.group() for q in _FINDINGS_NARROWING_RE.finditer(f_low, cues[-1].end(), x.end)
+        }
+        if not narrowing:
+            return False
+        for q in narrowing:
+            if re.search(rf"(?<!non-)(?<!non )(?<!not )\b{q}\b", said):
+                return False  # the statement is of the denied kind ("decreased acute infarct")
+            lesser = _KNOWN_RE if q == "acute" else _NARROWING[q]
+            if lesser is not None and not lesser.search(said):
                 return False
     return True
 
@@ -643,7 +724,7 @@ def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             segment not in done
             and _urgent_sentence(f, segment)
             and not _explained_otherwise(f, segment)
-            and not _represented(f, segment, i)
+            and not _represented(f, segment, i, _sign_stems(f, sign))
         ):
             missing[sign.head] = _span("findings", sign.start, sign.end)
     # One span per sentence: a sentence already missing a named finding needs no other.
@@ -713,18 +794,43 @@ def _acute_sentences(f: Parsed) -> list[tuple[int, tuple[int, int]]]:
     return out
 
 
-def _represented(f: Parsed, segment: int, i: Parsed) -> bool:
-    """Whether some impression sentence speaks of findings sentence ``segment``: they share
-    two content words, or every content word of the impression sentence ("Acute
+_NEUTRAL_STEMS = frozenset(stem(w) for w in NEUTRAL_WORDS)
+
+
+def _sign_stems(f: Parsed, sign: Sign) -> frozenset[str]:
+    """The words of a sign that say what it shows ("intimal flap"; not "pulmonary artery",
+    "left", "lower lobe": the place of a nodule as well)."""
+    words = frozenset(s for s, _ in content_stems(lower_same_length(f.text[sign.start : sign.end])))
+    return frozenset(words - qualifiers(words) - _NEUTRAL_STEMS)
+
+
+def _affirmed_stems(i: Parsed) -> list[frozenset[str]]:
+    """Per impression sentence, the words of its clauses that affirm: a sentence that denies
+    words ("No bowel obstruction.") does not speak of the findings sentence affirming them."""
+    out: list[set[str]] = [set() for _ in i.segments]
+    for chunk in read(i).chunks:
+        if chunk.polarity == POSITIVE:
+            out[chunk.segment] |= chunk.about
+    return [frozenset(x) for x in out]
+
+
+def _represented(
+    f: Parsed, segment: int, i: Parsed, sign_words: frozenset[str] = frozenset()
+) -> bool:
+    """Whether some impression sentence speaks of findings sentence ``segment``: its affirmed
+    clauses share two content words with it, or every content word of the sentence ("Acute
     appendicitis."), one of them neither an acute cue nor a place word, at places that do not
-    conflict (left vs right)."""
+    conflict (left vs right). For a sentence stating a diagnosis by its sign, one shared word
+    must be of the sign itself (``sign_words``): "4 cm left ovarian cyst" speaks of the enlarged
+    ovary without flow but leaves out what its absent flow states."""
     ours = read(f).segment_stems[segment]
-    for theirs in read(i).segment_stems:
+    for theirs in _affirmed_stems(i):
         shared = ours & theirs
         naming = shared - _CUE_STEMS - qualifiers(shared)
         if (
-            (len(shared) >= 2 or shared == theirs)
+            (len(shared) >= 2 or (shared and shared == theirs))
             and naming
+            and (not sign_words or shared & sign_words)
             and not conflicting(qualifiers(ours), qualifiers(theirs))
         ):
             return True

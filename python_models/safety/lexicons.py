@@ -126,6 +126,7 @@ FINDINGS: dict[str, tuple[str, ...]] = {
     "mass effect": ("mass effect",),
     "herniation": ("herniation", "brain herniation", "uncal herniation"),
     "hydrocephalus": ("hydrocephalus",),
+    "sinusitis": ("sinusitis", "pansinusitis", "rhinosinusitis", "sinus disease"),
     "pulmonary embolism": (
         "pulmonary embolism",
         "pulmonary embolus",
@@ -141,8 +142,11 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "thoracic aortic aneurysm",
         "aaa",
         "aneurysm",
+        "aneurysmal",  # "the infrarenal aorta is aneurysmal", "aneurysmal dilatation"
     ),
     "deep vein thrombosis": ("deep vein thrombosis", "deep venous thrombosis", "dvt", "thrombus"),
+    # a clot in an artery other than a pulmonary one (``mentions`` reads "thrombus" by vessel)
+    "arterial thrombosis": ("arterial thrombosis", "arterial thrombus"),
     "bowel obstruction": (
         "bowel obstruction",
         "small bowel obstruction",
@@ -330,6 +334,7 @@ FINDING_REGION: dict[str, str] = {
     "epidural hematoma": "head",
     "midline shift": "head",
     "hydrocephalus": "head",
+    "sinusitis": "head",
     "pneumoperitoneum": "abdomen",
     "bowel obstruction": "abdomen",
     "volvulus": "abdomen",

@@ -72,8 +72,11 @@ class Parsed:
 
 
 def _phrase_pattern(phrase: str) -> str:
-    """Regex for a phrase: spaces also match hyphens/newlines ("intra-abdominal")."""
-    words = [re.escape(w) for w in re.split(r"[\s-]+", phrase)]
+    """Regex for a phrase: spaces also match hyphens/newlines ("intra-abdominal"), and
+    "dilation" also matches its spelling "dilatation" ("biliary ductal dilatation")."""
+    words = [
+        re.escape(w).replace("dilation", "dilat(?:at)?ion") for w in re.split(r"[\s-]+", phrase)
+    ]
     return r"[\s-]+".join(words)
 
 
@@ -99,8 +102,13 @@ def _anatomy_index() -> tuple[re.Pattern[str], dict[str, str]]:
     return _alternation(list(canon), plural=True), canon
 
 
+def names_a_finding(low: str) -> bool:
+    """Whether lower-cased ``low`` names a finding of the lexicon."""
+    return _finding_index()[0].search(low) is not None
+
+
 def _norm_phrase(phrase: str) -> str:
-    return re.sub(r"[\s-]+", " ", phrase.lower()).strip()
+    return re.sub(r"[\s-]+", " ", phrase.lower()).strip().replace("dilatation", "dilation")
 
 
 def _lookup(matched: str, canon: dict[str, str]) -> str | None:
@@ -113,7 +121,7 @@ def _lookup(matched: str, canon: dict[str, str]) -> str | None:
     return None
 
 
-_SIDE_RE = re.compile(
+SIDE_RE = re.compile(
     r"(?<![\w-])("
     + "|".join(sorted(map(re.escape, lx.SIDE_WORDS), key=len, reverse=True))
     + r")(?![\w-])"
@@ -318,13 +326,41 @@ _DEEP_VEIN_RE = re.compile(
 )
 
 
+# ... and a clot in an artery is no venous thrombosis at all: in a pulmonary artery it is an
+# embolus, elsewhere an arterial thrombus ("M1 thrombus", "thrombus in the SMA"). A segment
+# naming a vein too keeps the venous reading.
+_PULMONARY_ARTERY_RE = re.compile(r"\bpulmonary arter\w*|\b(?:lobar|segmental|subsegmental) arter")
+_ARTERY_RE = re.compile(
+    r"\b(?:arter\w*|aort\w*|carotid|vertebral|basilar|mca|aca|pca|ica|sma|m[1-4]|a[12]|"
+    r"p[12]|middle cerebral|celiac|iliac artery)\b"
+)
+_VEIN_RE = re.compile(r"\b(?:veins?|venous|dvt|ivc|svc|sinus|sinuses)\b")
+# A generic stone word takes the organ it lies in: gallbladder stones are no kidney stones.
+_GENERIC_STONE_RE = re.compile(r"stones?|calcul(?:us|i)")
+_BILIARY_RE = re.compile(
+    r"\b(?:gallbladder|gall bladder|biliary|bile duct|common duct|cbd|cystic duct|"
+    r"cholecyst\w*|choledoch\w*|cholelith\w*|gallstones?)\b"
+)
+_URINARY_RE = re.compile(
+    r"\b(?:kidneys?|renal|ureter\w*|uvj|ureterovesical|bladder|urinary|nephr\w*|calyx|"
+    r"calyces|calyceal|collecting system)\b"
+)
+
+
 def _vein_named(low: str, seg: tuple[int, int], mention: Mention) -> str:
-    """The head of a generic clot word from the vein its segment names."""
-    if mention.head != "deep vein thrombosis" or not _GENERIC_CLOT_RE.fullmatch(
-        low[mention.start : mention.end]
-    ):
-        return mention.head
+    """The head of a generic clot or stone word from the vessel or organ its segment names."""
+    said = low[mention.start : mention.end]
     segment = low[seg[0] : seg[1]]
+    if mention.head == "nephrolithiasis" and _GENERIC_STONE_RE.fullmatch(said):
+        if _BILIARY_RE.search(segment) and not _URINARY_RE.search(segment):
+            return "cholelithiasis"
+        return mention.head
+    if mention.head != "deep vein thrombosis" or not _GENERIC_CLOT_RE.fullmatch(said):
+        return mention.head
+    if _ARTERY_RE.search(segment) and not _VEIN_RE.search(segment):
+        if _PULMONARY_ARTERY_RE.search(segment):
+            return "pulmonary embolism"
+        return "arterial thrombosis"
     if _SUPERFICIAL_VEIN_RE.search(segment) and not _DEEP_VEIN_RE.search(segment):
         return "superficial venous thrombosis"
     return mention.head
@@ -349,6 +385,26 @@ _ENLARGED_ORGAN_RE = re.compile(
 )
 
 
+# A duct said to be dilated states its dilation, read the same way ("the common bile duct is
+# dilated, measuring 9 mm" is biliary dilation; "is not dilated" denies it).
+_DILATION_OF = {
+    "common bile duct": "biliary dilation",
+    "bile duct": "biliary dilation",
+    "bile ducts": "biliary dilation",
+    "common duct": "biliary dilation",
+    "cbd": "biliary dilation",
+    "biliary tree": "biliary dilation",
+    "biliary ducts": "biliary dilation",
+    "intrahepatic ducts": "biliary dilation",
+    "collecting system": "hydronephrosis",
+    "collecting systems": "hydronephrosis",
+}
+_DILATED_DUCT_RE = re.compile(
+    rf"\b(?P<duct>{'|'.join(sorted(_DILATION_OF, key=len, reverse=True))})"
+    r"\s+(?:is|are|appears|appear|remains|remain|is again)\s+(?:not\s+)?(?:\w+ly\s+)?dilated\b"
+)
+
+
 def parse(text: str) -> Parsed:
     """Find mentions, sides, negations and measurements in ``text`` (offsets into ``text``)."""
     low = lower_same_length(text)
@@ -369,6 +425,9 @@ def parse(text: str) -> Parsed:
             mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
     for m in _ENLARGED_ORGAN_RE.finditer(low):
         head = _ENLARGEMENT_OF[m.group("organ")]
+        mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
+    for m in _DILATED_DUCT_RE.finditer(low):
+        head = _DILATION_OF[m.group("duct")]
         mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
     for m in anatomy_re.finditer(low):
         part = _lookup(m.group(0), anatomy_canon)
@@ -441,7 +500,7 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
     anatomy = [m for m in in_seg if m.kind == "anatomy" and not inside_finding(m.start)]
     a_starts = [m.start for m in anatomy]
     a_ends = [m.end for m in anatomy]
-    for side_match in _SIDE_RE.finditer(low, s0, s1):
+    for side_match in SIDE_RE.finditer(low, s0, s1):
         side = lx.SIDE_WORDS[side_match.group(1)]
         pos, end = side_match.start(), side_match.end()
         pp = _PP_BEFORE_RE.search(low[max(s0, pos - 32) : pos])

@@ -21,15 +21,17 @@ left out.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from python_models.reading.clauses import content_stems, span_labels
 from python_models.reading.clauses import short_stem as stem
+from python_models.reading.vocabulary import ABNORMAL_SHAPE
 from python_models.safety.mentions import (
     Parsed,
     covered_by_negation,
     lower_same_length,
+    names_a_finding,
 )
 
 # Words that only place a finding: they narrow a statement but never name what it is about.
@@ -41,9 +43,11 @@ QUALIFIERS = frozenset(
 # A statement that an organ is normal ("intact menisci", "patent", "unremarkable").
 NORMAL_WORDS = frozenset(
     """normal normally unremarkable intact preserved patent compressible clear maintained
-    negative""".split()
+    negative congruent""".split()
 )
-_NORMAL_STEMS = frozenset(stem(w) for w in NORMAL_WORDS)
+# Matched as whole words: a short stem would read "compression" as "compressible" and
+# "congruity" as "congruent".
+_NORMAL_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(NORMAL_WORDS)) + r")\b")
 # Clause boundaries inside a sentence: a delimiter, or a connecting word (dropped).
 _CHUNK_BREAK_RE = re.compile(
     r"[,;:()]|\b(?:with|and|or|but|which|while|whereas|including)\b|(?=\bwithout\b)"
@@ -64,6 +68,7 @@ class Chunk:
     polarity: str  # POSITIVE | NEGATED | NORMAL
     stems: frozenset[str]  # content stems of the chunk itself
     header: frozenset[str]  # content stems of the organ header of its line, if any
+    normal: frozenset[str] = frozenset()  # stems of its normal words ("intact", "patent")
 
     @property
     def about(self) -> frozenset[str]:
@@ -73,7 +78,7 @@ class Chunk:
     @property
     def core(self) -> frozenset[str]:
         """Its own stems that name something: no qualifier, no normal word."""
-        return frozenset(s for s in self.stems if s not in _QUALIFIER_STEMS | _NORMAL_STEMS)
+        return frozenset(s for s in self.stems if s not in _QUALIFIER_STEMS | self.normal)
 
     @property
     def denies(self) -> bool:
@@ -140,15 +145,44 @@ def _read(text: str, segments: tuple[tuple[int, int], ...]) -> Reading:
             stems = frozenset(s for s, _ in words)
             all_stems |= stems
             negated = [covered_by_negation(low, (s0, s1), p) for s, p in words]
+            normal = frozenset(stem(m.group()) for m in _NORMAL_WORD_RE.finditer(low, a, b))
             if any(negated):
                 polarity = NEGATED
-            elif stems & _NORMAL_STEMS:
+            elif normal:
                 polarity = NORMAL
             else:
                 polarity = POSITIVE
-            chunks.append(Chunk(index, a, b, polarity, stems, header))
+            chunks.append(Chunk(index, a, b, polarity, stems, header, normal))
+        _share_normal_predicate(low, chunks)
         seg_stems.append(frozenset(all_stems))
     return Reading(tuple(chunks), tuple(seg_stems))
+
+
+_COORDINATION_RE = re.compile(r"\s*(?:and|or)\b")
+_WORD_RE = re.compile(r"[a-z][a-z'-]*|\d")
+
+
+def _share_normal_predicate(low: str, chunks: list[Chunk]) -> None:
+    """A normal predicate is said of every conjunct before it that says nothing of its own:
+    "ACL and PCL intact", "anatomy survey complete and normal" state the ACL and the survey
+    normal. A conjunct that names a finding ("small effusion and lungs clear") or holds a
+    number keeps its own polarity."""
+    for k in range(len(chunks) - 1, 0, -1):
+        after, before = chunks[k], chunks[k - 1]
+        if after.polarity != NORMAL or before.polarity != POSITIVE:
+            continue
+        if (
+            before.segment != after.segment
+            or low[before.end : after.start].strip()
+            or not _COORDINATION_RE.match(low, after.start, after.end)
+        ):
+            continue
+        words = _WORD_RE.findall(low[before.start : before.end])
+        if any(w.isdigit() or ABNORMAL_SHAPE.search(w) for w in words) or names_a_finding(
+            low[before.start : before.end]
+        ):
+            continue
+        chunks[k - 1] = replace(before, polarity=NORMAL, normal=after.normal)
 
 
 def read(parsed: Parsed) -> Reading:

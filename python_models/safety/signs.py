@@ -62,6 +62,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:dilated|distended|enlarged|inflamed|noncompressible) appendix",
         r"periappendiceal",
         r"appendicolith",
+        # the sonographic appendix: a blind-ending tubular structure; noncompressible, inflamed
+        r"blind[\s-]ending,? non-?compressible,? tubular structure",
+        r"non-?compressible,? blind[\s-]ending,? tubular structure",
     ),
     "aortic dissection": (
         r"intimal flap",
@@ -99,6 +102,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "hemorrhage": (
         r"active extravasation",
         r"contrast (?:blush|extravasation)",
+        # blood in a body cavity is fluid with internal echoes or density: supports only
+        r"~(?:echogenic|complex|hyperdense|high[\s-]attenuation) (?:free )?fluid",
         r"susceptibility blooming",
         r"hyperdense (?:extra-axial |intraparenchymal )?(?:collection|blood)",
     ),
@@ -129,6 +134,10 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "cord compression": (
         r"(?:flattening|compression|deformity|effacement) of the (?:spinal )?cord",
         r"cord (?:flattening|deformity|effacement)",
+        # the verb forms: "compresses the spinal cord", "the cord is flattened"
+        r"(?:compress|compresses|compressing|flattens|flattening|deforms|deforming|effaces|"
+        r"effacing) (?:the )?(?:spinal )?cord",
+        r"(?:spinal )?cord (?:is |appears )?(?:compressed|flattened|deformed)",
     ),
     "bowel ischemia": (
         r"pneumatosis",
@@ -140,6 +149,17 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"extra-?uterine (?:gestational sac|pregnancy)",
         r"tubal ring",
         r"adnexal (?:ring|gestational sac)",
+        # an adnexal mass apart from the ovary, a vascular ring: support (a corpus luteum too)
+        r"~(?:adnexal |extra-?ovarian )?mass (?:[\w,]+ ){0,3}separate from the (?:\w+ )?ovary",
+        r"~ring of (?:peripheral )?(?:fire|vascularity)",
+    ),
+    "arterial thrombosis": (
+        r"~hyperdense (?:\w+ ){0,3}(?:mca|ica|m1|m2|basilar|artery|vessel)",
+        r"~(?:intraluminal |occlusive )?filling defect (?:\w+ ){0,4}arter\w*",
+    ),
+    "sinusitis": (
+        r"~(?:mucosal thickening|air[\s-]fluid levels?|opacification) (?:[\w,]+ ){0,4}sinus\w*",
+        r"~sinus\w* (?:[\w,]+ ){0,3}(?:mucosal thickening|air[\s-]fluid|opacifi\w*)",
     ),
     "volvulus": (r"coffee[\s-]bean", r"bird'?s[\s-]beak", r"mesenteric (?:whirl|swirl)\w*"),
     "pneumonia": (r"consolidation", r"air bronchograms?"),

@@ -57,7 +57,8 @@ def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]
         reading = read_sentence(text)
         span: Span = {"source": "impression", "start": s.start, "end": s.end}
         if reading.polarity == "normal" and any(
-            denies_affirmed_words(part, r, doc) for part, r in _denials(text, reading)
+            denies_affirmed_words(part, r, doc) and not _denied_there_too(part, f)
+            for part, r in _denials(text, reading)
         ):  # a pure denial: "protrusion without stenosis" may speak of another level
             found["NEG_FLIP"].append(span)  # the lexicon's other names: check_negation
         elif reading.polarity == "abnormal" and _normal_structure(text, reading, doc):
@@ -65,6 +66,21 @@ def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]
         elif reading.polarity == "abnormal" and _nothing_supported(text, reading, doc, f):
             found["UNGROUNDED"].append(span)
     return found
+
+
+def _denied_there_too(denial: str, f: Parsed) -> bool:
+    """Whether the findings deny the same thing, at the same place or a narrower one: "No bowel
+    obstruction." repeats the findings' own denial, whatever other sentence holds "bowel" and
+    "obstructing"; an unplaced "No pneumothorax" is broader than the findings' "no left
+    pneumothorax" and stays a flip where another sentence affirms it."""
+    from python_models.safety.reading import qualifiers, read
+
+    mine = [c for c in read(parse(denial)).chunks if c.denies and c.core]
+    theirs = [c for c in read(f).chunks if c.denies]
+    return bool(mine) and all(
+        any(c.core <= t.about and qualifiers(t.about) <= qualifiers(c.about) for t in theirs)
+        for c in mine
+    )
 
 
 def _normal_structure(text: str, reading: Reading, doc: ReportDoc) -> bool:
