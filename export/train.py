@@ -36,6 +36,7 @@ from python_models.measurement_placeholders import (
     SlotKind,
     mask_slots,
     mask_target,
+    placeholder_tokens,
     slot_kinds_of,
 )
 
@@ -200,6 +201,28 @@ def _collate(pairs, idx, torch):  # noqa: ANN001 - torch passed in to keep impor
     return input_ids, attention, labels
 
 
+def seed_slot_embeddings(model, tokenizer, torch, noise: float = 0.1) -> int:  # noqa: ANN001
+    """Start each new level slot ``<lK>`` from the embedding of ``<nK>`` (plus a little noise so
+    the two kinds can part): the model already copies measurement slots by position, and a
+    slot drawn near the mean embedding is not learnt in a CPU-sized run (stage 14 copied no
+    level after 1,094 steps). Returns how many were seeded; only slots still at their fresh
+    initialisation should be passed through here (called right after a resize)."""
+    vocab = tokenizer.get_vocab()
+    if not all(t in vocab for t in placeholder_tokens(LEVELS)):
+        return 0
+    weight = model.get_input_embeddings().weight
+    seeded = 0
+    with torch.no_grad():
+        spread = weight[: len(vocab)].std().item()
+        for k in range(LEVELS.count):
+            level, measure = vocab[LEVELS.slot(k)], vocab.get(MEASUREMENTS.slot(k))
+            if measure is None:
+                continue
+            weight[level] = weight[measure] + noise * spread * torch.randn_like(weight[measure])
+            seeded += 1
+    return seeded
+
+
 def _encode(tokenizer, cases: list[dict[str, Any]]) -> list[tuple[list[int], list[int]]]:
     reads_exam, kinds = tokenizer_reads_exam(tokenizer), slot_kinds_of(tokenizer)
     pairs = [training_pair(case, reads_exam, kinds) for case in cases]
@@ -280,6 +303,9 @@ def main(argv: list[str]) -> int:
         model = T5ForConditionalGeneration.from_pretrained(str(args.init_from))
         if model.get_input_embeddings().num_embeddings < len(tokenizer):
             model.resize_token_embeddings(len(tokenizer))
+            seeded = seed_slot_embeddings(model, tokenizer, torch)
+            if seeded:
+                log.info("%d new slot tokens start from the measurement slots' embeddings", seeded)
     else:
         model = T5ForConditionalGeneration(config)
     n_params = sum(p.numel() for p in model.parameters())

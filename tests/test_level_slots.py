@@ -96,3 +96,30 @@ def test_preprocess_sends_levels_to_postprocess_which_puts_them_back(level_token
 def test_context_rejects_malformed_level_values() -> None:
     with pytest.raises(InvalidRequest, match="level_values"):
         validate_context({"level_values": "L4-L5"})
+
+
+def test_new_level_slots_start_from_the_measurement_slots(level_tokenizer: Any) -> None:
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    from export.train import seed_slot_embeddings
+
+    torch.manual_seed(0)
+    model = T5ForConditionalGeneration(
+        T5Config(
+            vocab_size=len(level_tokenizer),
+            d_model=32,
+            d_kv=8,
+            d_ff=64,
+            num_layers=1,
+            num_heads=4,
+            decoder_start_token_id=0,
+        )
+    )
+    assert seed_slot_embeddings(model, level_tokenizer, torch) == LEVELS.count
+    weight, vocab = model.get_input_embeddings().weight, level_tokenizer.get_vocab()
+    for k in range(LEVELS.count):
+        level, measure = weight[vocab[LEVELS.slot(k)]], weight[vocab[MEASUREMENTS.slot(k)]]
+        assert torch.cosine_similarity(level, measure, dim=0) > 0.9
+        assert not torch.equal(level, measure)  # a little apart, so the two kinds can part
+    assert seed_slot_embeddings(model, build_tokenizer(), torch) == 0  # no level slots: nothing
