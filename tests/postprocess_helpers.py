@@ -14,6 +14,17 @@ class NoStyle:
         return impression, []
 
 
+def slots_only(tokenizer: Any) -> Postprocessor:
+    """A postprocessor that only writes slot values back: no checks, no grounding, no gate."""
+    return Postprocessor(
+        tokenizer,
+        NoStyle(),
+        lambda findings, ctx: lambda impression: [],
+        ground_items=False,
+        hold_to_findings=False,
+    )
+
+
 def finish(post: Postprocessor, text: str, findings: str, exam: str | None = None) -> Finished:
     """``text`` tokenized with the postprocessor's tokenizer and finished as one request."""
     ids = post.tokenizer(text, add_special_tokens=False)["input_ids"]

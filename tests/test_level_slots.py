@@ -19,10 +19,10 @@ from python_models.measurement_placeholders import (
     slot_kinds_of,
     unmask,
 )
-from python_models.postprocess import Postprocessor, validate_context
+from python_models.postprocess import validate_context
 from python_models.preprocess import PreparedReport, Preprocessor, RawReport
 from python_models.request_fields import InvalidRequest
-from tests.postprocess_helpers import NoStyle
+from tests.postprocess_helpers import slots_only
 
 
 def test_levels_and_measurements_get_their_own_slots() -> None:
@@ -78,13 +78,7 @@ def test_preprocess_sends_levels_to_postprocess_which_puts_them_back(level_token
     assert isinstance(done, PreparedReport)
     assert done.context["level_values"] == ["L3", "L4-L5"]
     assert {"<l0>", "<l1>"} <= set(level_tokenizer.convert_ids_to_tokens(done.input_ids))
-    post = Postprocessor(
-        level_tokenizer,
-        NoStyle(),
-        lambda findings, ctx: lambda impression: [],
-        ground_items=False,
-        hold_to_findings=False,
-    )
+    post = slots_only(level_tokenizer)
     good = level_tokenizer("Acute <l0> compression fracture.")["input_ids"]
     bad = level_tokenizer("Acute <l5> compression fracture.")["input_ids"]
     first, second = post.finish([(good, dict(done.context)), (bad, dict(done.context))])

@@ -19,10 +19,10 @@ from python_models.measurement_placeholders import (
     tokenizer_uses_placeholders,
     unmask,
 )
-from python_models.postprocess import Postprocessor, validate_context
+from python_models.postprocess import validate_context
 from python_models.preprocess import PreparedReport, Preprocessor, RawReport
 from python_models.request_fields import InvalidRequest
-from tests.postprocess_helpers import NoStyle
+from tests.postprocess_helpers import slots_only
 
 _MEASURED = re.compile(r"\b\d+(?:\.\d+)?(?=(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)\b)")
 
@@ -116,13 +116,7 @@ def test_preprocess_masks_for_a_slot_tokenizer_only(slot_tokenizer: Any) -> None
 
 
 def test_postprocess_puts_values_back_and_flags_unknown_slots(slot_tokenizer: Any) -> None:
-    post = Postprocessor(
-        slot_tokenizer,
-        NoStyle(),
-        lambda findings, ctx: lambda impression: [],
-        ground_items=False,
-        hold_to_findings=False,
-    )
+    post = slots_only(slot_tokenizer)
     good = slot_tokenizer("<n1> right lower lobe nodule.")["input_ids"]
     bad = slot_tokenizer("<n9> cyst.")["input_ids"]
     context = {"findings": "x", "measurement_values": ["2.1 x 1.4 cm", "7 mm"], "warnings": []}
