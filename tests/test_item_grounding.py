@@ -99,7 +99,8 @@ def test_a_fracture_at_the_wrong_vertebra_is_replaced_and_sequences_are_no_level
 def test_spinal_levels_are_read_in_every_spelling() -> None:
     assert levels("Protrusion at L4-5 and L5-S1.") == {"L4-L5", "L5-S1"}
     assert levels("T12 and L1 fractures, T2 hyperintense, T1-weighted, T2/FLAIR.") == {"T12", "L1"}
-    assert levels_agree({"L4"}, {"L4-L5"}) and not levels_agree({"L3-L4"}, {"L4-L5"})
+    assert levels_agree({"L3-L4", "L4-L5"}, {"L4-L5"}) and not levels_agree({"L3-L4"}, {"L4-L5"})
+    assert not levels_agree({"L2"}, {"L2-L3"}) and not levels_agree({"L2-L3"}, {"L2"})
 
 
 def test_a_denial_outside_the_exam_goes_pertinent_negatives_stay() -> None:
