@@ -28,6 +28,11 @@ either lower extremity" when the findings deny both legs. A warn-level NEGATIVE_
 points at the findings sentences that gave the answer. Nothing positive is ever added; in doubt
 nothing is added at all.
 
+The INDICATION asks too (`indication_questions`): a finding it names ("?PTX", "eval for
+appendicitis") is answered by the same rules, in the table's wording for a table finding and
+"No <finding>." otherwise; never a sided question, never one whose answer names a region the
+study does not cover.
+
 The findings and the exam are read from the report's one reading
 (`python_models.reading.doc.ReportDoc`, postprocess's `Draft.doc`): its sentences and their
 lexicon parses.
@@ -62,9 +67,6 @@ _LABEL_RE = re.compile(LABEL_PATTERN)
 _SIDES = frozenset({"left", "right"})
 _MAX_EXAM = 200  # an exam description longer than this is not a procedure name
 _MAX_INDICATION = 400  # a clinical history, not a report
-# Lexicon findings an indication names that are no yes/no question a negative answers: a
-# history ("known cancer", "prior surgery") or a symptom's workup.
-_NOT_ASKED = frozenset()
 # The procedure ends where history or a comparison starts ("CT chest, history of PE").
 _PROCEDURE_END_RE = re.compile(
     r"[,;:(]|\b(?:history|hx|prior|indication|for|r/o|rule out|evaluate|eval)\b", re.IGNORECASE
@@ -271,15 +273,15 @@ def indication_questions(
     named = {m.head for m in parse(indication).findings()}
     out: list[Question] = []
     for head in sorted(named):
-        table = next((q for q in QUESTIONS if head in q.heads and not q.sided), None)
         if any(head in q.heads for q in asked) or any(head in q.heads for q in out):
             continue
+        table = next((q for q in QUESTIONS if head in q.heads and not q.sided), None)
         if table is not None:
             question = replace(table, when_normal=True)
-        elif not any(head in q.heads for q in QUESTIONS) and head not in _NOT_ASKED:
+        elif not any(head in q.heads for q in QUESTIONS):
             question = _named_question(head)
         else:
-            continue
+            continue  # a sided table question: the exam's to ask
         if regions_named(question.answer) <= regions:
             out.append(question)
     return out

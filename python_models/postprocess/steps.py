@@ -179,17 +179,17 @@ def merge_bilateral(text: str, draft: Draft) -> Edited:
 
 @_guarded("pertinent negatives")
 def answer_question(text: str, draft: Draft) -> Edited:
-    """The exam's clinical question answered when the findings deny the finding and the
-    draft is silent (`python_models.pertinent_negatives`), with a warn-level
-    NEGATIVE_ADDED pointing at the findings sentences."""
+    """The clinical question of the exam (and of the indication) answered when the findings
+    deny the finding and the draft is silent (`python_models.pertinent_negatives`), with a
+    warn-level NEGATIVE_ADDED pointing at the findings sentences."""
     done = pertinent_negatives.answer_question(text, draft.doc, draft.context.get("indication"))
     if not done.added:
         return text, []
     added = warning(
         "NEGATIVE_ADDED",
         "warn",
-        f"{done.added} negative answer(s) to the exam's clinical question, stated in the "
-        "findings, were added to the impression",
+        f"{done.added} negative answer(s) to the clinical question of the exam or the "
+        "indication, stated in the findings, were added to the impression",
         done.spans,
     )
     return done.impression, [added]
