@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from python_models.critical_completion import LABEL_PATTERN, negative_only
 from python_models.item_grounding import NOTHING_LEFT
-from python_models.reading.regions import regions_named, regions_of_findings
+from python_models.reading.regions import regions_named
 from python_models.safety.checks import related_heads
 from python_models.safety.mentions import Mention, parse
 from python_models.style.items import (
@@ -443,8 +443,7 @@ def answer_question(impression: str, doc: ReportDoc, indication: str | None = No
     ``indication``) added where the module text says so; unchanged otherwise."""
     done = Answered(impression)
     asked = questions_for(doc.exam)
-    regions = regions_named(doc.exam) or regions_of_findings(doc.findings)
-    for question in asked + indication_questions(indication, asked, regions):
+    for question in asked + indication_questions(indication, asked, doc.regions):
         one = _answer(question, done.impression, doc)
         if one.added:
             done = Answered(one.impression, done.added + one.added, done.spans + one.spans)

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import re
 
-_DISC = r"[CTLS]\d{1,2}\s*-\s*[CTLS]?\d{1,2}"
+# A disc level, its parts grouped for `canonical_level`: "L4-5" is L, 4, (L), 5.
+_DISC = r"([CTLS])(\d{1,2})\s*-\s*([CTLS]?)(\d{1,2})"
 _VERTEBRA = r"C[1-7]|T1[0-2]|T[1-9]|L[1-5]|S[1-5]"
 _NOT_A_SEQUENCE = (
     r"(?!\s*(?:-?\s*weighted|W\b|/|\*|hyper|hypo|iso|signal|sequence|imag|flair|prolong|short"
     r"|shine|star|post))"
 )
 LEVEL_RE = re.compile(rf"\b(?:{_DISC}|(?:{_VERTEBRA}))\b{_NOT_A_SEQUENCE}", re.IGNORECASE)
-_DISC_PARTS_RE = re.compile(r"([CTLS])(\d{1,2})\s*-\s*([CTLS]?)(\d{1,2})", re.IGNORECASE)
+_DISC_RE = re.compile(_DISC, re.IGNORECASE)
 
 
 def canonical_level(text: str) -> str:
     """One spelling per level: "l4-5" -> "L4-L5", "L5 - S1" -> "L5-S1", "t11" -> "T11"."""
-    disc = _DISC_PARTS_RE.fullmatch(text.strip())
+    disc = _DISC_RE.fullmatch(text.strip())
     if disc:
         a, b, c, d = disc.groups()
         return f"{a.upper()}{b}-{(c or a).upper()}{d}"

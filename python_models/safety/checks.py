@@ -481,12 +481,7 @@ _CUE_RE = re.compile(r"\b(?:no|without|not|negative for|free of|absent)\b")
 def _narrowed_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
     """A denial narrowed by a qualifier ("no new", "no significant", "no tension") to a part of
     the finding that no findings statement of it at that place affirms (`_NARROWING`)."""
-    s0, _ = i.segments[m.segment]
-    low = lower_same_length(i.text)
-    cues = list(_CUE_RE.finditer(low, s0, m.start))
-    if not cues:
-        return False
-    narrowing = {q.group() for q in NARROWING_RE.finditer(low, cues[-1].end(), m.end)}
+    narrowing = _denial_narrowing(lower_same_length(i.text), i, m, NARROWING_RE)
     if not narrowing:
         return False
     f_low = lower_same_length(f.text)
@@ -499,9 +494,25 @@ def _narrowed_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
             if lesser is not None:
                 if not lesser.search(f_low, x0, x1):
                     return False
-            elif re.search(rf"(?<!non-)(?<!non )(?<!not )\b{q}\b", f_low[x0:x1]):
+            elif _says_kind(q, f_low[x0:x1]):
                 return False
     return True
+
+
+def _denial_narrowing(low: str, p: Parsed, m: Mention, qualifiers: re.Pattern[str]) -> set[str]:
+    """The qualifiers between a denied mention's last negation cue and its end ("no new
+    significant effusion": new, significant); empty without a cue. ``low``: ``p.text``
+    lower-cased."""
+    cues = list(_CUE_RE.finditer(low, p.segments[m.segment][0], m.start))
+    if not cues:
+        return set()
+    return {q.group() for q in qualifiers.finditer(low, cues[-1].end(), m.end)}
+
+
+def _says_kind(qualifier: str, text: str) -> bool:
+    """Whether ``text`` calls something by ``qualifier`` itself, unnegated ("acute", not
+    "non-acute")."""
+    return bool(re.search(rf"(?<!non-)(?<!non )(?<!not )\b{qualifier}\b", text))
 
 
 # A findings denial narrowed to the acute kind ("No acute infarct") leaves an old one alone,
@@ -525,16 +536,11 @@ def _denied_only_narrowly(m: Mention, i: Parsed, f: Parsed) -> bool:
     s0, s1 = i.segments[m.segment]
     said = lower_same_length(i.text[s0:s1])
     for x in denials:
-        cues = list(_CUE_RE.finditer(f_low, f.segments[x.segment][0], x.start))
-        if not cues:
-            return False
-        narrowing = {
-            q.group() for q in _FINDINGS_NARROWING_RE.finditer(f_low, cues[-1].end(), x.end)
-        }
+        narrowing = _denial_narrowing(f_low, f, x, _FINDINGS_NARROWING_RE)
         if not narrowing:
             return False
         for q in narrowing:
-            if re.search(rf"(?<!non-)(?<!non )(?<!not )\b{q}\b", said):
+            if _says_kind(q, said):
                 return False  # the statement is of the denied kind ("decreased acute infarct")
             lesser = _KNOWN_RE if q == "acute" else _NARROWING[q]
             if lesser is not None and not lesser.search(said):

@@ -347,7 +347,7 @@ _URINARY_RE = re.compile(
 )
 
 
-def _vein_named(low: str, seg: tuple[int, int], mention: Mention) -> str:
+def _head_by_place(low: str, seg: tuple[int, int], mention: Mention) -> str:
     """The head of a generic clot or stone word from the vessel or organ its segment names."""
     said = low[mention.start : mention.end]
     segment = low[seg[0] : seg[1]]
@@ -378,11 +378,16 @@ _ENLARGEMENT_OF = {
     "liver": "hepatomegaly",
     "spleen": "splenomegaly",
     "prostate": "prostatomegaly",
+    "prostate gland": "prostatomegaly",
 }
-_ENLARGED_ORGAN_RE = re.compile(
-    rf"\b(?P<organ>{'|'.join(_ENLARGEMENT_OF)})"
-    r"(?: gland)?\s+(?:is|are|appears|remains|is again)\s+(?:not\s+)?(?:\w+ly\s+)?enlarged\b"
-)
+
+
+def _said_to_be(subjects: dict[str, str], verbs: str, predicate: str) -> re.Pattern[str]:
+    """ "<subject> <verb> [not] [adverb] <predicate>": the subject names the head it states."""
+    return re.compile(
+        rf"\b(?P<subject>{'|'.join(sorted(subjects, key=len, reverse=True))})"
+        rf"\s+(?:{verbs})\s+(?:not\s+)?(?:\w+ly\s+)?{predicate}\b"
+    )
 
 
 # A duct said to be dilated states its dilation, read the same way ("the common bile duct is
@@ -399,9 +404,13 @@ _DILATION_OF = {
     "collecting system": "hydronephrosis",
     "collecting systems": "hydronephrosis",
 }
-_DILATED_DUCT_RE = re.compile(
-    rf"\b(?P<duct>{'|'.join(sorted(_DILATION_OF, key=len, reverse=True))})"
-    r"\s+(?:is|are|appears|appear|remains|remain|is again)\s+(?:not\s+)?(?:\w+ly\s+)?dilated\b"
+# Both read one way: the subjects and the heads they state, the linking verbs, the predicate.
+_STATED_BY_PREDICATE = (
+    (_ENLARGEMENT_OF, _said_to_be(_ENLARGEMENT_OF, "is|are|appears|remains|is again", "enlarged")),
+    (
+        _DILATION_OF,
+        _said_to_be(_DILATION_OF, "is|are|appears|appear|remains|remain|is again", "dilated"),
+    ),
 )
 
 
@@ -423,12 +432,10 @@ def parse(text: str) -> Parsed:
         head = _lookup(m.group(0), finding_canon)
         if head and not _names_a_team(low, m.start(), m.end()):
             mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
-    for m in _ENLARGED_ORGAN_RE.finditer(low):
-        head = _ENLARGEMENT_OF[m.group("organ")]
-        mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
-    for m in _DILATED_DUCT_RE.finditer(low):
-        head = _DILATION_OF[m.group("duct")]
-        mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
+    for heads, pattern in _STATED_BY_PREDICATE:
+        for m in pattern.finditer(low):
+            head = heads[m.group("subject")]
+            mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
     for m in anatomy_re.finditer(low):
         part = _lookup(m.group(0), anatomy_canon)
         if part:
@@ -447,7 +454,7 @@ def parse(text: str) -> Parsed:
         starts, ends = _merged(_neg_scopes(low, seg))
         for mention in in_seg:
             if mention.kind == "finding":
-                mention.head = _vein_named(low, seg, mention)
+                mention.head = _head_by_place(low, seg, mention)
                 mention.negated = _covered(starts, ends, mention.start)
         _bind_sides(low, seg, in_seg)
     _header_sides(low, mentions)

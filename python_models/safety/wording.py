@@ -25,6 +25,7 @@ from python_models.reading.polarity import Reading, read_sentence, stems_in
 from python_models.reading.sentences import split_sentences
 from python_models.reading.vocabulary import COMMUNICATION_VERBS, SIDE_WORDS
 from python_models.safety.mentions import parse
+from python_models.safety.reading import qualifiers, read
 
 if TYPE_CHECKING:
     from python_models.reading.doc import ReportDoc
@@ -73,8 +74,6 @@ def _denied_there_too(denial: str, f: Parsed) -> bool:
     obstruction." repeats the findings' own denial, whatever other sentence holds "bowel" and
     "obstructing"; an unplaced "No pneumothorax" is broader than the findings' "no left
     pneumothorax" and stays a flip where another sentence affirms it."""
-    from python_models.safety.reading import qualifiers, read
-
     mine = [c for c in read(parse(denial)).chunks if c.denies and c.core]
     theirs = [c for c in read(f).chunks if c.denies]
     return bool(mine) and all(
