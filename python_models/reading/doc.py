@@ -216,6 +216,18 @@ class ReportDoc:
         return tuple(out)
 
     @cached_property
+    def abnormal_sections(self) -> tuple[frozenset[str], ...]:
+        """The word stems of each organ header ("Supraspinatus:", "ACL:") with a sentence
+        that affirms something of abnormal shape ("Full-thickness tear with retraction."): a
+        structure the findings state abnormal under its own name."""
+        out: set[frozenset[str]] = set()
+        for s in self.finding_sentences:
+            label = s.sentence.label
+            if label and any(ABNORMAL_SHAPE.search(w) for w in s.reading.key_words):
+                out.add(frozenset(stems_in(label)))
+        return tuple(sorted(out, key=sorted))
+
+    @cached_property
     def affirmed_stems(self) -> frozenset[str]:
         """Stems of every word the findings (and exam name) use outside a negation scope."""
         out: set[str] = set()

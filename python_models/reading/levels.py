@@ -31,9 +31,16 @@ def canonical_level(text: str) -> str:
     return text.strip().upper()
 
 
+# A slip names its disc level: "anterolisthesis of L4 on L5" is at L4-L5.
+_SLIP_RE = re.compile(r"\b([CTLS])(\d{1,2})\s+on\s+([CTLS]?)(\d{1,2})\b", re.IGNORECASE)
+
+
 def levels(text: str) -> set[str]:
     """The spinal levels a text names, in their canonical spelling."""
-    return {canonical_level(m.group(0)) for m in LEVEL_RE.finditer(text)}
+    named = {canonical_level(m.group(0)) for m in LEVEL_RE.finditer(text)}
+    return named | {
+        canonical_level("{}{}-{}{}".format(*m.groups())) for m in _SLIP_RE.finditer(text)
+    }
 
 
 def levels_agree(said: set[str], stated: set[str]) -> bool:

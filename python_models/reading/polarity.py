@@ -63,7 +63,9 @@ def stems_in(text: str) -> set[str]:
 
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    """A crude stem that matches "effusions"/"effusion", "enlarged"/"enlargement"."""
+    """A crude stem that matches "effusions"/"effusion", "enlarged"/"enlargement" and
+    "haematoma"/"hematoma"."""
+    word = vocab.american(word)
     if len(word) > 5 and word.endswith("ly"):
         word = word[:-2]
     for suffix in ("ies", "es", "s"):

@@ -372,7 +372,8 @@ NORMAL_CUES: tuple[str, ...] = (
 # Abnormality by the shape of the word (suffixes and stems of radiology findings). Inside a
 # normal statement an unknown word counts as abnormal only when it has such a shape.
 ABNORMAL_SHAPE = re.compile(
-    r"(?:osis|oses|itis|oma|omas|megaly|ectasis|ectases|pathy|rrhage|emia|ism|iasis|cele|"
+    # an anastomosis, a diagnosis or a prognosis is no disease
+    r"(?:(?<!anastom)(?<!diagn)(?<!progn)(?:osis|oses)|itis|oma|omas|megaly|ectasis|ectases|pathy|rrhage|emia|ism|iasis|cele|"
     r"plasia|trophy|penia|lith|liths|lithiasis)$"
     r"|^(?:enlarg|dilat|thicken|opacit|effus|fractur|mass|lesion|nodul|collaps|herni|stenos|"
     r"occlu|thromb|embol|hemorrh|haemorrh|bleed|edema|oedema|infarct|consolidat|pneumo|"
@@ -508,3 +509,39 @@ COMMUNICATION_VERBS = (
 )
 
 SIDE_WORDS: frozenset[str] = frozenset({"left", "right", "bilateral", "bilaterally"})
+
+# British spellings and the American ones both readers use ("haematoma", "oedema",
+# "oesophagus", "ischaemic", "tumour"): a report dictated either way reads the same.
+BRITISH_SPELLINGS: dict[str, str] = {
+    "haem": "hem",
+    "oedem": "edem",
+    "oesophag": "esophag",
+    "ischaem": "ischem",
+    "tumour": "tumor",
+    "anaem": "anem",
+    "leukaem": "leukem",
+    "paediatr": "pediatr",
+    "foet": "fet",
+}
+_BRITISH_RE = re.compile("|".join(BRITISH_SPELLINGS))
+_AMERICAN_RE = re.compile("|".join(BRITISH_SPELLINGS.values()))
+
+
+def american(text: str) -> str:
+    """``text`` (lower-cased) with British spellings written the American way."""
+    return _BRITISH_RE.sub(lambda m: BRITISH_SPELLINGS[m.group()], text)
+
+
+def either_spelling(pattern: str) -> str:
+    """A regex of American words that also matches their British spelling ("hem" ->
+    "ha?em"): a letter the British spelling adds becomes optional."""
+    return _AMERICAN_RE.sub(lambda m: _either(m.group()), pattern)
+
+
+def _either(american_part: str) -> str:
+    british = next(b for b, a in BRITISH_SPELLINGS.items() if a == american_part)
+    # the one letter British adds: haem/hem, oedem/edem, tumour/tumor
+    for k in range(len(british)):
+        if british[:k] + british[k + 1 :] == american_part:
+            return f"{british[:k]}{british[k]}?{british[k + 1 :]}"
+    return american_part

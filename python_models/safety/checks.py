@@ -8,6 +8,7 @@ character offsets that let a client highlight the words itself.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
@@ -18,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 from python_models import exams
 from python_models.guidelines import fleischner_excluded
 from python_models.reading.clauses import content_stems
+from python_models.reading.polarity import read_sentence
 from python_models.reading.vocabulary import COMMUNICATION_VERBS, NEUTRAL_WORDS
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
+from python_models.safety.level_checks import check_levels
 from python_models.safety.mentions import (
     SIDE_RE,
     Measurement,
@@ -31,7 +34,7 @@ from python_models.safety.mentions import (
     parse,
 )
 from python_models.safety.reading import POSITIVE, Chunk, conflicting, qualifiers, read, stem
-from python_models.safety.signs import SPECIFIC, Sign, sign_matches
+from python_models.safety.signs import SIGN_REGION, SPECIFIC, Sign, sign_matches
 from python_models.safety.wording import check_wording
 
 if TYPE_CHECKING:
@@ -144,6 +147,7 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
         ):
             dropped.append(_imp(m))
             imp_heads_with_side.add(m.head)
+    contra += _measured_on_the_other_side(f, i, contra)
     flagged = {(s["start"], s["end"]) for s in contra}
     for chunk in chunk_side_contradictions(f, i):
         if not any(chunk.start <= a < chunk.end for a, _ in flagged):
@@ -154,6 +158,27 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
             if m.side_set - exam_side and (m.start, m.end) not in flagged:
                 contra.append(_imp(m))
     return {"LAT_CONTRA": contra, "LAT_DROP": dropped}
+
+
+def _measured_on_the_other_side(f: Parsed, i: Parsed, contra: list[Span]) -> list[Span]:
+    """Impression lengths set on a part at a side where the findings give that length to the
+    same part on the other side only: "5.6 cm left ovarian teratoma" when the 5.6 cm lesion
+    lies in the right ovary, whatever the lesion is called."""
+    f_places = _places_by_segment(f)
+    sides_of: dict[tuple[float, str], set[str]] = {}
+    for x in f.measurements:
+        for part, sides in f_places.get(x.segment, ()):
+            sides_of.setdefault((round(x.mm, 1), part), set()).update(sides)
+    i_places = _places_by_segment(i)
+    out = []
+    for m in i.measurements:
+        for part, sides in i_places.get(m.segment, ()):
+            stated = sides_of.get((round(m.mm, 1), part))
+            if sides and stated and not sides & stated:
+                span = _span("impression", *i.segments[m.segment])
+                if not _overlaps(span, contra) and span not in out:
+                    out.append(span)
+    return out
 
 
 def _implied_sides(f: Parsed) -> dict[str, set[str]]:
@@ -238,35 +263,73 @@ def _exam_side(exam: str | None) -> frozenset[str]:
 
 
 def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
-    """NUM_MISMATCH: an impression length (in mm) that no findings length equals; one said to
-    be approximate ("approximately 2 cm") may round any findings length to its last digit."""
+    """NUM_MISMATCH: an impression length (in mm) that no findings length equals, once rounded
+    to the impression's own last digit (`_rounding_slack`). A threshold or a guideline's range
+    is no measurement of the patient (`_criterion`)."""
     known = {round(m.mm, 1) for m in f.measurements}
     bad = []
+    low = lower_same_length(i.text)
     for m in i.measurements:
-        if round(m.mm, 1) in known:
+        if round(m.mm, 1) in known or _criterion(low, i.segments[m.segment], m):
             continue
-        slack = _approximate_slack(i.text, m)
-        if slack and any(abs(m.mm - x) <= slack for x in known):
+        slack = _rounding_slack(i.text, m)
+        if slack and any(abs(m.mm - x) <= slack + 1e-6 for x in known):
             continue
         bad.append(_span("impression", m.start, m.end))
     return {"NUM_MISMATCH": bad}
 
 
+# A length compared with ("greater than 3 cm", "4 mm or less") or in a sentence that
+# recommends or cites a guideline ("SVS guidance for 3.0-3.9 cm").
+_THRESHOLD_BEFORE_RE = re.compile(
+    r"(?:\b(?:greater|more|less|smaller|larger|bigger|longer|shorter|thicker|thinner|wider)"
+    r"\s+than|\b(?:exceed\w*|over|under|below|above|at least|at most)|[<>≤≥]=?)\s*$"
+)
+_THRESHOLD_AFTER_RE = re.compile(
+    r"\s*(?:or|and)\s+(?:less|more|greater|smaller|larger|above|below)\b"
+)
+_CRITERIA_RE = re.compile(
+    r"\b(?:recommend\w*|guidelines?|guidance|criteri(?:a|on)|threshold|cut-?off)\b"
+)
+
+
+def criterion_sentence(text: str) -> bool:
+    """Whether a sentence states a threshold or cites a guideline ("a thickness of 4 mm or
+    less carries a high negative predictive value"): a criterion, not the patient's state."""
+    low = lower_same_length(text)
+    p = parse(text)
+    return bool(_CRITERIA_RE.search(low)) or any(
+        _criterion(low, (0, len(low)), m) for m in p.measurements
+    )
+
+
+def _criterion(low: str, segment: tuple[int, int], m: Measurement) -> bool:
+    """Whether the impression length ``m`` is a threshold or a guideline's, not the patient's."""
+    s0, s1 = segment
+    return bool(
+        _THRESHOLD_BEFORE_RE.search(low, max(s0, m.start - 20), m.start)
+        or _THRESHOLD_AFTER_RE.match(low, m.end, s1)
+        or _CRITERIA_RE.search(low, s0, s1)
+    )
+
+
 _APPROXIMATE_RE = re.compile(r"\b(?:approximately|approx\.?|about|roughly|nearly|around)\s*$|~\s*$")
-_LAST_DIGIT_RE = re.compile(r"(\d+)(?:\.(\d+))?\s*(mm|cm|m)\b", re.IGNORECASE)
-_MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
+_NUMBER_RE = re.compile(r"\d+(?:\.(\d+))?")
+# The coarsest last digit an exact impression length may be rounded to: a millimetre.
+_FINEST_ROUNDING_MM = 1.0
 
 
-def _approximate_slack(text: str, m: Measurement) -> float:
-    """Half the unit of the last digit written, in mm, for a length said to be approximate
-    ("approximately 2 cm": 5 mm; "about 2.5 cm": 0.5 mm); 0 for an exact one."""
-    if not _APPROXIMATE_RE.search(lower_same_length(text[max(0, m.start - 20) : m.start])):
+def _rounding_slack(text: str, m: Measurement) -> float:
+    """Half the unit of the last digit written, in mm: a findings length of 1.25 cm is "1.3 cm"
+    in the impression, one of 12.6 mm is "13 mm". Only to the millimetre for an exact length,
+    to any digit for one said to be approximate ("approximately 2 cm": 5 mm); 0 otherwise."""
+    written = _NUMBER_RE.search(text, m.start, m.end)
+    if written is None or float(written.group()) == 0:
         return 0.0
-    written = _LAST_DIGIT_RE.search(text, m.start, m.end)
-    if written is None:
-        return 0.0
-    decimals = len(written.group(2) or "")
-    return 0.5 * _MM_PER_UNIT[written.group(3).lower()] / 10**decimals
+    unit_mm = 10 ** round(math.log10(m.mm / float(written.group())))  # mm, cm or m
+    half_digit = 0.5 * unit_mm / 10 ** len(written.group(1) or "")
+    approximate = _APPROXIMATE_RE.search(lower_same_length(text[max(0, m.start - 20) : m.start]))
+    return half_digit if approximate or 2 * half_digit <= _FINEST_ROUNDING_MM else 0.0
 
 
 # A sentence that goes on about the finding before it: "It measures ...", "Previously 4 mm".
@@ -446,6 +509,8 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
 # - a kind ("No tension pneumothorax" beside a small one, "No occlusive thrombus" beside a
 #   non-occlusive one, "No active extravasation" beside a hematoma): the findings never call it
 #   that kind.
+# - others ("No other fracture", "no additional level of cord compression"): the denial
+#   excepts the one described, so any statement of it stands.
 # An unqualified finding is not narrowed away ("No significant effusion" beside "Effusion."), and
 # "acute" is not here: an unqualified infarct may be acute.
 _LESSER = r"\b(?:trace|tiny|minimal|small|mild|minute|subtle|slight|trivial|physiologic)\b"
@@ -460,6 +525,7 @@ _NARROWING: dict[str, re.Pattern[str] | None] = {
     ),
     "large": re.compile(_LESSER.replace("physiologic", "physiologic|moderate")),
     **dict.fromkeys(("new", "enlarging", "worsening", "increasing"), re.compile(_KNOWN)),
+    **dict.fromkeys(("other", "additional", "further", "another"), re.compile("")),
     **dict.fromkeys(
         (
             "occlusive",
@@ -478,10 +544,22 @@ NARROWING_RE = re.compile(r"\b(?:" + "|".join(_NARROWING) + r")\b")
 _CUE_RE = re.compile(r"\b(?:no|without|not|negative for|free of|absent)\b")
 
 
+# A denial whose subject takes a predicate denies the predicate, not the subject: "No nodule
+# meets criteria for FNA", "no lesion demonstrates restricted diffusion", "no node exceeds 1 cm".
+DENIED_PREDICATE_RE = re.compile(
+    r"(?:\s+[\w-]+){0,3}?\s+(?:meets?|requires?|warrants?|exceeds?|fulfil+s?|qualif(?:y|ies)|"
+    r"reach(?:es)?|demonstrates?|shows?|contains?|enhances?|restricts?|measures?)\b"
+)
+
+
 def _narrowed_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
     """A denial narrowed by a qualifier ("no new", "no significant", "no tension") to a part of
-    the finding that no findings statement of it at that place affirms (`_NARROWING`)."""
-    narrowing = _denial_narrowing(lower_same_length(i.text), i, m, NARROWING_RE)
+    the finding that no findings statement of it at that place affirms (`_NARROWING`), or to
+    the subject of a predicate (`DENIED_PREDICATE_RE`)."""
+    low = lower_same_length(i.text)
+    if DENIED_PREDICATE_RE.match(low, m.end, i.segments[m.segment][1]):
+        return True
+    narrowing = _denial_narrowing(low, i, m, NARROWING_RE)
     if not narrowing:
         return False
     f_low = lower_same_length(f.text)
@@ -601,7 +679,9 @@ def _flips(chunk: Chunk, f_chunks: tuple[Chunk, ...]) -> bool:
     if not same:
         return False
     if chunk.denies:
-        opposed = [c for c in same if c.polarity == POSITIVE and c.core - core]
+        # only a findings clause that states something abnormal opposes a denial: "Normal
+        # cervical length" is no flip of "Transvaginal length 38 mm"
+        opposed = [c for c in same if c.polarity == POSITIVE and c.core - core and c.abnormal]
         # A denial answered by findings denials as wide as each affirmation is no flip.
         agreeing = [c for c in same if c.denies]
         unanswered = [
@@ -718,9 +798,13 @@ def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             covering = {m.head, *generics_of(m.head)}
             if not (covering & imp_pos):
                 missing[m.head] = _fnd(m)
+    allowed = _allowed_regions(ctx.exam)
     for sign in affirmed_signs(f):
         if not sign.states or sign.head not in lx.CRITICAL or sign.head in missing:
             continue
+        region = SIGN_REGION.get(sign.head)
+        if region and allowed and region not in allowed:
+            continue  # restricted diffusion on a liver MRI states no infarct
         covering = {sign.head, *generics_of(sign.head), *lx.INFERRED_FROM.get(sign.head, ())}
         if covering & (imp_pos | imp_signs):
             continue
@@ -807,7 +891,9 @@ def _sign_stems(f: Parsed, sign: Sign) -> frozenset[str]:
     """The words of a sign that say what it shows ("intimal flap"; not "pulmonary artery",
     "left", "lower lobe": the place of a nodule as well)."""
     words = frozenset(s for s, _ in content_stems(lower_same_length(f.text[sign.start : sign.end])))
-    return frozenset(words - qualifiers(words) - _NEUTRAL_STEMS)
+    words -= qualifiers(words)
+    # a sign made of a verb and its organ only ("compressing the spinal cord") is those words
+    return words - _NEUTRAL_STEMS or words
 
 
 def _affirmed_stems(i: Parsed) -> list[frozenset[str]]:
@@ -826,9 +912,10 @@ def _represented(
     """Whether some impression sentence speaks of findings sentence ``segment``: its affirmed
     clauses share two content words with it, or every content word of the sentence ("Acute
     appendicitis."), one of them neither an acute cue nor a place word, at places that do not
-    conflict (left vs right). For a sentence stating a diagnosis by its sign, one shared word
-    must be of the sign itself (``sign_words``): "4 cm left ovarian cyst" speaks of the enlarged
-    ovary without flow but leaves out what its absent flow states."""
+    conflict (left vs right). For a sentence stating a diagnosis by its sign, two shared words
+    (or all, if fewer) must be of the sign itself (``sign_words``): "4 cm left ovarian cyst"
+    speaks of the enlarged ovary without flow but leaves out what its absent flow states, and
+    "T10 compression fracture" leaves out the tumour "compressing the spinal cord"."""
     ours = read(f).segment_stems[segment]
     for theirs in _affirmed_stems(i):
         shared = ours & theirs
@@ -836,7 +923,7 @@ def _represented(
         if (
             (len(shared) >= 2 or (shared and shared == theirs))
             and naming
-            and (not sign_words or shared & sign_words)
+            and len(shared & sign_words) >= min(2, len(sign_words))
             and not conflicting(qualifiers(ours), qualifiers(theirs))
         ):
             return True
@@ -873,9 +960,10 @@ def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[S
 
 
 def _indirectly_supported(f: Parsed, i: Parsed, m: Mention) -> bool:
-    """Whether the impression chunk of ``m`` shares two naming words (not the mention's own
-    words, no place word) with an affirmed findings chunk at a place that does not conflict,
-    while the findings deny neither a finding ``m`` is related to nor a sign of it."""
+    """Whether the impression chunk of ``m`` (any chunk of its sentence, when the sentence
+    hedges it) shares two naming words (not the mention's own words, no place word) with an
+    affirmed findings chunk at a place that does not conflict, while the findings deny neither
+    a finding ``m`` is related to nor a sign of it."""
     denied = {x.head for x in f.findings() if x.negated}
     low = lower_same_length(f.text)
     denied |= {
@@ -885,35 +973,62 @@ def _indirectly_supported(f: Parsed, i: Parsed, m: Mention) -> bool:
     }
     if related_heads(m.head) & denied:
         return False
-    own = {stem(w) for w in re.findall(r"[a-z]+", i.text[m.start : m.end].lower())}
-    chunks = [c for c in read(i).chunks if c.segment == m.segment and c.start <= m.start < c.end]
+    said = re.findall(r"[a-z]+", i.text[m.start : m.end].lower())
+    own = {stem(w) for w in said}
+    in_segment = [c for c in read(i).chunks if c.segment == m.segment]
+    chunks = [c for c in in_segment if c.start <= m.start < c.end]
     if not chunks:
         return False
-    words = chunks[0].core - own
-    quals = qualifiers(chunks[0].stems)
-    return any(
-        c.polarity == POSITIVE
-        and len(words & c.about) >= 2
-        and not conflicting(quals, qualifiers(c.about))
-        for c in read(f).chunks
-    )
+    if _hedged(i, m, said):  # "opacity, possibly an infarct": the opacity's chunk places it
+        chunks = in_segment
+    f_chunks = [c for c in read(f).chunks if c.polarity == POSITIVE]
+    for chunk in chunks:
+        words = chunk.core - own
+        quals = qualifiers(chunk.stems)
+        if any(
+            len(words & c.about) >= 2 and not conflicting(quals, qualifiers(c.about))
+            for c in f_chunks
+        ):
+            return True
+    return False
+
+
+def _hedged(i: Parsed, m: Mention, said: list[str]) -> bool:
+    """Whether the impression sentence of ``m`` hedges it ("possibly", "may represent")."""
+    s0, s1 = i.segments[m.segment]
+    return bool(set(said) & set(read_sentence(i.text[s0:s1]).hedged_words))
 
 
 def check_sex(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
-    """SEX_MISMATCH: an organ of the other anatomical sex is described (both sections)."""
+    """SEX_MISMATCH: an organ or a state (menopause, pregnancy, a PSA) of the other anatomical
+    sex is named in the findings, the impression or the history (span source "indication")."""
     sex = sex_of(ctx.patient_sex)
     if sex not in ("female", "male"):
         return {"SEX_MISMATCH": []}
     wrong = lx.FEMALE_ONLY if sex == "male" else lx.MALE_ONLY
+    states = _FEMALE_STATE_RE if sex == "male" else _MALE_STATE_RE
     female_heads = {"ectopic pregnancy"}
     bad: list[Span] = []
-    for source, parsed in (("impression", i), ("findings", f)):
+    texts = [("impression", i), ("findings", f)]
+    if ctx.indication:  # the history too: "LMP 2 weeks ago" for a man is another patient's
+        texts.append(("indication", parse(ctx.indication)))
+    for source, parsed in texts:
         for m in parsed.mentions:
             if (m.kind == "anatomy" and m.head in wrong) or (
                 sex == "male" and m.kind == "finding" and m.head in female_heads
             ):
                 bad.append(_span(source, m.start, m.end))
+        low = lower_same_length(parsed.text)
+        bad.extend(_span(source, w.start(), w.end()) for w in states.finditer(low))
     return {"SEX_MISMATCH": bad}
+
+
+# States of one sex that name no organ: menstruation, menopause, pregnancy; a PSA.
+_FEMALE_STATE_RE = re.compile(
+    r"\b(?:lmp|last menstrual period|menses|menstrua\w*|(?:post|pre|peri)-?menopaus\w*|"
+    r"menopaus\w*|pregnan\w*|gravida|g\d+\s?p\d+|postpartum)\b"
+)
+_MALE_STATE_RE = re.compile(r"\b(?:psa|prostate[- ]specific antigen)\b")
 
 
 def exam_regions(exam: str | None) -> set[str]:
@@ -1092,6 +1207,7 @@ CHECKS: tuple[Callable[[Parsed, Parsed, CheckContext], dict[str, list[Span]]], .
     check_negation,
     check_critical,
     check_grounding,
+    check_levels,
     check_sex,
     check_exam,
     check_followup,

@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from python_models.reading.vocabulary import american, either_spelling
 from python_models.safety import lexicons as lx
 
 _SIDE_ORDER = ("left", "right", "bilateral")
@@ -72,10 +73,12 @@ class Parsed:
 
 
 def _phrase_pattern(phrase: str) -> str:
-    """Regex for a phrase: spaces also match hyphens/newlines ("intra-abdominal"), and
-    "dilation" also matches its spelling "dilatation" ("biliary ductal dilatation")."""
+    """Regex for a phrase: spaces also match hyphens/newlines ("intra-abdominal"), "dilation"
+    also matches its spelling "dilatation" ("biliary ductal dilatation"), and an American
+    spelling its British one ("haematoma", `vocabulary.either_spelling`)."""
     words = [
-        re.escape(w).replace("dilation", "dilat(?:at)?ion") for w in re.split(r"[\s-]+", phrase)
+        either_spelling(re.escape(w).replace("dilation", "dilat(?:at)?ion"))
+        for w in re.split(r"[\s-]+", phrase)
     ]
     return r"[\s-]+".join(words)
 
@@ -108,7 +111,8 @@ def names_a_finding(low: str) -> bool:
 
 
 def _norm_phrase(phrase: str) -> str:
-    return re.sub(r"[\s-]+", " ", phrase.lower()).strip().replace("dilatation", "dilation")
+    spaced = re.sub(r"[\s-]+", " ", american(phrase.lower())).strip()
+    return spaced.replace("dilatation", "dilation")
 
 
 def _lookup(matched: str, canon: dict[str, str]) -> str | None:
@@ -141,6 +145,9 @@ _SCOPE_END_RE = re.compile(
     r"|(?:,|\band\b)\s+(?:(?:a|an|the|there\s+is|there\s+are)\s+)?"
     r"(?:small|moderate|large|mild|severe|trace|tiny|minimal|new|left|right|bilateral|"
     r"stable|unchanged|increased|decreased|persistent|there|\d)"
+    # a reading of what the clause describes: "without flow, compatible with torsion"
+    r"|,\s*(?:(?:compatible|consistent|in keeping) with|suggestive of|suspicious for|"
+    r"concerning for|diagnostic of|representing|indicating|suggesting|likely|probably)\b"
 )
 _NUM = r"\d+(?:\.\d+)?"
 _UNIT = r"(?:millimet(?:er|re)s?|centimet(?:er|re)s?|mm|cm)(?![\w])"
@@ -221,6 +228,13 @@ def _last_before(positions: list[int], limit: int) -> int:
     return positions[index] if index >= 0 else -1
 
 
+# A header answered by a denial alone: "Fractures: None.", "Hemorrhage: absent".
+_HEADER_DENIED_RE = re.compile(
+    r"\s*([a-z][a-z /&,-]{0,40}):\s*(?:none|negative|absent|nil|not (?:seen|identified|present))"
+    r"\s*[.;]?\s*$"
+)
+
+
 def _neg_scopes(low: str, seg: tuple[int, int]) -> list[tuple[int, int]]:
     """Character ranges inside one segment that a negation cue covers."""
     s0, s1 = seg
@@ -235,6 +249,9 @@ def _neg_scopes(low: str, seg: tuple[int, int]) -> list[tuple[int, int]]:
         return index >= 0 and pos < pseudo[index][1]
 
     scopes: list[tuple[int, int]] = []
+    header_denied = _HEADER_DENIED_RE.match(piece)
+    if header_denied:  # "Fractures: None." denies the header's finding
+        scopes.append((s0 + header_denied.start(1), s0 + header_denied.end(1)))
     scope_end = _NextMatch(_SCOPE_END_RE, piece)
     for cue in _PRE_NEG_RE.finditer(piece):
         if in_pseudo(cue.start()):
@@ -302,7 +319,10 @@ def _covered(starts: list[int], ends: list[int], pos: int) -> bool:
 
 # A finding word naming a team, alert or protocol ("stroke team notified", "code stroke",
 # "PE protocol") states nothing about the patient.
-_TEAM_AFTER_RE = re.compile(r"\s+(?:team|alert|protocol|service|pathway|code)\b")
+# A finding word naming a team, a meeting or a test: "stroke team", "tumor board", "tumor markers".
+_TEAM_AFTER_RE = re.compile(
+    r"\s+(?:team|alert|protocol|service|pathway|code|board|clinic|conference|unit|markers?)\b"
+)
 _CODE_BEFORE_RE = re.compile(r"\bcode\s+$")
 
 
@@ -382,11 +402,27 @@ _ENLARGEMENT_OF = {
 }
 
 
+def _subjects(subjects: dict[str, str]) -> str:
+    return rf"(?P<subject>{'|'.join(sorted(subjects, key=len, reverse=True))})"
+
+
 def _said_to_be(subjects: dict[str, str], verbs: str, predicate: str) -> re.Pattern[str]:
-    """ "<subject> <verb> [not] [adverb] <predicate>": the subject names the head it states."""
+    """ "<subject> <verb> [not] [adverb] <predicate>", or under the subject's own header
+    ("Spleen: Enlarged, 15 cm"): the subject names the head it states."""
     return re.compile(
-        rf"\b(?P<subject>{'|'.join(sorted(subjects, key=len, reverse=True))})"
-        rf"\s+(?:{verbs})\s+(?:not\s+)?(?:\w+ly\s+)?{predicate}\b"
+        rf"\b{_subjects(subjects)}(?:\s+(?:{verbs})\s+(?:not\s+)?|\s*:\s*)"
+        rf"(?:\w+ly\s+)?{predicate}\b"
+    )
+
+
+def _said_normal_size(subjects: dict[str, str]) -> re.Pattern[str]:
+    """An organ said to be of normal size denies its enlargement: "normal heart size",
+    "normal-sized spleen", "heart size is normal", "the liver is normal in size"."""
+    end = r"(?=\s*(?:[.,;:]|$|\band\b|\bwith(?:out)?\b))"
+    return re.compile(
+        rf"\bnormal(?:[\s-]sized?)?\s+{_subjects(subjects)}(?:\s+size)?{end}"
+        rf"|\b{_subjects(subjects).replace('subject', 'subject2')}(?:\s+size)?\s+"
+        rf"(?:is|are|appears|remains)\s+(?:\w+ly\s+)?normal(?:\s+in\s+size)?{end}"
     )
 
 
@@ -413,6 +449,8 @@ _STATED_BY_PREDICATE = (
     ),
 )
 
+_NORMAL_SIZE_RE = _said_normal_size(_ENLARGEMENT_OF)
+
 
 def parse(text: str) -> Parsed:
     """Find mentions, sides, negations and measurements in ``text`` (offsets into ``text``)."""
@@ -436,6 +474,11 @@ def parse(text: str) -> Parsed:
         for m in pattern.finditer(low):
             head = heads[m.group("subject")]
             mentions.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
+    denied: list[Mention] = []
+    for m in _NORMAL_SIZE_RE.finditer(low):
+        head = _ENLARGEMENT_OF[m.group("subject") or m.group("subject2")]
+        denied.append(Mention(head, "finding", m.start(), m.end(), seg_of(m.start())))
+    mentions.extend(denied)
     for m in anatomy_re.finditer(low):
         part = _lookup(m.group(0), anatomy_canon)
         if part:
@@ -458,6 +501,8 @@ def parse(text: str) -> Parsed:
                 mention.negated = _covered(starts, ends, mention.start)
         _bind_sides(low, seg, in_seg)
     _header_sides(low, mentions)
+    for mention in denied:
+        mention.negated = True
 
     return Parsed(text, segments, mentions, _measurements(low, seg_of))
 
@@ -472,16 +517,37 @@ def _header_sides(low: str, mentions: list[Mention]) -> None:
     if ":" not in low:
         return
     for header in _LINE_HEADER_RE.finditer(low):
+        line_end = low.find("\n", header.end())
+        line_end = len(low) if line_end < 0 else line_end
+        _sides_under_organ_header(low, header, line_end, mentions)
         words = header.group(1).split()
         sides = {lx.SIDE_WORDS[w] for w in words if w in lx.SIDE_WORDS}
         if len(words) > 5 or len(sides) != 1:
             continue
         side = sides.pop()
-        line_end = low.find("\n", header.end())
-        line_end = len(low) if line_end < 0 else line_end
         for m in mentions:
             if m.kind == "finding" and header.end() <= m.start < line_end and not m.sides:
                 m.sides.add(side)
+
+
+# A side opening a sentence of an organ header's line: "Testes: Right 4.6 cm. Left 4.2 cm."
+_SENTENCE_SIDE_RE = re.compile(r"(?:^|[:.;]\s*)\s*(right|left|bilateral)\b")
+
+
+def _sides_under_organ_header(
+    low: str, header: re.Match[str], line_end: int, mentions: list[Mention]
+) -> None:
+    """The sides that open the sentences of an organ header's line are the organ's: "Testes:
+    Right 20 mL. Left 15 mL." gives the testes both sides."""
+    organs = [
+        m for m in mentions if m.kind == "anatomy" and header.start(1) <= m.start < header.end(1)
+    ]
+    if not organs:
+        return
+    line = low[header.end() : line_end]
+    sides = {lx.SIDE_WORDS[w] for w in _SENTENCE_SIDE_RE.findall(line)}
+    for m in organs:
+        m.sides |= sides
 
 
 def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:

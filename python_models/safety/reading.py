@@ -69,6 +69,7 @@ class Chunk:
     stems: frozenset[str]  # content stems of the chunk itself
     header: frozenset[str]  # content stems of the organ header of its line, if any
     normal: frozenset[str] = frozenset()  # stems of its normal words ("intact", "patent")
+    abnormal: bool = False  # a word of abnormal shape, a degree or a lexicon finding in it
 
     @property
     def about(self) -> frozenset[str]:
@@ -152,10 +153,26 @@ def _read(text: str, segments: tuple[tuple[int, int], ...]) -> Reading:
                 polarity = NORMAL
             else:
                 polarity = POSITIVE
-            chunks.append(Chunk(index, a, b, polarity, stems, header, normal))
+            abnormal = _says_abnormal(low[a:b])
+            chunks.append(Chunk(index, a, b, polarity, stems, header, normal, abnormal))
         _share_normal_predicate(low, chunks)
         seg_stems.append(frozenset(all_stems))
     return Reading(tuple(chunks), tuple(seg_stems))
+
+
+# A degree, or a sign or test said to be positive ("Murphy sign is positive").
+_ABNORMAL_WORD_RE = re.compile(
+    r"\b(?:mild|mildly|moderate|moderately|severe|severely|marked|markedly|positive)\b"
+)
+
+
+def _says_abnormal(low: str) -> bool:
+    """Whether a clause states something abnormal rather than only describing or measuring
+    ("length 38 mm", "homogeneous tracer distribution", "visualized at 15 minutes"): a word of
+    abnormal shape, a degree, "positive", or a lexicon finding."""
+    if _ABNORMAL_WORD_RE.search(low) or names_a_finding(low):
+        return True
+    return any(ABNORMAL_SHAPE.search(w) for w in _WORD_RE.findall(low))
 
 
 _COORDINATION_RE = re.compile(r"\s*(?:and|or)\b")
@@ -163,26 +180,49 @@ _WORD_RE = re.compile(r"[a-z][a-z'-]*|\d")
 
 
 def _share_normal_predicate(low: str, chunks: list[Chunk]) -> None:
-    """A normal predicate is said of every conjunct before it that says nothing of its own:
-    "ACL and PCL intact", "anatomy survey complete and normal" state the ACL and the survey
-    normal. A conjunct that names a finding ("small effusion and lungs clear") or holds a
-    number keeps its own polarity."""
-    for k in range(len(chunks) - 1, 0, -1):
+    """A normal predicate is said of every conjunct it is coordinated with that says nothing of
+    its own: after them ("ACL and PCL intact", "anatomy survey complete and normal") or leading
+    them ("patent splenic and portal veins", "normal liver and spleen"). A conjunct that names a
+    finding ("small effusion and lungs clear") or holds a number keeps its own polarity."""
+    for k in range(len(chunks) - 1, 0, -1):  # a predicate after: from the last conjunct back
         after, before = chunks[k], chunks[k - 1]
-        if after.polarity != NORMAL or before.polarity != POSITIVE:
-            continue
         if (
-            before.segment != after.segment
-            or low[before.end : after.start].strip()
-            or not _COORDINATION_RE.match(low, after.start, after.end)
+            after.polarity == NORMAL
+            and before.polarity == POSITIVE
+            and _bare_conjunct(low, before, after, before)
         ):
-            continue
-        words = _WORD_RE.findall(low[before.start : before.end])
-        if any(w.isdigit() or ABNORMAL_SHAPE.search(w) for w in words) or names_a_finding(
-            low[before.start : before.end]
+            chunks[k - 1] = replace(before, polarity=NORMAL, normal=after.normal)
+    for k in range(1, len(chunks)):  # a leading predicate: from the first conjunct on
+        before, after = chunks[k - 1], chunks[k]
+        if (
+            before.polarity == NORMAL
+            and after.polarity == POSITIVE
+            and _leads_with_normal_word(low, before)
+            and _bare_conjunct(low, before, after, after)
         ):
-            continue
-        chunks[k - 1] = replace(before, polarity=NORMAL, normal=after.normal)
+            chunks[k] = replace(after, polarity=NORMAL, normal=before.normal)
+
+
+def _bare_conjunct(low: str, before: Chunk, after: Chunk, conjunct: Chunk) -> bool:
+    """``before`` and ``after`` are adjacent conjuncts of one sentence joined by "and"/"or", and
+    ``conjunct`` (one of them) names no finding and holds no number."""
+    if (
+        before.segment != after.segment
+        or low[before.end : after.start].strip()
+        or not _COORDINATION_RE.match(low, after.start, after.end)
+    ):
+        return False
+    text = low[conjunct.start : conjunct.end]
+    words = _WORD_RE.findall(text)
+    if any(w.isdigit() or ABNORMAL_SHAPE.search(w) for w in words):
+        return False
+    return not names_a_finding(text)
+
+
+def _leads_with_normal_word(low: str, chunk: Chunk) -> bool:
+    """The chunk's first word is a normal predicate ("Patent splenic", "normal liver")."""
+    first = _WORD_RE.search(low, chunk.start, chunk.end)
+    return first is not None and _NORMAL_WORD_RE.fullmatch(first.group()) is not None
 
 
 def read(parsed: Parsed) -> Reading:

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from python_models.reading.vocabulary import either_spelling
+
 # canonical finding head (lexicons.FINDINGS) -> regexes of signs that support it
 SIGNS: dict[str, tuple[str, ...]] = {
     "infarct": (
@@ -47,7 +49,10 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "bowel obstruction": (
         r"~dilated (?:fluid[\s-]filled )?(?:small[\s-]bowel|bowel|jejunal|ileal|colonic) loops?",
         r"~(?:small[\s-]bowel|bowel) loops? (?:are |is )?dilated",
-        r"transition point",
+        r"~dilated (?:\w+ ){0,2}loops? of (?:small[\s-])?bowel",
+        r"transition point",  # not "transition zone": the prostate's
+        r"abrupt (?:caliber )?(?:change|transition)",
+        r"transition to (?:\w+ ){0,3}(?:collapsed|decompressed)",
         r"small[\s-]bowel feces",
         r"closed[\s-]loop",
     ),
@@ -196,6 +201,12 @@ SIGNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The region whose images a diagnosis's stating signs speak for: restricted diffusion and a lost
+# insular ribbon state an infarct in the brain; in the liver restricted diffusion is a tumour's.
+# An exam of another region reads them as no statement of the diagnosis (`checks.check_critical`).
+SIGN_REGION: dict[str, str] = {"infarct": "head"}
+
+
 # Diagnoses whose stating signs are specific: their signs name the diagnosis without a hedge
 # (an impression may be led by it; an impression that denies it contradicts the findings).
 # Consolidation may be pneumonia or atelectasis, ventriculomegaly hydrocephalus or atrophy, a
@@ -223,9 +234,10 @@ SPECIFIC: frozenset[str] = frozenset(
 )
 
 
-# Two signs that together state a diagnosis neither states alone, in one sentence: an enlarged
-# or heterogeneous ovary or testis (its adjective read where no negation covers it) with absent
-# flow (itself an absence) is torsion; each alone may be a cyst, orchitis or a thrombosis.
+# Two signs that together state a diagnosis neither states alone, in one sentence or one
+# header-led line (`_pair_units`): an enlarged or heterogeneous ovary or testis (its adjective
+# read where no negation covers it) with absent flow (itself an absence) is torsion; each alone
+# may be a cyst, orchitis or a thrombosis.
 _GONAD = r"(?:ovary|ovaries|ovarian|testis|testes|testicle|testicular)"
 _ENLARGED = r"(?P<adj>enlarged|swollen|edematous|heterogeneous)"
 SIGN_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -243,7 +255,7 @@ SIGN_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
 def _pattern(patterns: list[str]) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile(r"(?<![\w-])(?:" + "|".join(patterns) + r")(?![\w-])")
+    return re.compile(r"(?<![\w-])(?:" + either_spelling("|".join(patterns)) + r")(?![\w-])")
 
 
 @lru_cache(maxsize=1)
@@ -277,20 +289,32 @@ def _compiled_pairs() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...
 
 
 _SENTENCE_RE = re.compile(r"(?:[^.;\n]|\.(?=\d))+")  # "7.5 cm" keeps its sentence
+# A line led by an organ header ("Right ovary: Enlarged ... No flow is detected.") speaks of that
+# organ in every sentence: a pair may lie in any two of them.
+_HEADED_LINE_RE = re.compile(r"^[ \t]*[a-z][a-z /&-]{1,40}:[^\n]*", re.MULTILINE)
+
+
+def _pair_units(low: str) -> list[tuple[int, int]]:
+    """Where a pair of `SIGN_PAIRS` may lie: each sentence, and each header-led line."""
+    units = [(m.start(), m.end()) for m in _SENTENCE_RE.finditer(low)]
+    return units + [(m.start(), m.end()) for m in _HEADED_LINE_RE.finditer(low)]
 
 
 def sign_matches(low: str) -> list[Sign]:
     """Every sign in lower-cased ``low``, in no particular order; a pair of `SIGN_PAIRS` in one
-    sentence is a stating sign at the first one's adjective."""
+    sentence or header-led line is a stating sign at the first one's adjective."""
     out: list[Sign] = []
     for head, (strong, weak) in _compiled().items():
         for pattern, states in ((strong, True), (weak, False)):
             if pattern is not None:
                 out.extend(Sign(head, m.start(), m.end(), states) for m in pattern.finditer(low))
+    units = _pair_units(low)
     for head, first, second in _compiled_pairs():
-        for sentence in _SENTENCE_RE.finditer(low):
-            found = first.search(low, sentence.start(), sentence.end())
-            if found and second.search(low, sentence.start(), sentence.end()):
+        for start, end in units:
+            found = first.search(low, start, end)
+            if found and second.search(low, start, end):
                 adj = "adj" if found.group("adj") else "adj2"
-                out.append(Sign(head, found.start(adj), found.end(adj), True))
+                sign = Sign(head, found.start(adj), found.end(adj), True)
+                if sign not in out:
+                    out.append(sign)
     return out

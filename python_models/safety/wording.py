@@ -10,7 +10,9 @@ findings their tables name; these see every affirmed or denied word:
   incidental or old finding, or when it is about the reporting itself (a call, a recommendation, a
   follow-up interval, a BI-RADS category). The served answer is held word by word by the
   findings gate instead;
-- NEG_FLIP: a sentence denies what a findings sentence affirms on the same side.
+- NEG_FLIP: a sentence denies what a findings sentence affirms on the same side (at a spinal
+  level: `safety.level_checks`), affirms a finding of a structure its own findings header calls
+  normal, or calls intact a structure its own header describes abnormal.
 
 A statement a lexicon check already reported is not reported twice (`checks._warnings`). On for
 report_check (`run_checks(..., read_wording=True)`); postprocess leaves it to the findings gate.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from python_models.reading.levels import levels
 from python_models.reading.polarity import Reading, read_sentence, stems_in
 from python_models.reading.sentences import split_sentences
 from python_models.reading.vocabulary import COMMUNICATION_VERBS, SIDE_WORDS
@@ -48,6 +51,7 @@ def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]
     """UNGROUNDED and NEG_FLIP found by the generic reading (see the module docstring); ``doc``
     is the findings' one reading (`FindingsChecker.doc`), ``f`` their lexicon parse."""
     from python_models.findings_gate import denies_affirmed_words
+    from python_models.safety.checks import criterion_sentence
 
     found: dict[str, list[Span]] = {"UNGROUNDED": [], "NEG_FLIP": []}
     for s in split_sentences(i.text):
@@ -55,15 +59,23 @@ def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]
         text = s.text[marker.end() :] if marker else s.text
         if s.label:  # "Left: no collapse" speaks of the left side
             text = f"{s.label}: {text}"
+        if criterion_sentence(text):  # a threshold or a guideline speaks of no patient
+            continue
         reading = read_sentence(text)
         span: Span = {"source": "impression", "start": s.start, "end": s.end}
-        if reading.polarity == "normal" and any(
-            denies_affirmed_words(part, r, doc) and not _denied_there_too(part, f)
-            for part, r in _denials(text, reading)
+        if (
+            reading.polarity == "normal"
+            and not levels(text)
+            and any(
+                denies_affirmed_words(part, r, doc) and not _denied_there_too(part, f)
+                for part, r in _denials(text, reading)
+            )
         ):  # a pure denial: "protrusion without stenosis" may speak of another level
             found["NEG_FLIP"].append(span)  # the lexicon's other names: check_negation
         elif reading.polarity == "abnormal" and _normal_structure(text, reading, doc):
             found["NEG_FLIP"].append(span)  # "ACL: intact." -> "ACL tear."
+        elif reading.polarity == "normal" and _intact_but_abnormal(text, doc):
+            found["NEG_FLIP"].append(span)  # "Supraspinatus: tear." -> "Supraspinatus intact."
         elif reading.polarity == "abnormal" and _nothing_supported(text, reading, doc, f):
             found["UNGROUNDED"].append(span)
     return found
@@ -89,6 +101,18 @@ def _normal_structure(text: str, reading: Reading, doc: ReportDoc) -> bool:
         return False
     said = stems_in(text)
     return any(need <= said for need in doc.normal_sections)
+
+
+_INTACT_RE = re.compile(r"\bintact\b", re.IGNORECASE)
+
+
+def _intact_but_abnormal(text: str, doc: ReportDoc) -> bool:
+    """The statement calls intact, and denies nothing, a structure whose own findings header
+    states something abnormal (`ReportDoc.abnormal_sections`)."""
+    if not _INTACT_RE.search(text) or read_sentence(text).denied_words:
+        return False
+    said = stems_in(text)
+    return any(need and need <= said for need in doc.abnormal_sections)
 
 
 _CONJUNCT_RE = re.compile(r",|;|\b(?:or|nor|and)\b", re.IGNORECASE)

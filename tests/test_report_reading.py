@@ -1,0 +1,108 @@
+"""Report wording the checks read the general way: headers answered by a denial, organ headers
+that list sides, words that name a meeting rather than a finding, signs that speak for one
+region, and sentences that state a criterion."""
+
+from __future__ import annotations
+
+from python_models.safety.checks import CheckContext, run_checks
+from python_models.safety.mentions import parse
+from python_models.safety.reading import read
+
+
+def codes(findings: str, impression: str, exam: str | None = None) -> dict[str, str]:
+    context = CheckContext(exam=exam)
+    return {
+        w["code"]: w["severity"]
+        for w in run_checks(findings, impression, context, read_wording=True)
+    }
+
+
+def test_a_header_answered_by_none_denies_its_finding() -> None:
+    found = parse("Alignment: Normal.\nFractures: None.\nHemorrhage: absent.\nEffusion: Small.")
+    assert [(m.head, m.negated) for m in found.findings()] == [
+        ("fracture", True),
+        ("hemorrhage", True),
+        ("pleural effusion", False),
+    ]
+    findings = "Alignment: Grade 1 degenerative anterolisthesis of C4 on C5.\nFractures: None."
+    assert codes(findings, "No acute fracture. Degenerative anterolisthesis at C4-5.") == {}
+
+
+def test_a_finding_word_naming_a_meeting_is_no_finding() -> None:
+    assert parse("Recommend multidisciplinary tumor board discussion.").findings() == []
+
+
+def test_sides_opening_the_sentences_of_an_organ_header_are_the_organs() -> None:
+    findings = "Testes: Right 4.6 x 2.8 x 3.0 cm (20 mL). Left 4.2 x 2.5 x 2.7 cm (15 mL)."
+    (testis,) = [m for m in parse(findings).mentions if m.head == "testis"]
+    assert testis.side_set == {"left", "right"}
+    assert "LAT_CONTRA" not in codes(findings, "The left testis is smaller than the right.")
+
+
+def test_an_infarcts_signs_speak_for_the_brain_only() -> None:
+    findings = (
+        "Liver: 24 mm observation with arterial hyperenhancement, washout and restricted diffusion."
+    )
+    impression = "2.4 cm LR-5 observation, definite HCC."
+    assert "CRIT_MISS" not in codes(
+        findings, impression, exam="MRI ABDOMEN WITH AND WITHOUT CONTRAST"
+    )
+    brain = "Restricted diffusion in the left corona radiata."
+    assert "CRIT_MISS" in codes(brain, "No hemorrhage.", exam="MRI BRAIN WITHOUT CONTRAST")
+
+
+def test_a_sentence_stating_a_criterion_is_not_held_to_the_findings() -> None:
+    findings = "Endometrium: Thin, 3 mm. No focal thickening."
+    impression = (
+        "1. Thin endometrium (3 mm). A thickness of 4 mm or less carries a high negative "
+        "predictive value for carcinoma."
+    )
+    assert codes(findings, impression) == {}
+
+
+def test_an_anastomosis_is_no_abnormality() -> None:
+    (chunk,) = read(parse("Main renal artery velocity 142 cm/s at the anastomosis")).chunks
+    assert not chunk.abnormal
+    (chunk,) = read(parse("Stenosis at the anastomosis")).chunks
+    assert chunk.abnormal
+
+
+def test_a_diagnosis_stated_by_its_sign_needs_the_sign_itself_in_the_impression() -> None:
+    findings = (
+        "T10: Pathologic compression fracture with 40% height loss. Epidural tumor extends from "
+        "T9 to T11, compressing the spinal cord."
+    )
+    assert "CRIT_MISS" in codes(findings, "Pathologic T10 compression fracture.")
+    assert "CRIT_MISS" not in codes(findings, "T10 fracture; epidural tumor compressing the cord.")
+
+
+def test_a_transition_to_collapsed_bowel_states_an_obstruction_not_the_prostates_zone() -> None:
+    bowel = "Dilated loops of jejunum with an abrupt transition to collapsed distal ileum."
+    assert "CRIT_MISS" in codes(bowel, "Cholelithiasis.")
+    prostate = "Transition zone: Nodular BPH changes. Peripheral zone: No focal lesion."
+    assert "CRIT_MISS" not in codes(prostate, "BPH.")
+
+
+def test_the_history_and_the_states_of_one_sex_are_held_to_the_patients_sex() -> None:
+    findings = "Appendix normal. No free fluid."
+    for sex, history in (("M", "RLQ pain. LMP 2 weeks ago."), ("F", "Metastatic prostate cancer.")):
+        context = CheckContext(patient_sex=sex, indication=history)
+        found = run_checks(findings, "Normal appendix.", context, read_wording=True)
+        (warning,) = [w for w in found if w["code"] == "SEX_MISMATCH"]
+        assert warning["spans"][0]["source"] == "indication"
+    context = CheckContext(patient_sex="F", indication="RLQ pain. LMP 2 weeks ago.")
+    assert "SEX_MISMATCH" not in {w["code"] for w in run_checks(findings, "Normal.", context)}
+
+
+def test_a_length_the_findings_give_the_other_sides_part_is_a_side_contradiction() -> None:
+    findings = "Right ovary: 5.6 x 4.8 x 5.0 cm cystic lesion with fat.\nLeft ovary: Normal."
+    assert "LAT_CONTRA" in codes(findings, "5.6 cm left ovarian dermoid.")
+    assert "LAT_CONTRA" not in codes(findings, "5.6 cm right ovarian dermoid.")
+
+
+def test_intact_said_of_a_structure_its_own_header_describes_torn_is_a_flip() -> None:
+    findings = "Supraspinatus: Full-thickness tear with 2.5 cm retraction.\nSubscapularis: Intact."
+    assert codes(findings, "1. Supraspinatus tendon intact.").get("NEG_FLIP") == "block"
+    assert "NEG_FLIP" not in codes(
+        findings, "Full-thickness supraspinatus tear. Subscapularis intact."
+    )
