@@ -106,3 +106,24 @@ def test_intact_said_of_a_structure_its_own_header_describes_torn_is_a_flip() ->
     assert "NEG_FLIP" not in codes(
         findings, "Full-thickness supraspinatus tear. Subscapularis intact."
     )
+
+
+def test_a_stone_in_the_ureter_is_no_stone_in_the_kidney() -> None:
+    assert [m.head for m in parse("5 mm stone at the left UVJ.").findings()] == [
+        "ureteral calculus"
+    ]
+    findings = (
+        "Left kidney: Moderate hydronephrosis. The proximal ureter is dilated. No renal calculus."
+    )
+    impression = "Left hydroureteronephrosis, suspicious for an obstructing distal ureteral stone."
+    assert "NEG_FLIP" not in codes(findings, impression)
+    assert codes(findings, "Left renal calculus.").get("NEG_FLIP") == "block"
+
+
+def test_a_yolk_sac_in_the_adnexa_states_an_ectopic_pregnancy() -> None:
+    findings = (
+        "Uterus: No intrauterine gestational sac.\n"
+        "Left adnexa: Separate from the ovary, a 2.2 cm ring-like structure containing a yolk sac."
+    )
+    assert "CRIT_UNGROUNDED" not in codes(findings, "Left tubal ectopic pregnancy.")
+    assert "CRIT_MISS" in codes(findings, "No intrauterine pregnancy.")

@@ -170,11 +170,19 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "renal calculi",
         "kidney stone",
         "renal stone",
-        "ureteral stone",
-        "ureteral calculus",
         "calculus",
         "calculi",
         "stone",
+    ),
+    # a stone in the ureter is another place than one in the kidney: "no renal calculus" leaves
+    # "an obstructing distal ureteral stone" alone (`mentions._head_by_place` for a bare "stone")
+    "ureteral calculus": (
+        "ureteral calculus",
+        "ureteral calculi",
+        "ureteral stone",
+        "ureteric calculus",
+        "ureteric stone",
+        "ureterolithiasis",
     ),
     "splenomegaly": ("splenomegaly",),
     "hepatomegaly": ("hepatomegaly",),
@@ -311,6 +319,7 @@ INFERRED_FROM: dict[str, frozenset[str]] = {
     "hematoma": frozenset({"hemorrhage", "subdural hematoma", "epidural hematoma"}),
     "bowel obstruction": frozenset({"volvulus", "hernia"}),
     "nephrolithiasis": frozenset({"hydronephrosis"}),
+    "ureteral calculus": frozenset({"hydronephrosis", "nephrolithiasis"}),
     "degenerative change": frozenset({"stenosis", "disc herniation"}),
 }
 

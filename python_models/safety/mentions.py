@@ -361,6 +361,8 @@ _BILIARY_RE = re.compile(
     r"\b(?:gallbladder|gall bladder|biliary|bile duct|common duct|cbd|cystic duct|"
     r"cholecyst\w*|choledoch\w*|cholelith\w*|gallstones?)\b"
 )
+_URETER_RE = re.compile(r"\b(?:ureter\w*|uvj|ureterovesical|ureteropelvic|upj)\b")
+_KIDNEY_RE = re.compile(r"\b(?:kidneys?|renal|calyx|calyces|calyceal|nephr\w*)\b")
 _URINARY_RE = re.compile(
     r"\b(?:kidneys?|renal|ureter\w*|uvj|ureterovesical|bladder|urinary|nephr\w*|calyx|"
     r"calyces|calyceal|collecting system)\b"
@@ -374,6 +376,8 @@ def _head_by_place(low: str, seg: tuple[int, int], mention: Mention) -> str:
     if mention.head == "nephrolithiasis" and _GENERIC_STONE_RE.fullmatch(said):
         if _BILIARY_RE.search(segment) and not _URINARY_RE.search(segment):
             return "cholelithiasis"
+        if _URETER_RE.search(segment) and not _KIDNEY_RE.search(segment):
+            return "ureteral calculus"
         return mention.head
     if mention.head != "deep vein thrombosis" or not _GENERIC_CLOT_RE.fullmatch(said):
         return mention.head

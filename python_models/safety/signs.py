@@ -237,10 +237,18 @@ SPECIFIC: frozenset[str] = frozenset(
 # Two signs that together state a diagnosis neither states alone, in one sentence or one
 # header-led line (`_pair_units`): an enlarged or heterogeneous ovary or testis (its adjective
 # read where no negation covers it) with absent flow (itself an absence) is torsion; each alone
-# may be a cyst, orchitis or a thrombosis.
+# may be a cyst, orchitis or a thrombosis. A yolk sac or an embryo in the adnexa is an ectopic
+# pregnancy.
 _GONAD = r"(?:ovary|ovaries|ovarian|testis|testes|testicle|testicular)"
 _ENLARGED = r"(?P<adj>enlarged|swollen|edematous|heterogeneous)"
 SIGN_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
+    # a yolk sac or an embryo in the adnexa, outside the ovary or the uterus: a tubal pregnancy
+    "ectopic pregnancy": (
+        (
+            r"\b(?P<adj>adnexa|adnexal|tubal|extra-?ovarian|extra-?uterine)\b",
+            r"\b(?:yolk sac|embryo|fetal pole|(?:embryonic|fetal) cardiac activity)\b",
+        ),
+    ),
     "torsion": (
         (
             rf"\b{_ENLARGED}\b(?: \w+){{0,3}} {_GONAD}\b|\b{_GONAD}\b[^.;]{{0,60}}?\b"
