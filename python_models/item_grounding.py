@@ -254,6 +254,11 @@ class _Grounder:
         self.used: set[Bounds] = set()
         self.out = Grounding("")
         self._parsed: dict[str, Parsed] = {}
+        # each findings sentence as a statement: a statement that is one, as dictated (the
+        # critical completion's), is that sentence, and no other sentence may take its place
+        self._dictated = {
+            _plain(sentence_item(findings, s.bounds)): s.bounds for s in self.sentences
+        }
 
     def parsed(self, text: str) -> Parsed:
         """``text`` parsed once per repair (statements are asked about again and again)."""
@@ -331,6 +336,10 @@ class _Grounder:
             or misdescribed
         )
         if not wrong:
+            dictated = self._dictated.get(_plain(unit.text))
+            if dictated is not None:
+                unit.source = dictated
+                self.used.add(dictated)
             return [unit]
         sources: list[_Sentence] = []
         for found in source.values():
@@ -499,6 +508,11 @@ def _units(impression: str) -> list[_Unit]:
                 rec = item.recommendation or is_recommendation(text)
                 units.append(_Unit(text, index, recommendation=rec))
     return units
+
+
+def _plain(text: str) -> str:
+    """A statement compared as words: case, spacing and the final period aside."""
+    return " ".join(strip_period(text).lower().split())
 
 
 def _items(units: list[_Unit]) -> list[Item]:

@@ -270,3 +270,20 @@ def test_acute_on_chronic_is_its_own_acuity() -> None:
     done = _ground("Chronic left holohemispheric subdural hematoma.", findings)
     assert done.impression == "Acute-on-chronic left holohemispheric subdural hematoma."
     assert done.replaced == 1
+
+
+def test_a_findings_sentence_stated_as_dictated_keeps_its_place() -> None:
+    # the critical completion's sentence names herniation too; the other herniation sentence
+    # is added, never put in its place
+    findings = (
+        "Large left MCA territory infarct with cytotoxic edema. Increased mass effect with 11 mm "
+        "rightward midline shift and subfalcine herniation. Medial displacement of the left uncus, "
+        "consistent with left uncal herniation."
+    )
+    impression = (
+        "1. Increased mass effect with 11 mm rightward midline shift and subfalcine herniation. "
+        "2. Large left MCA territory infarct with cytotoxic edema."
+    )
+    done = _ground(impression, findings, "CT HEAD WITHOUT CONTRAST")
+    assert "11 mm rightward midline shift" in done.impression
+    assert "left uncal herniation" in done.impression

@@ -127,3 +127,11 @@ def test_a_yolk_sac_in_the_adnexa_states_an_ectopic_pregnancy() -> None:
     )
     assert "CRIT_UNGROUNDED" not in codes(findings, "Left tubal ectopic pregnancy.")
     assert "CRIT_MISS" in codes(findings, "No intrauterine pregnancy.")
+
+
+def test_absent_before_a_noun_denies_that_noun_only() -> None:
+    from python_models.reading.polarity import read_sentence
+
+    reading = read_sentence("The left popliteal vein contains thrombus with absent color flow.")
+    assert reading.polarity == "abnormal" and "thrombus" in reading.key_words
+    assert read_sentence("Color flow is absent.").polarity != "abnormal"

@@ -174,6 +174,10 @@ def _predicated_normal(words: list[str], tags: list[str], clause: list[int]) -> 
     return -1
 
 
+# Backward triggers that also stand before a noun and deny only it: "thrombus with absent color
+# flow" denies the flow, not the thrombus; "resolved left effusion".
+_PREMODIFYING_POST = frozenset({"absent", "resolved"})
+
 # A dated study is a prior one: "not present on the 08/17/2022 CT" reads as "on the prior CT".
 _DATE_RE = re.compile(r"\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
 
@@ -181,9 +185,18 @@ _DATE_RE = re.compile(r"\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b"
 @lru_cache(maxsize=8192)
 def read_sentence(text: str) -> Reading:
     """The reading of one sentence (see the module docstring)."""
-    toks = tokens(_DATE_RE.sub("prior", text))
+    dated = _DATE_RE.sub("prior", text)
+    toks = tokens(dated)
     words = [t.word for t in toks]
     tags = _tags(words)
+    for i in range(len(words) - 1):  # "absent color flow": the cue premodifies what follows
+        if (
+            tags[i] == "post"
+            and words[i] in _PREMODIFYING_POST
+            and not dated[toks[i].end : toks[i + 1].start].strip()
+            and tags[i + 1] in _FINDING_TAGS
+        ):
+            tags[i] = "pre"
     negated = [False] * len(words)
     clause_start = 0
     open_scope = False
