@@ -29,7 +29,9 @@ _REGION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "abdomen",
         re.compile(
-            r"\b(abdomen|abdominal|pelvis|pelvic|ruq|upper quadrant|renal|kidney|liver)\b", re.I
+            r"\b(abdomen|abdominal|pelvis|pelvic|ruq|upper quadrant|renal|kidney|liver|"
+            r"prostate|scrotum|scrotal|testicular|bladder|uterus|ovarian|transvaginal)\b",
+            re.I,
         ),
     ),
     ("extremity", re.compile(r"\b(extremity|leg|venous duplex|arm)\b", re.I)),

@@ -89,9 +89,7 @@ def test_small_bowel_loops_in_any_word_order_support_an_obstruction() -> None:
 
 
 def test_a_hedged_critical_reading_of_a_described_finding_only_warns() -> None:
-    findings = (
-        "Small wedge-shaped peripheral opacity in the posterior right lower lobe. No effusion."
-    )
+    findings = "Small peripheral opacity in the posterior right lower lobe. No effusion."
     found = codes(
         findings, "Peripheral right lower lobe opacity, possibly early pulmonary infarct."
     )

@@ -135,3 +135,64 @@ def test_absent_before_a_noun_denies_that_noun_only() -> None:
     reading = read_sentence("The left popliteal vein contains thrombus with absent color flow.")
     assert reading.polarity == "abnormal" and "thrombus" in reading.key_words
     assert read_sentence("Color flow is absent.").polarity != "abnormal"
+
+
+def test_a_comma_with_clause_is_outside_the_denial_before_it() -> None:
+    findings = "Mid SFA: no flow over an 8 cm segment, with reconstitution at the adductor canal."
+    assert "NEG_FLIP" not in codes(
+        findings, "Right SFA occlusion with reconstitution at the adductor canal."
+    )
+
+
+def test_a_clot_takes_the_vessel_its_lines_header_names() -> None:
+    findings = (
+        "Basilic vein: non-occlusive thrombus around the PICC, ending short of the axillary vein.\n"
+        "Axillary and brachial veins compressible."
+    )
+    heads = [m.head for m in parse(findings).findings()]
+    assert "superficial venous thrombosis" in heads and "deep vein thrombosis" not in heads
+    assert "NEG_FLIP" not in codes(
+        findings, "Superficial basilic vein thrombus. No deep venous thrombosis."
+    )
+
+
+def test_does_not_exclude_is_uncertainty_not_a_denial() -> None:
+    (torsion,) = [
+        m for m in parse("Flow does not exclude torsion.").findings() if m.head == "torsion"
+    ]
+    assert not torsion.negated
+
+
+def test_a_symptoms_side_is_no_findings_side() -> None:
+    findings = "Restricted diffusion in the posterior limb of the right internal capsule."
+    impression = "Acute right internal capsule infarct, concordant with the left-sided weakness."
+    assert "LAT_CONTRA" not in codes(findings, impression)
+
+
+def test_a_change_by_the_difference_of_two_findings_lengths_is_no_mismatch() -> None:
+    findings = "Aneurysm 5.6 x 5.4 cm (5.1 cm on the prior)."
+    assert "NUM_MISMATCH" not in codes(findings, "AAA 5.6 cm, enlarged by 5 mm.")
+    assert "NUM_MISMATCH" in codes(findings, "AAA 5.6 cm, enlarged by 7 mm.")
+
+
+def test_a_critical_finding_the_sentence_calls_unchanged_may_be_left_out() -> None:
+    findings = (
+        "Nodular enhancement at the resection margin. Midline shift 2 mm to the right, unchanged."
+    )
+    assert "CRIT_MISS" not in codes(
+        findings, "Enlarging nodular enhancement at the resection margin."
+    )
+
+
+def test_heart_size_within_normal_limits_denies_cardiomegaly() -> None:
+    assert ("cardiomegaly", True) in [
+        (m.head, m.negated) for m in parse("Heart size within normal limits.").findings()
+    ]
+
+
+def test_a_filling_defect_in_a_subsegmental_branch_states_an_embolism() -> None:
+    findings = (
+        "A small filling defect is present in a subsegmental branch of the anterior segmental "
+        "artery of the left upper lobe."
+    )
+    assert "CRIT_MISS" in codes(findings, "No pleural effusion.")

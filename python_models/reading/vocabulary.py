@@ -103,6 +103,9 @@ PSEUDO_NEGATION: tuple[str, ...] = (
 )
 # Hedging: the finding is still a finding (it must be represented), read as uncertain.
 UNCERTAINTY: tuple[str, ...] = (
+    "does not exclude",
+    "do not exclude",
+    "cannot exclude",
     "cannot be excluded",
     "can not be excluded",
     "not excluded",

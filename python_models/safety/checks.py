@@ -272,6 +272,10 @@ def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
     for m in i.measurements:
         if round(m.mm, 1) in known or _criterion(low, i.segments[m.segment], m):
             continue
+        if _CHANGE_BY_RE.search(low, max(0, m.start - 40), m.start) and any(
+            abs(abs(a - b) - m.mm) < 0.05 for a in known for b in known
+        ):
+            continue  # "enlarged by 5 mm": the difference of two findings lengths
         slack = _rounding_slack(i.text, m)
         if slack and any(abs(m.mm - x) <= slack + 1e-6 for x in known):
             continue
@@ -289,7 +293,7 @@ _THRESHOLD_AFTER_RE = re.compile(
     r"\s*(?:or|and)\s+(?:less|more|greater|smaller|larger|above|below)\b"
 )
 _CRITERIA_RE = re.compile(
-    r"\b(?:recommend\w*|guidelines?|guidance|criteri(?:a|on)|threshold|cut-?off)\b"
+    r"\b(?:recommend\w*|guidelines?|guidance|criteri(?:a|on)|thresholds?|cut-?offs?)\b"
 )
 
 
@@ -313,6 +317,10 @@ def _criterion(low: str, segment: tuple[int, int], m: Measurement) -> bool:
     )
 
 
+_CHANGE_BY_RE = re.compile(
+    r"\b(?:increas|enlarg|grow|grew|grown|decreas|shr[iu]nk|reduc|expand|progress)\w*"
+    r"(?:\s+\w+){0,2}\s+by\s*$|\b(?:increase|decrease|growth|reduction|change) of\s*$"
+)
 _APPROXIMATE_RE = re.compile(r"\b(?:approximately|approx\.?|about|roughly|nearly|around)\s*$|~\s*$")
 _NUMBER_RE = re.compile(r"\d+(?:\.(\d+))?")
 # The coarsest last digit an exact impression length may be rounded to: a millimetre.
@@ -764,11 +772,16 @@ _ETT_MALPOSITION_RE = re.compile(
 
 
 def is_urgent(parsed: Parsed, m: Mention) -> bool:
-    """False when a qualifier right before the mention makes it non-urgent ("old infarct")."""
-    seg_start = parsed.segments[m.segment][0]
+    """False when a qualifier right before the mention makes it non-urgent ("old infarct"), or
+    the rest of its sentence calls it unchanged ("Midline shift 2 mm to the right, unchanged.")."""
+    seg_start, seg_end = parsed.segments[m.segment]
     before = lower_same_length(parsed.text[max(seg_start, m.start - 40) : m.start])
     pattern = _NOT_ACUTE_INFARCT_RE if m.head == "infarct" else _NOT_ACUTE_RE
-    return not pattern.search(before)
+    after = lower_same_length(parsed.text[m.end : seg_end])
+    return not pattern.search(before) and not _UNCHANGED_AFTER_RE.search(after)
+
+
+_UNCHANGED_AFTER_RE = re.compile(r"\b(?:unchanged|stable|not new|similar to prior)\b")
 
 
 def _ett_malposition(parsed: Parsed) -> Span | None:

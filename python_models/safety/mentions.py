@@ -145,8 +145,9 @@ _SCOPE_END_RE = re.compile(
     r"|(?:,|\band\b)\s+(?:(?:a|an|the|there\s+is|there\s+are)\s+)?"
     r"(?:small|moderate|large|mild|severe|trace|tiny|minimal|new|left|right|bilateral|"
     r"stable|unchanged|increased|decreased|persistent|there|\d)"
-    # a reading of what the clause describes: "without flow, compatible with torsion"
-    r"|,\s*(?:(?:compatible|consistent|in keeping) with|suggestive of|suspicious for|"
+    # a reading of what the clause describes: "without flow, compatible with torsion"; an
+    # attendant clause: "no flow over 8 cm, with reconstitution at the adductor canal"
+    r"|,\s*(?:with\b|(?:compatible|consistent|in keeping) with|suggestive of|suspicious for|"
     r"concerning for|diagnostic of|representing|indicating|suggesting|likely|probably)\b"
 )
 _NUM = r"\d+(?:\.\d+)?"
@@ -381,6 +382,12 @@ def _head_by_place(low: str, seg: tuple[int, int], mention: Mention) -> str:
         return mention.head
     if mention.head != "deep vein thrombosis" or not _GENERIC_CLOT_RE.fullmatch(said):
         return mention.head
+    # the vessel its line's header names first ("Basilic vein: thrombus ..., ending short of
+    # the axillary vein"; "Aorta: ... Eccentric mural thrombus."), else its sentence's
+    line_start = low.rfind("\n", 0, seg[0]) + 1
+    header = _LINE_HEADER_RE.match(low, line_start, seg[1])
+    if header and (_ARTERY_RE.search(header.group(1)) or _VEIN_RE.search(header.group(1))):
+        segment = header.group(1)
     if _ARTERY_RE.search(segment) and not _VEIN_RE.search(segment):
         if _PULMONARY_ARTERY_RE.search(segment):
             return "pulmonary embolism"
@@ -421,12 +428,14 @@ def _said_to_be(subjects: dict[str, str], verbs: str, predicate: str) -> re.Patt
 
 def _said_normal_size(subjects: dict[str, str]) -> re.Pattern[str]:
     """An organ said to be of normal size denies its enlargement: "normal heart size",
-    "normal-sized spleen", "heart size is normal", "the liver is normal in size"."""
+    "normal-sized spleen", "heart size is normal", "the liver is normal in size", "heart size
+    within normal limits"."""
     end = r"(?=\s*(?:[.,;:]|$|\band\b|\bwith(?:out)?\b))"
     return re.compile(
         rf"\bnormal(?:[\s-]sized?)?\s+{_subjects(subjects)}(?:\s+size)?{end}"
         rf"|\b{_subjects(subjects).replace('subject', 'subject2')}(?:\s+size)?\s+"
-        rf"(?:is|are|appears|remains)\s+(?:\w+ly\s+)?normal(?:\s+in\s+size)?{end}"
+        rf"(?:(?:is|are|appears|remains)\s+)?(?:\w+ly\s+)?"
+        rf"(?:normal(?:\s+in\s+size)?|within normal limits){end}"
     )
 
 
@@ -554,6 +563,14 @@ def _sides_under_organ_header(
         m.sides |= sides
 
 
+# A side word of a symptom, not a finding: "left-sided weakness", "right arm numbness".
+_SYMPTOM_AFTER_RE = re.compile(
+    r"(?:-sided)?(?:\s+(?:arm|leg|hand|face|facial|body|upper|lower|limb|extremity))*\s+"
+    r"(?:weakness|hemiparesis|hemiplegia|numbness|paresthesias?|sensory loss|symptoms|deficits?|"
+    r"neglect|ataxia|pain)\b"
+)
+
+
 def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
     """Attach each side word to the mention it modifies.
 
@@ -580,6 +597,8 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
     for side_match in SIDE_RE.finditer(low, s0, s1):
         side = lx.SIDE_WORDS[side_match.group(1)]
         pos, end = side_match.start(), side_match.end()
+        if _SYMPTOM_AFTER_RE.match(low, end, s1):
+            continue  # "the patient's left-sided weakness": a symptom's side, no finding's
         pp = _PP_BEFORE_RE.search(low[max(s0, pos - 32) : pos])
         before_index = bisect_right(f_ends, pos) - 1
         before = findings[before_index] if before_index >= 0 else None

@@ -33,6 +33,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"insular ribbon",
         r"hyperdense (?:mca|vessel|artery)",
         r"cytotoxic edema",
+        # a pulmonary infarct's sign (Hampton's hump) supports it only: it may be pneumonia
+        r"~wedge[\s-]shaped (?:\w+ ){0,2}(?:opacity|opacities|consolidation)",
     ),
     "pneumoperitoneum": (
         r"(?:lucency|lucencies|air|gas) (?:beneath|under|below) (?:the |both )?"
@@ -80,7 +82,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "pulmonary embolism": (
         r"filling defects? (?:\w+ ){0,4}pulmonary arter\w*",
         r"filling defects? (?:[\w,]+ ){0,8}(?:segmental|subsegmental|lobar|interlobar) "
-        r"(?:[\w,]+ ){0,3}arter\w*",
+        r"(?:[\w,]+ ){0,5}(?:arter\w*|branch\w*)",
         r"pulmonary arter\w* (?:\w+ ){0,4}filling defects?",
         r"saddle embol\w*",
     ),
@@ -111,6 +113,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"~(?:echogenic|complex|hyperdense|high[\s-]attenuation) (?:free )?fluid",
         r"susceptibility blooming",
         r"hyperdense (?:extra-axial |intraparenchymal )?(?:collection|blood)",
+        # on a neonatal head ultrasound: echogenic material in a ventricle or the
+        # caudothalamic groove (germinal matrix) supports a hemorrhage
+        r"~echogenic (?:material|clot|debris|focus) (?:\w+ ){0,4}(?:ventricles?|caudothalamic)",
     ),
     "herniation": (
         r"(?:effacement|effaced) (?:of )?(?:the )?(?:basal |basilar |suprasellar )?cisterns?",
