@@ -178,3 +178,10 @@ def test_a_threshold_or_a_guidelines_range_is_no_measurement(impression: str) ->
     findings = "Laceration 3.5 cm deep. Endometrium 3 mm. Aorta 34 mm."
     assert "NUM_MISMATCH" not in codes(findings, impression)
     assert "NUM_MISMATCH" in codes(findings, "Aortic aneurysm, 3.9 cm.")
+
+
+def test_the_patients_length_beside_a_threshold_is_still_held_to_the_findings() -> None:
+    findings = "Right lower pole nodule: 2.0 x 1.6 x 1.5 cm, TR3."
+    impression = "2.2 cm TR3 nodule in the right lower pole, below the FNA threshold (2.5 cm)."
+    assert "NUM_MISMATCH" in codes(findings, impression)
+    assert "NUM_MISMATCH" not in codes(findings, impression.replace("2.2 cm", "2.0 cm"))

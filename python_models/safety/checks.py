@@ -295,6 +295,13 @@ _THRESHOLD_AFTER_RE = re.compile(
 _CRITERIA_RE = re.compile(
     r"\b(?:recommend\w*|guidelines?|guidance|criteri(?:a|on)|thresholds?|cut-?offs?)\b"
 )
+# A length within a few words of a guideline's or a threshold's name is that criterion's
+# ("SVS guidance for 3.0-3.9 cm", "above the 5.5 cm repair threshold"); the patient's own
+# length further along the sentence is still held to the findings.
+_CRITERION_NAME_RE = re.compile(
+    r"\b(?:guidelines?|guidance|criteri(?:a|on)|thresholds?|cut-?offs?)\b"
+)
+_CRITERION_REACH = 25
 
 
 def criterion_sentence(text: str) -> bool:
@@ -310,10 +317,11 @@ def criterion_sentence(text: str) -> bool:
 def _criterion(low: str, segment: tuple[int, int], m: Measurement) -> bool:
     """Whether the impression length ``m`` is a threshold or a guideline's, not the patient's."""
     s0, s1 = segment
+    near = (max(s0, m.start - _CRITERION_REACH), min(s1, m.end + _CRITERION_REACH))
     return bool(
         _THRESHOLD_BEFORE_RE.search(low, max(s0, m.start - 20), m.start)
         or _THRESHOLD_AFTER_RE.match(low, m.end, s1)
-        or _CRITERIA_RE.search(low, s0, s1)
+        or _CRITERION_NAME_RE.search(low, *near)
     )
 
 
