@@ -196,3 +196,20 @@ def test_a_filling_defect_in_a_subsegmental_branch_states_an_embolism() -> None:
         "artery of the left upper lobe."
     )
     assert "CRIT_MISS" in codes(findings, "No pleural effusion.")
+
+
+def test_a_tear_of_a_structure_a_findings_clause_calls_intact_is_a_flip() -> None:
+    findings = "LIGAMENTS: ACL and PCL intact with normal signal.\nMENISCI: Medial meniscal tear."
+    assert (
+        codes(findings, "1. Complete ACL tear.\n2. Medial meniscal tear.").get("NEG_FLIP")
+        == "block"
+    )
+    hip = (
+        "Displaced left femoral neck fracture. "
+        "The right hip is intact with mild joint space narrowing."
+    )
+    assert "NEG_FLIP" not in codes(
+        hip, "Left femoral neck fracture. Mild right hip osteoarthritis."
+    )
+    ankle = "Distal fibular fracture. Medial and posterior malleoli intact."
+    assert "NEG_FLIP" not in codes(ankle, "Fracture of the lateral malleolus.")

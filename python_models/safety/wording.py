@@ -28,7 +28,7 @@ from python_models.reading.polarity import Reading, read_sentence, stems_in
 from python_models.reading.sentences import split_sentences
 from python_models.reading.vocabulary import COMMUNICATION_VERBS, SIDE_WORDS
 from python_models.safety.mentions import parse
-from python_models.safety.reading import qualifiers, read
+from python_models.safety.reading import NORMAL, POSITIVE, qualifiers, read
 
 if TYPE_CHECKING:
     from python_models.reading.doc import ReportDoc
@@ -72,8 +72,10 @@ def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]
             )
         ):  # a pure denial: "protrusion without stenosis" may speak of another level
             found["NEG_FLIP"].append(span)  # the lexicon's other names: check_negation
-        elif reading.polarity == "abnormal" and _normal_structure(text, reading, doc):
-            found["NEG_FLIP"].append(span)  # "ACL: intact." -> "ACL tear."
+        elif reading.polarity == "abnormal" and (
+            _normal_structure(text, reading, doc) or _torn_intact_structure(text, reading, f)
+        ):
+            found["NEG_FLIP"].append(span)  # "ACL: intact." / "ACL and PCL intact" -> "ACL tear."
         elif reading.polarity == "normal" and _intact_but_abnormal(text, doc):
             found["NEG_FLIP"].append(span)  # "Supraspinatus: tear." -> "Supraspinatus intact."
         elif reading.polarity == "abnormal" and _nothing_supported(text, reading, doc, f):
@@ -104,6 +106,35 @@ def _normal_structure(text: str, reading: Reading, doc: ReportDoc) -> bool:
 
 
 _INTACT_RE = re.compile(r"\bintact\b", re.IGNORECASE)
+
+
+def _torn_intact_structure(text: str, reading: Reading, f: Parsed) -> bool:
+    """The statement affirms, unhedged, something abnormal of a structure a findings clause
+    calls intact ("ACL and PCL intact with normal signal" against "Complete ACL tear"), where
+    no findings clause states anything abnormal of it."""
+    if reading.hedged_words or reading.uncertain:
+        return False
+    f_chunks = read(f).chunks
+    abnormal = [c for c in f_chunks if c.polarity == POSITIVE and c.abnormal]
+    qualified = {c.segment for c in abnormal}  # "The right hip is intact with mild narrowing"
+    intact = [
+        c
+        for c in f_chunks
+        if c.polarity == NORMAL and c.core and "intac" in c.normal and c.segment not in qualified
+    ]
+    said = [c for c in read(parse(text)).chunks if c.polarity == POSITIVE and c.abnormal]
+    for chunk in intact:
+        structure, place = chunk.core, qualifiers(chunk.stems)
+        if any(structure <= c.about for c in abnormal):
+            continue  # the findings call it abnormal elsewhere too
+        if any(
+            structure <= c.about
+            and c.core - structure
+            and qualifiers(c.stems) <= place  # "posterior malleolus intact": not the lateral
+            for c in said
+        ):
+            return True
+    return False
 
 
 def _intact_but_abnormal(text: str, doc: ReportDoc) -> bool:
