@@ -7,12 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from python_models.safety.checks import run_checks
 from python_models.safety.mentions import parse
-
-
-def codes(findings: str, impression: str) -> dict[str, str]:
-    return {w["code"]: w["severity"] for w in run_checks(findings, impression, read_wording=True)}
+from tests.report_check_helpers import severities as codes
 
 
 def heads(text: str) -> list[tuple[str, bool]]:

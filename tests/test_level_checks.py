@@ -3,18 +3,14 @@ level is held to what the findings say at that level."""
 
 from __future__ import annotations
 
-from python_models.safety.checks import run_checks
 from python_models.safety.level_checks import check_levels
 from python_models.safety.mentions import parse
+from tests.report_check_helpers import severities as codes
 
 LUMBAR = """L2-L3: No disc herniation or stenosis.
 L3-L4: Mild disc bulge. No significant canal stenosis.
 L4-L5: Disc bulge and facet hypertrophy causing moderate canal stenosis.
 L5-S1: Small central protrusion. No stenosis."""
-
-
-def codes(findings: str, impression: str) -> dict[str, str]:
-    return {w["code"]: w["severity"] for w in run_checks(findings, impression, read_wording=True)}
 
 
 def test_a_finding_affirmed_at_a_level_the_findings_deny_it_at_is_a_flip() -> None:

@@ -7,14 +7,7 @@ from __future__ import annotations
 from python_models.safety.checks import CheckContext, run_checks
 from python_models.safety.mentions import parse
 from python_models.safety.reading import read
-
-
-def codes(findings: str, impression: str, exam: str | None = None) -> dict[str, str]:
-    context = CheckContext(exam=exam)
-    return {
-        w["code"]: w["severity"]
-        for w in run_checks(findings, impression, context, read_wording=True)
-    }
+from tests.report_check_helpers import severities as codes
 
 
 def test_a_header_answered_by_none_denies_its_finding() -> None:
