@@ -206,3 +206,11 @@ def test_a_tear_of_a_structure_a_findings_clause_calls_intact_is_a_flip() -> Non
     )
     ankle = "Distal fibular fracture. Medial and posterior malleoli intact."
     assert "NEG_FLIP" not in codes(ankle, "Fracture of the lateral malleolus.")
+
+
+def test_a_denial_of_what_is_seen_for_certain_leaves_a_hedged_statement_open() -> None:
+    findings = (
+        "Elevated anterior fat pad and a visible posterior fat pad. No discrete fracture line."
+    )
+    assert "NEG_FLIP" not in codes(findings, "Joint effusion, most likely an occult fracture.")
+    assert codes(findings, "Supracondylar fracture.").get("NEG_FLIP") == "block"

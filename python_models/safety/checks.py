@@ -612,7 +612,12 @@ def _says_kind(qualifier: str, text: str) -> bool:
 # A findings denial narrowed to the acute kind ("No acute infarct") leaves an old one alone,
 # as "new" does ("no new territorial infarct" beside a chronic infarct, unchanged).
 _KNOWN_RE = re.compile(_KNOWN)
-_FINDINGS_NARROWING_RE = re.compile(r"\b(?:acute|" + "|".join(_NARROWING) + r")\b")
+# A denial of what is seen for certain ("no discrete fracture line", "no definite mass") leaves
+# a hedged statement of it open: an occult fracture inferred from a fat pad sign.
+_CERTAINTY = frozenset({"definite", "definitive", "discrete", "visible", "obvious", "evident"})
+_FINDINGS_NARROWING_RE = re.compile(
+    r"\b(?:acute|" + "|".join([*_NARROWING, *sorted(_CERTAINTY - set(_NARROWING))]) + r")\b"
+)
 
 
 def _denied_only_narrowly(m: Mention, i: Parsed, f: Parsed) -> bool:
@@ -629,11 +634,16 @@ def _denied_only_narrowly(m: Mention, i: Parsed, f: Parsed) -> bool:
     f_low = lower_same_length(f.text)
     s0, s1 = i.segments[m.segment]
     said = lower_same_length(i.text[s0:s1])
+    hedged = read_sentence(i.text[s0:s1]).uncertain
     for x in denials:
         narrowing = _denial_narrowing(f_low, f, x, _FINDINGS_NARROWING_RE)
         if not narrowing:
             return False
         for q in narrowing:
+            if q in _CERTAINTY:
+                if not hedged:  # "no discrete fracture line" denies a stated fracture
+                    return False
+                continue  # ... but leaves "most likely an occult fracture" open
             if _says_kind(q, said):
                 return False  # the statement is of the denied kind ("decreased acute infarct")
             lesser = _KNOWN_RE if q == "acute" else _NARROWING[q]
