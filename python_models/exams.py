@@ -30,7 +30,8 @@ _REGION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "abdomen",
         re.compile(
             r"\b(abdomen|abdominal|pelvis|pelvic|ruq|upper quadrant|renal|kidney|liver|"
-            r"prostate|scrotum|scrotal|testicular|bladder|uterus|ovarian|transvaginal)\b",
+            r"prostate|scrotum|scrotal|testicular|testis|testes|bladder|uterus|uterine|ovary|"
+            r"ovaries|ovarian|transvaginal)\b",
             re.I,
         ),
     ),

@@ -4,6 +4,8 @@ region, and sentences that state a criterion."""
 
 from __future__ import annotations
 
+import pytest
+
 from python_models.safety.checks import CheckContext, run_checks
 from python_models.safety.mentions import parse
 from python_models.safety.reading import read
@@ -214,3 +216,57 @@ def test_a_denial_of_what_is_seen_for_certain_leaves_a_hedged_statement_open() -
     )
     assert "NEG_FLIP" not in codes(findings, "Joint effusion, most likely an occult fracture.")
     assert codes(findings, "Supracondylar fracture.").get("NEG_FLIP") == "block"
+
+
+@pytest.mark.parametrize(
+    "findings",
+    [
+        "Intrauterine gestational sac with yolk sac and normal adnexa.",
+        "Uterus: Intrauterine gestational sac with yolk sac. Adnexa: normal.",
+        "Adnexa: Normal. No yolk sac or embryo is seen outside the uterus.",
+        "FINDINGS: The right ovary is enlarged. Normal arterial and venous flow. No internal "
+        "flow within the cyst.",
+    ],
+)
+def test_a_sign_pair_needs_both_signs_affirmed_under_one_organ(findings: str) -> None:
+    assert "CRIT_MISS" not in codes(findings, "Normal study.")
+
+
+def test_stable_later_in_the_sentence_speaks_of_its_own_clause_only() -> None:
+    findings = "New large right pneumothorax with stable small right pleural effusion."
+    assert "CRIT_MISS" in codes(findings, "Stable small right pleural effusion.")
+
+
+def test_a_denied_predicate_does_not_reach_past_a_conjunction() -> None:
+    from python_models.safety.checks import run_checks
+
+    found = run_checks(
+        "Moderate left pleural effusion.",
+        "No pleural effusion and the lungs show no consolidation.",
+    )
+    assert "NEG_FLIP" in {w["code"] for w in found}
+
+
+@pytest.mark.parametrize(
+    "impression",
+    ["Aortic aneurysm 6.1 cm, above threshold for repair.", "Aneurysm measuring over 6 cm."],
+)
+def test_the_patients_own_length_near_a_threshold_word_is_checked(impression: str) -> None:
+    assert "NUM_MISMATCH" in codes("Abdominal aortic aneurysm 5.1 cm.", impression)
+
+
+def test_no_further_finding_excepts_only_one_the_impression_states() -> None:
+    findings = "New left frontal intraparenchymal hemorrhage."
+    assert codes(findings, "No further hemorrhage.").get("NEG_FLIP") == "block"
+
+
+def test_psoriatic_arthritis_is_no_psa() -> None:
+    context = CheckContext(patient_sex="F", indication="History of PsA.")
+    assert run_checks("Normal joints.", "No erosions.", context) == []
+
+
+def test_a_vertebra_lies_in_its_disc_levels_line_and_sequences_are_no_levels() -> None:
+    assert codes("L5-S1: Grade 1 anterolisthesis.", "Grade 1 anterolisthesis of L5 on S1.") == {}
+    assert "UNGROUNDED" not in codes(
+        "Subcortical lesion, hyperintense on FLAIR.", "Nonspecific lesion, hyperintense on T2."
+    )

@@ -32,15 +32,35 @@ def canonical_level(text: str) -> str:
 
 
 # A slip names its disc level: "anterolisthesis of L4 on L5" is at L4-L5.
-_SLIP_RE = re.compile(r"\b([CTLS])(\d{1,2})\s+on\s+([CTLS]?)(\d{1,2})\b", re.IGNORECASE)
+_SLIP_RE = re.compile(
+    r"\b(?:\w*listhesis|slip\w*|subluxation|translation) of\s+"
+    r"([CTLS])(\d{1,2})\s+on\s+([CTLS]?)(\d{1,2})\b",
+    re.IGNORECASE,
+)
+# A span names each level in it: "from L3 to L5", "L3 through L5".
+_RANGE_RE = re.compile(r"\b([CTLS])(\d{1,2})\s+(?:to|through|thru)\s+\1?(\d{1,2})\b", re.I)
+# "T1"/"T2" after "on" or beside the other one are MRI sequences ("hyperintense on T2",
+# "T1 and T2 signal"), not vertebrae.
+_SEQUENCE_CONTEXT_RE = re.compile(r"(?:\bon|\band|\bor)\s*$|^\s*(?:and|or)\s+t[12]\b", re.I)
 
 
 def levels(text: str) -> set[str]:
     """The spinal levels a text names, in their canonical spelling."""
-    named = {canonical_level(m.group(0)) for m in LEVEL_RE.finditer(text)}
-    return named | {
-        canonical_level("{}{}-{}{}".format(*m.groups())) for m in _SLIP_RE.finditer(text)
-    }
+    named = set()
+    for m in LEVEL_RE.finditer(text):
+        if m.group(0).upper() in ("T1", "T2") and (
+            _SEQUENCE_CONTEXT_RE.search(text[max(0, m.start() - 4) : m.start()])
+            or _SEQUENCE_CONTEXT_RE.match(text[m.end() : m.end() + 8])
+        ):
+            continue
+        named.add(canonical_level(m.group(0)))
+    for m in _SLIP_RE.finditer(text):
+        named.add(canonical_level("{}{}-{}{}".format(*m.groups())))
+    for m in _RANGE_RE.finditer(text):
+        letter, first, last = m.group(1).upper(), int(m.group(2)), int(m.group(3))
+        for k in range(first, last):
+            named |= {f"{letter}{k}", f"{letter}{k}-{letter}{k + 1}", f"{letter}{k + 1}"}
+    return named
 
 
 def levels_agree(said: set[str], stated: set[str]) -> bool:

@@ -283,45 +283,38 @@ def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
     return {"NUM_MISMATCH": bad}
 
 
-# A length compared with ("greater than 3 cm", "4 mm or less") or in a sentence that
-# recommends or cites a guideline ("SVS guidance for 3.0-3.9 cm").
+# A length compared with a threshold ("greater than 3 cm", "4 mm or less").
 _THRESHOLD_BEFORE_RE = re.compile(
     r"(?:\b(?:greater|more|less|smaller|larger|bigger|longer|shorter|thicker|thinner|wider)"
-    r"\s+than|\b(?:exceed\w*|over|under|below|above|at least|at most)|[<>≤≥]=?)\s*$"
+    r"\s+than|[<>≤≥]=?)\s*$"
 )
 _THRESHOLD_AFTER_RE = re.compile(
     r"\s*(?:or|and)\s+(?:less|more|greater|smaller|larger|above|below)\b"
 )
-_CRITERIA_RE = re.compile(
-    r"\b(?:recommend\w*|guidelines?|guidance|criteri(?:a|on)|thresholds?|cut-?offs?)\b"
-)
-# A length within a few words of a guideline's or a threshold's name is that criterion's
-# ("SVS guidance for 3.0-3.9 cm", "above the 5.5 cm repair threshold"); the patient's own
-# length further along the sentence is still held to the findings.
-_CRITERION_NAME_RE = re.compile(
-    r"\b(?:guidelines?|guidance|criteri(?:a|on)|thresholds?|cut-?offs?)\b"
-)
-_CRITERION_REACH = 25
+# A length a guideline's or a threshold's name introduces ("SVS guidance for 3.0-3.9 cm",
+# "thresholds (3 mm and 15 mm)") or that names it ("the 5.5 cm repair threshold") is that
+# criterion's; the patient's own length ("6.1 cm, above threshold for repair") is still held to
+# the findings.
+_CRITERION_NAME = r"(?:guidelines?|guidance|criteri(?:a|on)|thresholds?|cut-?offs?)"
+_CRITERION_BEFORE_RE = re.compile(rf"\b{_CRITERION_NAME}\b(?:[^.;,]|\.(?=\d)){{0,20}}$")
+_CRITERION_AFTER_RE = re.compile(rf"(?:\s+[a-z-]+){{0,2}}\s+{_CRITERION_NAME}\b")
 
 
 def criterion_sentence(text: str) -> bool:
-    """Whether a sentence states a threshold or cites a guideline ("a thickness of 4 mm or
+    """Whether a sentence states a threshold or a guideline's length ("a thickness of 4 mm or
     less carries a high negative predictive value"): a criterion, not the patient's state."""
     low = lower_same_length(text)
-    p = parse(text)
-    return bool(_CRITERIA_RE.search(low)) or any(
-        _criterion(low, (0, len(low)), m) for m in p.measurements
-    )
+    return any(_criterion(low, (0, len(low)), m) for m in parse(text).measurements)
 
 
 def _criterion(low: str, segment: tuple[int, int], m: Measurement) -> bool:
     """Whether the impression length ``m`` is a threshold or a guideline's, not the patient's."""
     s0, s1 = segment
-    near = (max(s0, m.start - _CRITERION_REACH), min(s1, m.end + _CRITERION_REACH))
     return bool(
         _THRESHOLD_BEFORE_RE.search(low, max(s0, m.start - 20), m.start)
         or _THRESHOLD_AFTER_RE.match(low, m.end, s1)
-        or _CRITERION_NAME_RE.search(low, *near)
+        or _CRITERION_BEFORE_RE.search(low, max(s0, m.start - 40), m.start)
+        or _CRITERION_AFTER_RE.match(low, m.end, s1)
     )
 
 
@@ -342,7 +335,7 @@ def _rounding_slack(text: str, m: Measurement) -> float:
     written = _NUMBER_RE.search(text, m.start, m.end)
     if written is None or float(written.group()) == 0:
         return 0.0
-    unit_mm = 10 ** round(math.log10(m.mm / float(written.group())))  # mm, cm or m
+    unit_mm = 10 ** round(math.log10(m.mm / float(written.group())))  # 1 for mm, 10 for cm
     half_digit = 0.5 * unit_mm / 10 ** len(written.group(1) or "")
     approximate = _APPROXIMATE_RE.search(lower_same_length(text[max(0, m.start - 20) : m.start]))
     return half_digit if approximate or 2 * half_digit <= _FINEST_ROUNDING_MM else 0.0
@@ -534,6 +527,7 @@ _KNOWN = (
     r"\b(?:stable|unchanged|chronic|old|persistent|persists|again|previously|known|residual|"
     r"remote|healed|prior|redemonstrat\w*|decreas\w*|improv\w*|similar)\b"
 )
+_OTHERS = ("other", "additional", "further", "another")
 _NARROWING: dict[str, re.Pattern[str] | None] = {
     **dict.fromkeys(
         ("significant", "substantial", "appreciable", "sizable", "gross", "frank", "definite"),
@@ -541,7 +535,7 @@ _NARROWING: dict[str, re.Pattern[str] | None] = {
     ),
     "large": re.compile(_LESSER.replace("physiologic", "physiologic|moderate")),
     **dict.fromkeys(("new", "enlarging", "worsening", "increasing"), re.compile(_KNOWN)),
-    **dict.fromkeys(("other", "additional", "further", "another"), re.compile("")),
+    **dict.fromkeys(_OTHERS, re.compile("")),
     **dict.fromkeys(
         (
             "occlusive",
@@ -563,7 +557,8 @@ _CUE_RE = re.compile(r"\b(?:no|without|not|negative for|free of|absent)\b")
 # A denial whose subject takes a predicate denies the predicate, not the subject: "No nodule
 # meets criteria for FNA", "no lesion demonstrates restricted diffusion", "no node exceeds 1 cm".
 DENIED_PREDICATE_RE = re.compile(
-    r"(?:\s+[\w-]+){0,3}?\s+(?:meets?|requires?|warrants?|exceeds?|fulfil+s?|qualif(?:y|ies)|"
+    r"(?:\s+(?!(?:and|or|but|as|since|while|with)\b)[\w-]+){0,3}?\s+"
+    r"(?:meets?|requires?|warrants?|exceeds?|fulfil+s?|qualif(?:y|ies)|"
     r"reach(?:es)?|demonstrates?|shows?|contains?|enhances?|restricts?|measures?)\b"
 )
 
@@ -578,6 +573,10 @@ def _narrowed_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
     narrowing = _denial_narrowing(low, i, m, NARROWING_RE)
     if not narrowing:
         return False
+    if narrowing & set(_OTHERS) and not any(
+        x.head == m.head and not x.negated for x in i.findings()
+    ):
+        return False  # "No further hemorrhage" excepts only a hemorrhage the impression states
     f_low = lower_same_length(f.text)
     for x in f.findings():
         if x.negated or x.head != m.head or not same_place(m.side_set, x.side_set):
@@ -796,10 +795,12 @@ def is_urgent(parsed: Parsed, m: Mention) -> bool:
     before = lower_same_length(parsed.text[max(seg_start, m.start - 40) : m.start])
     pattern = _NOT_ACUTE_INFARCT_RE if m.head == "infarct" else _NOT_ACUTE_RE
     after = lower_same_length(parsed.text[m.end : seg_end])
-    return not pattern.search(before) and not _UNCHANGED_AFTER_RE.search(after)
+    clause = _CLAUSE_END_RE.split(after, maxsplit=1)[0]  # its own clause only
+    return not pattern.search(before) and not _UNCHANGED_AFTER_RE.search(clause)
 
 
 _UNCHANGED_AFTER_RE = re.compile(r"\b(?:unchanged|stable|not new|similar to prior)\b")
+_CLAUSE_END_RE = re.compile(r"[;]|\b(?:with|and|but|while|whereas)\b")
 
 
 def _ett_malposition(parsed: Parsed) -> Span | None:
@@ -1049,8 +1050,8 @@ def check_sex(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
                 sex == "male" and m.kind == "finding" and m.head in female_heads
             ):
                 bad.append(_span(source, m.start, m.end))
-        low = lower_same_length(parsed.text)
-        bad.extend(_span(source, w.start(), w.end()) for w in states.finditer(low))
+        written = parsed.text if states is _MALE_STATE_RE else lower_same_length(parsed.text)
+        bad.extend(_span(source, w.start(), w.end()) for w in states.finditer(written))
     return {"SEX_MISMATCH": bad}
 
 
@@ -1059,7 +1060,8 @@ _FEMALE_STATE_RE = re.compile(
     r"\b(?:lmp|last menstrual period|menses|menstrua\w*|(?:post|pre|peri)-?menopaus\w*|"
     r"menopaus\w*|pregnan\w*|gravida|g\d+\s?p\d+|postpartum)\b"
 )
-_MALE_STATE_RE = re.compile(r"\b(?:psa|prostate[- ]specific antigen)\b")
+# (case-sensitive: "PsA" is psoriatic arthritis)
+_MALE_STATE_RE = re.compile(r"\bPSA\b|\b[Pp]rostate[- ][Ss]pecific [Aa]ntigen\b")
 
 
 def exam_regions(exam: str | None) -> set[str]:

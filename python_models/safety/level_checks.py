@@ -78,7 +78,7 @@ def _level_code(
     )
     for level in at:
         known = named if "-" in level else named_parts  # an L5 root lies in L5-S1
-        at_level = [c for c in f_chunks if level in f_levels[c.segment]]
+        at_level = [c for c in f_chunks if _lies_at(level, f_levels[c.segment])]
         for chunk in chunks:
             kept = tuple(c for c in at_level if not _narrowed_away(f, c, i, chunk))
             if _flips(_without_levels(chunk), kept):
@@ -86,6 +86,14 @@ def _level_code(
         if affirmed and (level not in known or not any(affirmed & c.about for c in at_level)):
             return "UNGROUNDED"  # a level never described, or nothing like it there
     return ""
+
+
+def _lies_at(level: str, where: set[str]) -> bool:
+    """Whether a findings clause at ``where`` speaks of ``level``: the level itself, or for a
+    vertebra, a disc level it bounds (an L5 root, an L5 slip: L5-S1)."""
+    return level in where or (
+        "-" not in level and any(level in disc.split("-") for disc in where if "-" in disc)
+    )
 
 
 def _without_levels(chunk: Chunk) -> Chunk:

@@ -239,8 +239,8 @@ SPECIFIC: frozenset[str] = frozenset(
 )
 
 
-# Two signs that together state a diagnosis neither states alone, in one sentence or one
-# header-led line (`_pair_units`): an enlarged or heterogeneous ovary or testis (its adjective
+# Two signs that together state a diagnosis neither states alone, in one sentence or under one
+# organ header (`_pair_units`): an enlarged or heterogeneous ovary or testis (its adjective
 # read where no negation covers it) with absent flow (itself an absence) is torsion; each alone
 # may be a cyst, orchitis or a thrombosis. A yolk sac or an embryo in the adnexa is an ectopic
 # pregnancy.
@@ -263,6 +263,11 @@ SIGN_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
         ),
     ),
 }
+
+
+# Pairs whose second sign must be affirmed in its sentence, and what rules a pair out.
+_SECOND_AFFIRMED = frozenset({"ectopic pregnancy"})
+_UNLESS = {"ectopic pregnancy": r"\bintra-?uterine\b"}
 
 
 def _pattern(patterns: list[str]) -> re.Pattern[str] | None:
@@ -293,9 +298,19 @@ class Sign:
 
 
 @lru_cache(maxsize=1)
-def _compiled_pairs() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]:
+def _compiled_pairs() -> tuple[
+    tuple[str, re.Pattern[str], re.Pattern[str], bool, re.Pattern[str] | None], ...
+]:
+    """Per pair: head, first and second sign, whether the second must be affirmed in its
+    sentence (an absent flow is itself an absence), and what rules the pair out."""
     return tuple(
-        (head, re.compile(first), re.compile(second))
+        (
+            head,
+            re.compile(first),
+            re.compile(second),
+            head in _SECOND_AFFIRMED,
+            re.compile(_UNLESS[head]) if head in _UNLESS else None,
+        )
         for head, pairs in SIGN_PAIRS.items()
         for first, second in pairs
     )
@@ -303,31 +318,59 @@ def _compiled_pairs() -> tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...
 
 _SENTENCE_RE = re.compile(r"(?:[^.;\n]|\.(?=\d))+")  # "7.5 cm" keeps its sentence
 # A line led by an organ header ("Right ovary: Enlarged ... No flow is detected.") speaks of that
-# organ in every sentence: a pair may lie in any two of them.
-_HEADED_LINE_RE = re.compile(r"^[ \t]*[a-z][a-z /&-]{1,40}:[^\n]*", re.MULTILINE)
+# organ in every sentence up to the next header: a pair may lie in any two of them. A report
+# section's own header ("FINDINGS:") names no organ.
+_HEADER_RE = re.compile(r"(?m)(?:^|(?<=[.;]) )[ \t]*([a-z][a-z /&-]{1,40}):")
+_SECTION_HEADERS = frozenset(
+    "findings impression technique comparison history indication exam clinical history".split()
+)
+# A negation cue or a normal word earlier in the sentence: "no yolk sac", "normal adnexa".
+_DENIED_BEFORE_RE = re.compile(r"\b(?:no|not|without|absent|negative for|normal|unremarkable)\b")
 
 
 def _pair_units(low: str) -> list[tuple[int, int]]:
-    """Where a pair of `SIGN_PAIRS` may lie: each sentence, and each header-led line."""
+    """Where a pair of `SIGN_PAIRS` may lie: each sentence, and the text under each organ
+    header up to the next header or the line's end."""
     units = [(m.start(), m.end()) for m in _SENTENCE_RE.finditer(low)]
-    return units + [(m.start(), m.end()) for m in _HEADED_LINE_RE.finditer(low)]
+    headers = [m for m in _HEADER_RE.finditer(low) if m.group(1).strip() not in _SECTION_HEADERS]
+    for k, header in enumerate(headers):
+        line_end = low.find("\n", header.end())
+        end = len(low) if line_end < 0 else line_end
+        if k + 1 < len(headers):
+            end = min(end, headers[k + 1].start())
+        units.append((header.start(), end))
+    return units
+
+
+def _sentence_at(low: str, at: int, unit_start: int) -> tuple[int, int]:
+    """The sentence (clause up to ".", ";", ":" or a line break) around ``at``, in its unit."""
+    start = max(unit_start, *(low.rfind(c, 0, at) + 1 for c in ".;\n:"))
+    ends = [e for e in (low.find(c, at) for c in ".;\n") if e >= 0]
+    return start, min(ends) if ends else len(low)
 
 
 def sign_matches(low: str) -> list[Sign]:
     """Every sign in lower-cased ``low``, in no particular order; a pair of `SIGN_PAIRS` in one
-    sentence or header-led line is a stating sign at the first one's adjective."""
+    sentence or under one organ header is a stating sign at the first one's adjective."""
     out: list[Sign] = []
     for head, (strong, weak) in _compiled().items():
         for pattern, states in ((strong, True), (weak, False)):
             if pattern is not None:
                 out.extend(Sign(head, m.start(), m.end(), states) for m in pattern.finditer(low))
     units = _pair_units(low)
-    for head, first, second in _compiled_pairs():
+    for head, first, second, affirmed, unless in _compiled_pairs():
         for start, end in units:
             found = first.search(low, start, end)
-            if found and second.search(low, start, end):
-                adj = "adj" if found.group("adj") else "adj2"
-                sign = Sign(head, found.start(adj), found.end(adj), True)
-                if sign not in out:
-                    out.append(sign)
+            paired = found and second.search(low, start, end)
+            if not found or not paired:
+                continue
+            s0, s1 = _sentence_at(low, paired.start(), start)
+            if affirmed and _DENIED_BEFORE_RE.search(low, s0, paired.start()):
+                continue  # "no yolk sac or embryo is seen outside the uterus"
+            if unless is not None and unless.search(low, s0, s1):
+                continue  # "intrauterine gestational sac with yolk sac"
+            adj = "adj" if found.group("adj") else "adj2"
+            sign = Sign(head, found.start(adj), found.end(adj), True)
+            if sign not in out:
+                out.append(sign)
     return out
