@@ -270,3 +270,10 @@ def test_a_vertebra_lies_in_its_disc_levels_line_and_sequences_are_no_levels() -
     assert "UNGROUNDED" not in codes(
         "Subcortical lesion, hyperintense on FLAIR.", "Nonspecific lesion, hyperintense on T2."
     )
+
+
+def test_a_group_header_with_one_torn_member_does_not_flip_the_others_intact() -> None:
+    findings = "Ligaments: Complete ACL tear. MCL and LCL intact."
+    assert "NEG_FLIP" not in codes(
+        findings, "1. Complete ACL tear.\n2. Collateral ligaments intact."
+    )

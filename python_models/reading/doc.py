@@ -119,6 +119,11 @@ class ReadSentence:
         return frozenset(st for w in self.reading.key_words for st in stems_of(w))
 
 
+# A header naming a group of structures ("Ligaments:", "Tendons:", "Menisci:"): one torn member
+# says nothing of the others.
+_GROUP_LABEL_RE = re.compile(r"(?:[^su]s|menisci|labra)\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class ReportDoc:
     """One report as every postprocess step reads it: its findings sentences with their
@@ -223,7 +228,11 @@ class ReportDoc:
         out: set[frozenset[str]] = set()
         for s in self.finding_sentences:
             label = s.sentence.label
-            if label and any(ABNORMAL_SHAPE.search(w) for w in s.reading.key_words):
+            if (
+                label
+                and not _GROUP_LABEL_RE.search(label)  # "Ligaments:" holds several structures
+                and any(ABNORMAL_SHAPE.search(w) for w in s.reading.key_words)
+            ):
                 out.add(frozenset(stems_in(label)))
         return tuple(sorted(out, key=sorted))
 
