@@ -118,11 +118,18 @@ def _sides_by_head(mentions: Iterable[Mention]) -> dict[str, set[str]]:
     return out
 
 
+@lru_cache(maxsize=64)
+def _parsed_once(text: str) -> Parsed:
+    """The exam name or the history, parsed once per text: every candidate of a report is
+    checked against the same ones (read only, never changed)."""
+    return parse(text)
+
+
 def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     """LAT_CONTRA: an impression side the findings never give that item; LAT_DROP: side lost."""
     kinds = ("finding", "anatomy")
     # The exam name is evidence too ("Right upper quadrant ultrasound", "... LOWER EXTREMITY LEFT").
-    f_sides = _sides_by_head(_affirmed(f, kinds) + _affirmed(parse(ctx.exam or ""), kinds))
+    f_sides = _sides_by_head(_affirmed(f, kinds) + _affirmed(_parsed_once(ctx.exam or ""), kinds))
     contra: list[Span] = []
     dropped: list[Span] = []
     imp_heads_with_side = {m.head for m in _affirmed(i, kinds) if m.side_set}
@@ -1043,7 +1050,7 @@ def check_sex(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     bad: list[Span] = []
     texts = [("impression", i), ("findings", f)]
     if ctx.indication:  # the history too: "LMP 2 weeks ago" for a man is another patient's
-        texts.append(("indication", parse(ctx.indication)))
+        texts.append(("indication", _parsed_once(ctx.indication)))
     for source, parsed in texts:
         for m in parsed.mentions:
             if (m.kind == "anatomy" and m.head in wrong) or (

@@ -18,7 +18,7 @@ are held to it too.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from python_models.reading.clauses import span_labels
@@ -30,21 +30,38 @@ if TYPE_CHECKING:
     from python_models.safety.mentions import Parsed
 
 
+@dataclass(frozen=True)
+class _AtLevels:
+    """The findings' side, read once per impression: each segment's levels, the clauses, and
+    the levels named (disc levels as written; vertebrae also as parts of disc levels)."""
+
+    f: Parsed
+    levels: list[set[str]]
+    chunks: tuple[Chunk, ...]
+    named: set[str]
+    named_parts: set[str]
+
+    @classmethod
+    def of(cls, f: Parsed) -> _AtLevels:
+        at = _segment_levels(f)
+        named: set[str] = set().union(*at) if at else set()
+        parts = named | {part for level in named for part in level.split("-")}
+        return cls(f, at, read(f).chunks, named, parts)
+
+
 def check_levels(f: Parsed, i: Parsed, ctx: CheckContext | None = None) -> dict[str, list[Span]]:
     """NEG_FLIP and UNGROUNDED of impression sentences at a spinal level (module docstring)."""
     found: dict[str, list[Span]] = {"NEG_FLIP": [], "UNGROUNDED": []}
     i_levels = _segment_levels(i)
     if not any(i_levels):
         return found
-    f_levels = _segment_levels(f)
-    named: set[str] = set().union(*f_levels) if f_levels else set()
-    f_chunks = read(f).chunks
+    findings = _AtLevels.of(f)
     by_segment: dict[int, list[Chunk]] = {}
     for chunk in read(i).chunks:
         if chunk.core and i_levels[chunk.segment]:
             by_segment.setdefault(chunk.segment, []).append(chunk)
     for segment, chunks in by_segment.items():
-        code = _level_code(f, i, chunks, sorted(i_levels[segment]), f_levels, f_chunks, named)
+        code = _level_code(findings, i, chunks, sorted(i_levels[segment]))
         if code:
             s0, s1 = i.segments[segment]
             found[code].append({"source": "impression", "start": s0, "end": s1})
@@ -54,21 +71,12 @@ def check_levels(f: Parsed, i: Parsed, ctx: CheckContext | None = None) -> dict[
 _LEVEL_STEM_RE = re.compile(r"[ctls]\d{1,2}(?:[ctls]?\d{1,2})?")
 
 
-def _level_code(
-    f: Parsed,
-    i: Parsed,
-    chunks: list[Chunk],
-    at: list[str],
-    f_levels: list[set[str]],
-    f_chunks: tuple[Chunk, ...],
-    named: set[str],
-) -> str:
+def _level_code(findings: _AtLevels, i: Parsed, chunks: list[Chunk], at: list[str]) -> str:
     """NEG_FLIP when a clause of the sentence reverses the findings at one of its levels;
     UNGROUNDED when it affirms something at a level the findings never name, or whose
     findings share none of its affirmed words; "" otherwise."""
     from python_models.safety.checks import _flips
 
-    named_parts = named | {part for level in named for part in level.split("-")}
     affirmed = frozenset(
         w
         for c in chunks
@@ -77,10 +85,11 @@ def _level_code(
         if not _LEVEL_STEM_RE.fullmatch(w)  # the level itself is no word of the finding
     )
     for level in at:
-        known = named if "-" in level else named_parts  # an L5 root lies in L5-S1
-        at_level = [c for c in f_chunks if _lies_at(level, f_levels[c.segment])]
+        # an L5 root lies in L5-S1
+        known = findings.named if "-" in level else findings.named_parts
+        at_level = [c for c in findings.chunks if _lies_at(level, findings.levels[c.segment])]
         for chunk in chunks:
-            kept = tuple(c for c in at_level if not _narrowed_away(f, c, i, chunk))
+            kept = tuple(c for c in at_level if not _narrowed_away(findings.f, c, i, chunk))
             if _flips(_without_levels(chunk), kept):
                 return "NEG_FLIP"
         if affirmed and (level not in known or not any(affirmed & c.about for c in at_level)):

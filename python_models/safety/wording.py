@@ -54,6 +54,7 @@ def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]
     from python_models.safety.checks import criterion_sentence
 
     found: dict[str, list[Span]] = {"UNGROUNDED": [], "NEG_FLIP": []}
+    intact = _intact_structures(f)  # the findings' side, once for every sentence
     for s in split_sentences(i.text):
         marker = _MARKER_RE.match(s.text)
         text = s.text[marker.end() :] if marker else s.text
@@ -73,7 +74,7 @@ def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]
         ):  # a pure denial: "protrusion without stenosis" may speak of another level
             found["NEG_FLIP"].append(span)  # the lexicon's other names: check_negation
         elif reading.polarity == "abnormal" and (
-            _normal_structure(text, reading, doc) or _torn_intact_structure(text, reading, f)
+            _normal_structure(text, reading, doc) or _torn_intact_structure(text, reading, intact)
         ):
             found["NEG_FLIP"].append(span)  # "ACL: intact." / "ACL and PCL intact" -> "ACL tear."
         elif reading.polarity == "normal" and _intact_but_abnormal(text, doc):
@@ -108,33 +109,40 @@ def _normal_structure(text: str, reading: Reading, doc: ReportDoc) -> bool:
 _INTACT_RE = re.compile(r"\bintact\b", re.IGNORECASE)
 
 
-def _torn_intact_structure(text: str, reading: Reading, f: Parsed) -> bool:
-    """The statement affirms, unhedged, something abnormal of a structure a findings clause
-    calls intact ("ACL and PCL intact with normal signal" against "Complete ACL tear"), where
-    no findings clause states anything abnormal of it."""
-    if reading.hedged_words or reading.uncertain:
-        return False
+def _intact_structures(f: Parsed) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """(structure, place) of each findings clause calling a structure intact with nothing
+    abnormal in its sentence ("The right hip is intact with mild narrowing" is not) nor said
+    of it anywhere else in the findings."""
     f_chunks = read(f).chunks
     abnormal = [c for c in f_chunks if c.polarity == POSITIVE and c.abnormal]
-    qualified = {c.segment for c in abnormal}  # "The right hip is intact with mild narrowing"
-    intact = [
-        c
+    qualified = {c.segment for c in abnormal}
+    return [
+        (c.core, qualifiers(c.stems))
         for c in f_chunks
-        if c.polarity == NORMAL and c.core and "intac" in c.normal and c.segment not in qualified
+        if c.polarity == NORMAL
+        and c.core
+        and "intac" in c.normal
+        and c.segment not in qualified
+        and not any(c.core <= a.about for a in abnormal)
     ]
+
+
+def _torn_intact_structure(
+    text: str, reading: Reading, intact: list[tuple[frozenset[str], frozenset[str]]]
+) -> bool:
+    """The statement affirms, unhedged, something abnormal of a structure the findings call
+    intact (`_intact_structures`): "ACL and PCL intact with normal signal" against "Complete
+    ACL tear"."""
+    if not intact or reading.hedged_words or reading.uncertain:
+        return False
     said = [c for c in read(parse(text)).chunks if c.polarity == POSITIVE and c.abnormal]
-    for chunk in intact:
-        structure, place = chunk.core, qualifiers(chunk.stems)
-        if any(structure <= c.about for c in abnormal):
-            continue  # the findings call it abnormal elsewhere too
-        if any(
-            structure <= c.about
-            and c.core - structure
-            and qualifiers(c.stems) <= place  # "posterior malleolus intact": not the lateral
-            for c in said
-        ):
-            return True
-    return False
+    return any(
+        structure <= c.about
+        and c.core - structure
+        and qualifiers(c.stems) <= place  # "posterior malleolus intact": not the lateral
+        for structure, place in intact
+        for c in said
+    )
 
 
 def _intact_but_abnormal(text: str, doc: ReportDoc) -> bool:
