@@ -44,6 +44,11 @@ GENERIC = frozenset(
 _WORD_RE = re.compile(r"[a-z][a-z0-9']*(?:-[a-z][a-z0-9]*)*|\d+[a-z]+[a-z0-9]*")
 
 
+# Bones whose adjective does not share the noun's first letters: "distal radial fracture" is a
+# fracture of the radius. (Tibial/tibia, humeral/humerus and the like share them already.)
+_BONE_ADJECTIVE = {"radial": "radius", "ulnar": "ulna", "femoral": "femur"}
+
+
 def short_stem(word: str) -> str:
     """A lower-case word's short stem: its first SHORT letters, SHORT - 1 more after a common
     prefix; hyphens dropped. A prefix stem, not ``polarity.stem``: that one also takes plural
@@ -51,6 +56,7 @@ def short_stem(word: str) -> str:
     the report checks must keep apart (measured: a clean report blocked, a critical miss lost
     on the hand-written report-check cases)."""
     word = word.replace("-", "")
+    word = _BONE_ADJECTIVE.get(word, word)
     for prefix in _PREFIXES:
         if word.startswith(prefix) and len(word) > len(prefix) + 2:
             return word[: len(prefix) + SHORT - 1]

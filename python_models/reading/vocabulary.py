@@ -35,6 +35,11 @@ PRE_NEGATION: tuple[str, ...] = (
     "clear of",
     "rules out",
     "ruled out",
+    "non-visualized",
+    "nonvisualized",
+    "non-visualization of",
+    "nonvisualization of",
+    "excludes",
     "negative",
 )
 # Negation triggers whose scope runs backward ("effusion is not seen", "has resolved").
@@ -52,6 +57,9 @@ POST_NEGATION: tuple[str, ...] = (
     "no longer present",
     "no longer identified",
     "no longer evident",
+    "no longer visible",
+    "no longer apparent",
+    "no longer demonstrated",
     "has resolved",
     "have resolved",
     "resolved",

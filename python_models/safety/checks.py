@@ -126,26 +126,40 @@ def _parsed_once(text: str) -> Parsed:
 
 
 def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
-    """LAT_CONTRA: an impression side the findings never give that item; LAT_DROP: side lost."""
+    """LAT_CONTRA: an impression side the findings never give that item; LAT_DROP: side lost.
+    UNGROUNDED instead of LAT_CONTRA when the impression states the item on the findings' side
+    as well: "Right nodule ... Left nodule" beside a right nodule only is no swap but an extra
+    nodule the findings never describe."""
     kinds = ("finding", "anatomy")
     # The exam name is evidence too ("Right upper quadrant ultrasound", "... LOWER EXTREMITY LEFT").
     f_sides = _sides_by_head(_affirmed(f, kinds) + _affirmed(_parsed_once(ctx.exam or ""), kinds))
     contra: list[Span] = []
+    extra: list[Span] = []
     dropped: list[Span] = []
     imp_heads_with_side = {m.head for m in _affirmed(i, kinds) if m.side_set}
     f_unsided = {m.head for m in _affirmed(f) if not m.side_set}
     exam_side = _exam_side(ctx.exam)
     implied = _implied_sides(f)
-    for m in _affirmed(i, kinds):
+
+    def known_sides(m: Mention) -> set[str]:
         # The head's own sides; a related head's ("pneumonia" for "consolidation") only when
         # the findings never give the head itself a side.
         heads = {m.head} if m.kind == "anatomy" or f_sides.get(m.head) else related_heads(m.head)
         known = set().union(*(f_sides.get(h, set()) for h in heads))
-        if not known and m.kind == "finding":
-            known = set(implied.get(m.head, ()))
+        # a diagnosis its signs state on one side is on that side too
+        return known | implied.get(m.head, set())
+
+    right_side = {m.head for m in _affirmed(i) if m.side_set and m.side_set <= known_sides(m)}
+    # a part the findings also name without a side ("middle cerebral artery", "cerebellar")
+    # may lie on either side: "left MCA territory" beside "right cerebellar" is no swap
+    f_unsided_parts = {m.head for m in _affirmed(f, ("anatomy",)) if not m.side_set}
+    for m in _affirmed(i, kinds):
+        known = known_sides(m)
+        if m.kind == "anatomy" and m.head in f_unsided_parts:
+            continue
         if m.side_set:
             if known and m.side_set - known:
-                contra.append(_imp(m))
+                (extra if m.head in right_side else contra).append(_imp(m))
         elif (
             m.kind == "finding"
             and m.head not in imp_heads_with_side
@@ -154,8 +168,8 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
         ):
             dropped.append(_imp(m))
             imp_heads_with_side.add(m.head)
-    contra += _measured_on_the_other_side(f, i, contra)
-    flagged = {(s["start"], s["end"]) for s in contra}
+    contra += _measured_on_the_other_side(f, i, contra + extra)
+    flagged = {(s["start"], s["end"]) for s in contra + extra}
     for chunk in chunk_side_contradictions(f, i):
         if not any(chunk.start <= a < chunk.end for a, _ in flagged):
             contra.append(_span("impression", chunk.start, chunk.end))
@@ -164,7 +178,7 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
         for m in i.mentions:
             if m.side_set - exam_side and (m.start, m.end) not in flagged:
                 contra.append(_imp(m))
-    return {"LAT_CONTRA": contra, "LAT_DROP": dropped}
+    return {"LAT_CONTRA": contra, "LAT_DROP": dropped, "UNGROUNDED": extra}
 
 
 def _measured_on_the_other_side(f: Parsed, i: Parsed, contra: list[Span]) -> list[Span]:
@@ -212,6 +226,26 @@ def _implied_sides(f: Parsed) -> dict[str, set[str]]:
             for head in heads:
                 out.setdefault(head, set()).update(sides)
     return out
+
+
+def sign_places(f: Parsed) -> dict[str, list[frozenset[str]]]:
+    """Per diagnosis, the sides of the findings sentences holding an affirmed sign of it (the
+    sentence's one side, or none when it names no side or both): a sign states or supports its
+    diagnosis there as a named finding would."""
+    low = lower_same_length(f.text)
+    out: dict[str, list[frozenset[str]]] = {}
+    for sign in affirmed_signs(f):
+        s0, s1 = f.segments[_segment_at(f, sign.start)]
+        sides = frozenset(lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1))
+        out.setdefault(sign.head, []).append(sides if len(sides) == 1 else frozenset())
+    return out
+
+
+def _signed_at(m: Mention, signed: dict[str, list[frozenset[str]]]) -> bool:
+    """Whether a findings sign of ``m``'s diagnosis (or a related one) lies at its place."""
+    return any(
+        same_place(m.side_set, sides) for h in related_heads(m.head) for sides in signed.get(h, ())
+    )
 
 
 _SIDES = (stem("left"), stem("right"))
@@ -416,6 +450,12 @@ def _sized_by_head(parsed: Parsed) -> dict[str, list[_Sized]]:
     return out
 
 
+def _places_meet(a: frozenset[Place] | set[Place], b: frozenset[Place]) -> bool:
+    """Whether two sets of places share a part at sides that may agree: "renal" (no side of its
+    own in "right renal calculus") meets "the right kidney"."""
+    return any(pa == pb and same_place(sa, sb) for pa, sa in a for pb, sb in b)
+
+
 def _same_sides(a: frozenset[Place] | set[Place], b: frozenset[Place]) -> bool:
     """Whether two sets of places give the same non-empty sides."""
     sides_a = set().union(*(sides for _, sides in a)) if a else set()
@@ -435,13 +475,16 @@ def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
     stands in a findings sentence naming the same part on the same side (a renamed finding)."""
     f_sized = _sized_by_head(f)
     owned = {v for runs in f_sized.values() for run in runs for v in run.values}
-    f_any = {m.head for m in f.findings()}
+    f_any = {m.head for m in f.findings()} | {sign.head for sign in affirmed_signs(f)}
     f_places = _places_by_segment(f)
     places_of_value: dict[float, set[Place]] = {}
     for x in f.measurements:
         places_of_value.setdefault(round(x.mm, 1), set()).update(f_places.get(x.segment, ()))
     i_places = _places_by_segment(i)
     i_heads = heads_by_segment(i)
+    for sign in affirmed_signs(i):  # "3 mm leftward shift" measures the midline shift
+        if sign.states:
+            i_heads.setdefault(_segment_at(i, sign.start), set()).add(sign.head)
     bad = []
     for measurement in i.measurements:
         value = round(measurement.mm, 1)
@@ -456,7 +499,7 @@ def check_binding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
                 for h in ((head,) if head in f_sized else related_heads(head))
                 for run in f_sized.get(h, ())
             ]
-            placed = [r for r in runs if not here or not r.places or here & r.places]
+            placed = [r for r in runs if not here or not r.places or _places_meet(here, r.places)]
             if not placed:
                 # No run of the head at this very part ("midline shift" beside the "right
                 # lateral ventricle", restated beside a "right convexity"): its lengths on the
@@ -489,6 +532,7 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
         polarities.setdefault(x.head, {}).setdefault(x.side_set, set()).add(x.negated)
     bad = []
     told = reported_segments(i)
+    signed = sign_places(f)
     for m in i.findings():
         if m.segment in told:
             continue
@@ -498,12 +542,14 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             if same_place(m.side_set, sides):
                 same |= stated
         if same:
-            flipped = m.negated not in same
+            flipped = m.negated not in same or (not m.negated and _states_denied_kind(m, i, f))
         elif by_sides:  # only other sides: still a flip if the findings deny it everywhere
             every = set().union(*by_sides.values())
             flipped = not m.negated and every == {True}
         else:  # "subdural hematoma" where the findings say only "no intracranial hemorrhage"
             flipped = not m.negated and _denied_generically(m, polarities)
+        if flipped and not m.negated and _signed_at(m, signed):
+            continue  # "L kidney: pelvicalyceal dilatation" beside "R kidney: no hydronephrosis"
         if flipped and not (
             _narrowed_denial(m, i, f) if m.negated else _denied_only_narrowly(m, i, f)
         ):
@@ -535,6 +581,11 @@ _KNOWN = (
     r"remote|healed|prior|redemonstrat\w*|decreas\w*|improv\w*|similar)\b"
 )
 _OTHERS = ("other", "additional", "further", "another")
+# a benign reading: "No suspicious adenopathy" beside a node "with fatty hilum preserved"
+_BENIGN = (
+    r"\b(?:benign|reactive|normal|preserved|non-?suspicious|unremarkable|"
+    r"not enlarged|subcentimet\w*|physiologic|simple)\b"
+)
 _NARROWING: dict[str, re.Pattern[str] | None] = {
     **dict.fromkeys(
         ("significant", "substantial", "appreciable", "sizable", "gross", "frank", "definite"),
@@ -543,6 +594,7 @@ _NARROWING: dict[str, re.Pattern[str] | None] = {
     "large": re.compile(_LESSER.replace("physiologic", "physiologic|moderate")),
     **dict.fromkeys(("new", "enlarging", "worsening", "increasing"), re.compile(_KNOWN)),
     **dict.fromkeys(_OTHERS, re.compile("")),
+    **dict.fromkeys(("suspicious", "pathologic", "pathological"), re.compile(_BENIGN)),
     **dict.fromkeys(
         (
             "occlusive",
@@ -550,6 +602,7 @@ _NARROWING: dict[str, re.Pattern[str] | None] = {
             "tension",
             "obstructing",
             "focal",
+            "enhancing",
             "drainable",
             "complicated",
             "active",
@@ -570,10 +623,12 @@ DENIED_PREDICATE_RE = re.compile(
 )
 
 
-def _narrowed_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
+def _narrowed_denial(m: Mention, i: Parsed, f: Parsed, heads: frozenset[str] | None = None) -> bool:
     """A denial narrowed by a qualifier ("no new", "no significant", "no tension") to a part of
     the finding that no findings statement of it at that place affirms (`_NARROWING`), or to
-    the subject of a predicate (`DENIED_PREDICATE_RE`)."""
+    the subject of a predicate (`DENIED_PREDICATE_RE`). ``heads``: the findings' names of it
+    (``m``'s own head by default; a generic denial's members)."""
+    heads = heads or frozenset({m.head})
     low = lower_same_length(i.text)
     if DENIED_PREDICATE_RE.match(low, m.end, i.segments[m.segment][1]):
         return True
@@ -586,16 +641,49 @@ def _narrowed_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
         return False  # "No further hemorrhage" excepts only a hemorrhage the impression states
     f_low = lower_same_length(f.text)
     for x in f.findings():
-        if x.negated or x.head != m.head or not same_place(m.side_set, x.side_set):
+        if x.negated or x.head not in heads or not same_place(m.side_set, x.side_set):
             continue
         x0, x1 = f.segments[x.segment]
-        for q in narrowing:
-            lesser = _NARROWING[q]
-            if lesser is not None:
-                if not lesser.search(f_low, x0, x1):
-                    return False
-            elif _says_kind(q, f_low[x0:x1]):
+        if not narrowing_spares(narrowing, f_low[x0:x1]):
+            return False
+    return True
+
+
+_CLAUSE_START_RE = re.compile(r"[^.;,:]*$")
+
+
+def _states_denied_kind(m: Mention, i: Parsed, f: Parsed) -> bool:
+    """The impression states, in ``m``'s own clause, the very kind a findings denial of it at
+    that place is narrowed to: "one enhancing lesion" beside "No enhancing lesion", whatever
+    other lesions the findings describe."""
+    low = lower_same_length(i.text)
+    s0 = i.segments[m.segment][0]
+    clause = low[s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0 : m.end]
+    if _CUE_RE.search(clause):
+        return False
+    f_low = lower_same_length(f.text)
+    for x in f.findings():
+        if not x.negated or x.head != m.head or not same_place(m.side_set, x.side_set):
+            continue
+        narrowing = _denial_narrowing(f_low, f, x, NARROWING_RE)
+        if narrowing & set(_OTHERS):
+            continue  # "no other enhancing lesion" excepts the one described
+        if any(_NARROWING[q] is None and _says_kind(q, clause) for q in narrowing):
+            return True
+    return False
+
+
+def narrowing_spares(narrowing: set[str], said: str) -> bool:
+    """Whether a statement (lower-cased ``said``) stays outside a denial narrowed by the
+    ``narrowing`` qualifiers (`_NARROWING`): a lesser degree, a known time, a benign reading is
+    stated, or the denied kind is not."""
+    for q in narrowing:
+        lesser = _NARROWING[q]
+        if lesser is not None:
+            if not lesser.search(said):
                 return False
+        elif _says_kind(q, said):
+            return False
     return True
 
 
@@ -673,6 +761,8 @@ def _denied_but_shown(f: Parsed, i: Parsed, told: set[int], bad: list[Span]) -> 
         if m.head in signed or any(
             x.head in members and same_place(m.side_set, x.side_set) for x in shown
         ):
+            if members and _narrowed_denial(m, i, f, frozenset(members)):
+                continue  # "No new bleed" beside a shrinking hematoma
             out.append(_imp(m))
     return out
 
@@ -691,12 +781,26 @@ def chunk_flips(f: Parsed, i: Parsed) -> list[Chunk]:
     Each side is judged by its own negation scopes, so "no change" or "otherwise" do not count.
     """
     f_chunks = tuple(distinct_chunks(read(f).chunks))
+    f_low = lower_same_length(f.text)
+    i_low = lower_same_length(i.text)
     judged: dict[tuple, bool] = {}
     out: list[Chunk] = []
     for chunk in read(i).chunks:
         key = _content_key(chunk)
         if key not in judged:
-            judged[key] = _flips(chunk, f_chunks)
+            # "No suspicious adenopathy": a findings clause stated benign stands outside it
+            narrowing = set()
+            if chunk.denies:
+                narrowing = set(NARROWING_RE.findall(i_low, chunk.start, chunk.end)) - set(_OTHERS)
+            judged[key] = _flips(
+                chunk,
+                tuple(
+                    c
+                    for c in f_chunks
+                    if not narrowing
+                    or not narrowing_spares(narrowing, f_low[slice(*f.segments[c.segment])])
+                ),
+            )
         if judged[key]:
             out.append(chunk)
     return out
@@ -835,7 +939,8 @@ def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
     for m in _affirmed(f):
         if m.head in lx.CRITICAL and m.head not in missing and is_urgent(f, m):
             covering = {m.head, *generics_of(m.head)}
-            if not (covering & imp_pos):
+            # named, or stated by its sign: "3 mm leftward shift" carries the midline shift
+            if not (covering & (imp_pos | imp_signs)):
                 missing[m.head] = _fnd(m)
     allowed = _allowed_regions(ctx.exam)
     for sign in affirmed_signs(f):
@@ -905,9 +1010,17 @@ def _explained_otherwise(parsed: Parsed, segment: int) -> bool:
     return bool(_EXPLAINED_RE.search(lower_same_length(parsed.text[s0:s1])))
 
 
+# ... but "not present previously" says the finding is new.
+_NEWLY_RE = re.compile(
+    r"\b(?:not|never|nor) (?:been )?(?:present|seen|visible|evident|identified|demonstrated)"
+    r"(?: on)?(?: the)? (?:previously|prior|before|earlier)\b"
+)
+
+
 def _urgent_sentence(parsed: Parsed, segment: int) -> bool:
     s0, s1 = parsed.segments[segment]
-    return not _NOT_URGENT_SENTENCE_RE.search(lower_same_length(parsed.text[s0:s1]))
+    said = _NEWLY_RE.sub(" ", lower_same_length(parsed.text[s0:s1]))
+    return not _NOT_URGENT_SENTENCE_RE.search(said)
 
 
 def _acute_sentences(f: Parsed) -> list[tuple[int, tuple[int, int]]]:
@@ -1052,16 +1165,21 @@ def check_sex(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Span]]:
     if ctx.indication:  # the history too: "LMP 2 weeks ago" for a man is another patient's
         texts.append(("indication", _parsed_once(ctx.indication)))
     for source, parsed in texts:
+        low = lower_same_length(parsed.text)
         for m in parsed.mentions:
-            if (m.kind == "anatomy" and m.head in wrong) or (
-                sex == "male" and m.kind == "finding" and m.head in female_heads
-            ):
+            if (
+                m.kind == "anatomy"
+                and m.head in wrong
+                and not _OCULAR_BEFORE_RE.search(low, max(0, m.start - 20), m.start)
+            ) or (sex == "male" and m.kind == "finding" and m.head in female_heads):
                 bad.append(_span(source, m.start, m.end))
         written = parsed.text if states is _MALE_STATE_RE else lower_same_length(parsed.text)
         bad.extend(_span(source, w.start(), w.end()) for w in states.finditer(written))
     return {"SEX_MISMATCH": bad}
 
 
+# The eye has adnexa too: "orbital adnexa" in a man is no uterine adnexa.
+_OCULAR_BEFORE_RE = re.compile(r"\b(?:ocular|orbital|periorbital|eye|lacrimal)\W+(?:\w+\W+)?$")
 # States of one sex that name no organ: menstruation, menopause, pregnancy; a PSA.
 _FEMALE_STATE_RE = re.compile(
     r"\b(?:lmp|last menstrual period|menses|menstrua\w*|(?:post|pre|peri)-?menopaus\w*|"

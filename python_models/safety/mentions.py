@@ -125,10 +125,13 @@ def _lookup(matched: str, canon: dict[str, str]) -> str | None:
     return None
 
 
+_LETTER_SIDES = sorted(w for w in lx.SIDE_WORDS if len(w) == 1)
 SIDE_RE = re.compile(
-    r"(?<![\w-])("
-    + "|".join(sorted(map(re.escape, lx.SIDE_WORDS), key=len, reverse=True))
-    + r")(?![\w-])"
+    r"(?<![\w/-])("
+    + "|".join(sorted((re.escape(w) for w in lx.SIDE_WORDS if len(w) > 1), key=len, reverse=True))
+    + r"|(?:"
+    + "|".join(_LETTER_SIDES)
+    + r")(?=\.?[ \t]+(?!(?:of|and|or|to|in|x)\b)[a-z]))(?![\w/-])"
 )
 _PP_BEFORE_RE = re.compile(
     r"\b(?:on|in|of|at|within|involving|to|from|along)\s+(?:the\s+)?"
@@ -147,7 +150,8 @@ _SCOPE_END_RE = re.compile(
     r"stable|unchanged|increased|decreased|persistent|there|\d)"
     # a reading of what the clause describes: "without flow, compatible with torsion"; an
     # attendant clause: "no flow over 8 cm, with reconstitution at the adductor canal"
-    r"|,\s*(?:with\b|(?:compatible|consistent|in keeping) with|suggestive of|suspicious for|"
+    r"|,\s*(?:(?:highly|very|strongly|most)\s+)?"
+    r"(?:with\b|(?:compatible|consistent|in keeping) with|suggestive of|suspicious for|"
     r"concerning for|diagnostic of|representing|indicating|suggesting|likely|probably)\b"
 )
 _NUM = r"\d+(?:\.\d+)?"
@@ -617,6 +621,8 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
             target = before
         elif pp and before and _pp_attaches(low, before.end, pos - len(pp.group(0))):
             target = before  # "nodule in the right lower lobe"
+        elif before and _DEGREE_AT_RE.search(low[max(s0, pos - 40) : pos]):
+            target = before  # "Bilateral effusions, moderate on the right and trace on the left"
         elif after:
             target = after  # "right lower lobe nodule"
         elif before and immediate is None:
@@ -631,6 +637,11 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
                 anatomy[prev_index].sides.add(side)
 
 
+# A degree placed on a side describes the finding before it: "effusions, trace on the left".
+_DEGREE_AT_RE = re.compile(
+    r"\b(?:trace|tiny|small|minimal|mild|moderate|large|severe|marked|greater|larger|worse)"
+    r"\s+(?:on|in|at)\s+(?:the\s+)?$"
+)
 # Between a side word and its anatomy noun only modifiers may stand ("right lower lobe").
 _GAP_BREAK_RE = re.compile(r"[,;:()]|\b(?:with|of|in|on|at|the|there|is|are)\b")
 # Between a finding and a prepositional phrase: nothing that starts a new noun phrase.

@@ -67,7 +67,9 @@ class Chunk:
     end: int
     polarity: str  # POSITIVE | NEGATED | NORMAL
     stems: frozenset[str]  # content stems of the chunk itself
-    header: frozenset[str]  # content stems of the organ header of its line, if any
+    # content stems of the organ header of its line, if any (of the clause a relative clause
+    # speaks of: "..., which remains patent")
+    header: frozenset[str]
     normal: frozenset[str] = frozenset()  # stems of its normal words ("intact", "patent")
     abnormal: bool = False  # a word of abnormal shape, a degree or a lexicon finding in it
 
@@ -154,10 +156,25 @@ def _read(text: str, segments: tuple[tuple[int, int], ...]) -> Reading:
             else:
                 polarity = POSITIVE
             abnormal = _says_abnormal(low[a:b])
-            chunks.append(Chunk(index, a, b, polarity, stems, header, normal, abnormal))
+            about = header
+            previous = chunks[-1] if chunks and chunks[-1].segment == index else None
+            if polarity != POSITIVE and previous and _RELATIVE_RE.match(low, a):
+                # "... mass effect on the airway, which remains patent": the airway is patent
+                about = header | previous.stems
+            elif previous and not previous.core and _COORDINATED_RE.match(low, a):
+                # "severe left and mild right foraminal stenosis": the left one is stenosis too
+                about = header | previous.stems
+            chunks.append(Chunk(index, a, b, polarity, stems, about, normal, abnormal))
         _share_normal_predicate(low, chunks)
         seg_stems.append(frozenset(all_stems))
     return Reading(tuple(chunks), tuple(seg_stems))
+
+
+# A clause joined to one of qualifiers only shares its noun with it ("severe left and mild
+# right neural foraminal stenosis").
+_COORDINATED_RE = re.compile(r"[\s,]*(?:and|or)\b")
+# A relative clause speaks of the clause before it ("..., which remains patent").
+_RELATIVE_RE = re.compile(r"[\s,;]*(?:which|that|who)\b")
 
 
 # A degree, or a sign or test said to be positive ("Murphy sign is positive").

@@ -84,9 +84,16 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"filling defects? (?:[\w,]+ ){0,8}(?:segmental|subsegmental|lobar|interlobar) "
         r"(?:[\w,]+ ){0,5}(?:arter\w*|branch\w*)",
         r"pulmonary arter\w* (?:\w+ ){0,4}filling defects?",
+        r"(?:segmental|subsegmental|lobar|interlobar) filling defects?",
         r"saddle embol\w*",
+        # a ventilation/perfusion scan: perfusion defects the ventilation does not match
+        r"mismatched (?:\w+ ){0,3}perfusion defects?",
+        r"perfusion defects?[^.;]{0,160}?\b(?:mismatched|ventilation[\s-]perfusion mismatch)",
     ),
     "deep vein thrombosis": (
+        # a vein that does not compress is thrombosed; "noncompressible" alone may be an appendix
+        r"(?:vein|veins|cfv|cfvs) (?:\w+ ){0,2}(?:is |are |was |were )?non-?compressible",
+        r"non-?compressible (?:\w+ ){0,3}(?:vein|veins|cfv)",
         r"~non-?compressible",
         r"~(?:intraluminal|occlusive|echogenic|non-?occlusive) (?:echogenic )?thromb\w*",
     ),
@@ -100,10 +107,15 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:sonographic )?murphy'?s? sign (?:is |was )?positive",
         r"positive (?:sonographic )?murphy",
     ),
-    "subdural hematoma": (r"crescentic (?:hyperdense |extra-axial )*(?:collection|hyperdensity)",),
+    "subdural hematoma": (
+        r"crescentic (?:hyperdense |extra-axial )*(?:collection|hyperdensity)",
+        # a subdural collection may be a hygroma or an empyema: supports only
+        r"~subdural (?:[\w-]+ ){0,2}collections?",
+    ),
     "epidural hematoma": (r"biconvex (?:hyperdense |extra-axial )*(?:collection|hyperdensity)",),
     "subarachnoid hemorrhage": (
-        r"hyperdens\w* (?:\w+ ){0,3}(?:sulci|sulcal|cisterns?|sylvian)",
+        r"hyperdens\w* (?:\w+ ){0,4}(?:sulci|sulcal|cisterns?|cisternal|sylvian|"
+        r"interhemispheric fissure)",
         r"(?:sulcal|cisternal) hyperdens\w*",
     ),
     "hemorrhage": (
@@ -125,8 +137,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "midline shift": (r"(?:leftward|rightward) (?:midline )?shift", r"subfalcine"),
     "hydrocephalus": (r"ventriculomegaly", r"(?:dilated|enlarged) (?:lateral )?ventricles"),
     "abscess": (
-        r"rim[\s-]enhancing (?:fluid )?collection",
-        r"peripherally enhancing (?:fluid )?collection",
+        # "rim-enhancing, centrally hypoattenuating fluid collection": adjectives between
+        r"(?:rim|peripherally)[\s-]enhancing,? (?:[\w-]+,? ){0,3}?collections?",
         r"(?:fluid )?collection with (?:an )?enhancing (?:wall|rim)",
     ),
     "fracture": (
@@ -148,6 +160,11 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:compress|compresses|compressing|flattens|flattening|deforms|deforming|effaces|"
         r"effacing) (?:the )?(?:spinal )?cord",
         r"(?:spinal )?cord (?:is |appears )?(?:compressed|flattened|deformed)",
+    ),
+    "cauda equina compression": (
+        r"(?:compress|compresses|compressing|compressed|compression of) (?:the )?(?:\w+ ){0,2}"
+        r"(?:cauda equina|conus)",
+        r"(?:cauda equina|conus)(?: nerve roots)? (?:is |are |appears? )?(?:severely )?compressed",
     ),
     "bowel ischemia": (
         r"pneumatosis",
@@ -197,6 +214,11 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"sail sign",
         r"(?:visible|displaced) posterior fat pad",
     ),
+    # a uterine mass by its layer is a fibroid until proven otherwise; supports only
+    "fibroid": (
+        r"~(?:intramural|submucosal|subserosal|pedunculated) (?:[\w-]+ ){0,2}(?:masse?s?|lesions?)",
+        r"~(?:masse?s?|lesions?) (?:[\w-]+ ){0,3}(?:intramural|submucosal|subserosal)",
+    ),
     "degenerative change": (
         r"joint space (?:narrowing|loss)",
         r"(?:narrowing|loss) of (?:the )?(?:\w+ ){0,2}joint space",
@@ -233,6 +255,7 @@ SPECIFIC: frozenset[str] = frozenset(
         "volvulus",
         "bowel ischemia",
         "cord compression",
+        "cauda equina compression",
         "abscess",
         "aortic aneurysm",
     }
@@ -328,10 +351,25 @@ _SECTION_HEADERS = frozenset(
 _DENIED_BEFORE_RE = re.compile(r"\b(?:no|not|without|absent|negative for|normal|unremarkable)\b")
 
 
+# The organ of a pair and its side, to join two sentences that speak of the same one: "The
+# right ovary is enlarged ... No flow is detected within the right ovary."
+_PAIR_ORGAN_RE = re.compile(r"\b(?:ovar|test|adnex)\w*|\b(?:left|right)\b")
+
+
+def _organ_key(sentence: str) -> frozenset[str]:
+    return frozenset(w[:4] for w in _PAIR_ORGAN_RE.findall(sentence))
+
+
 def _pair_units(low: str) -> list[tuple[int, int]]:
-    """Where a pair of `SIGN_PAIRS` may lie: each sentence, and the text under each organ
-    header up to the next header or the line's end."""
-    units = [(m.start(), m.end()) for m in _SENTENCE_RE.finditer(low)]
+    """Where a pair of `SIGN_PAIRS` may lie: each sentence, two consecutive sentences naming
+    the same organ on the same side, and the text under each organ header up to the next
+    header or the line's end."""
+    sentences = list(_SENTENCE_RE.finditer(low))
+    units = [(m.start(), m.end()) for m in sentences]
+    keys = [_organ_key(m.group()) for m in sentences]
+    for k in range(len(sentences) - 1):
+        if keys[k] - {"left", "righ"} and keys[k] == keys[k + 1]:
+            units.append((sentences[k].start(), sentences[k + 1].end()))
     headers = [m for m in _HEADER_RE.finditer(low) if m.group(1).strip() not in _SECTION_HEADERS]
     for k, header in enumerate(headers):
         line_end = low.find("\n", header.end())

@@ -68,7 +68,9 @@ def check_wording(doc: ReportDoc, f: Parsed, i: Parsed) -> dict[str, list[Span]]
             reading.polarity == "normal"
             and not levels(text)
             and any(
-                denies_affirmed_words(part, r, doc) and not _denied_there_too(part, f)
+                denies_affirmed_words(part, r, doc)
+                and not _denied_there_too(part, f)
+                and not _denied_at_another_part(part, r, doc)
                 for part, r in _denials(text, reading)
             )
         ):  # a pure denial: "protrusion without stenosis" may speak of another level
@@ -97,13 +99,33 @@ def _denied_there_too(denial: str, f: Parsed) -> bool:
     )
 
 
+def _denied_at_another_part(denial: str, reading: Reading, doc: ReportDoc) -> bool:
+    """Whether the denial names a part ("No vertebral body fracture", "no rib fracture") that no
+    findings sentence affirming its words names: the findings' fracture of the transverse
+    processes is not denied."""
+    parts = {m.head for m in parse(denial).mentions if m.kind == "anatomy"}
+    if not parts:
+        return False
+    stems = {st for w in reading.denied_words for st in stems_in(w)}
+    return not any(
+        parts <= {m.head for m in parse(s.text).mentions if m.kind == "anatomy"}
+        for s in doc.finding_sentences
+        if stems <= s.key_stems
+    )
+
+
 def _normal_structure(text: str, reading: Reading, doc: ReportDoc) -> bool:
     """The statement affirms, unhedged, a finding of a structure the findings state normal
     under a header of its own and nowhere abnormal (`ReportDoc.normal_sections`)."""
     if reading.hedged_words or reading.uncertain:
         return False
-    said = stems_in(text)
+    said = stems_in(_SMALL_VESSEL_RE.sub(" ", text))
     return any(need <= said for need in doc.normal_sections)
+
+
+# Small-vessel disease is of the white matter, not of the vessels a "Vessels:" header states
+# normal.
+_SMALL_VESSEL_RE = re.compile(r"\bsmall[\s-]vessels?\b", re.IGNORECASE)
 
 
 _INTACT_RE = re.compile(r"\bintact\b", re.IGNORECASE)

@@ -1,0 +1,170 @@
+"""Report wording read the general way (third reading session): a diagnosis its signs state has
+the side of their sentence, an extra item on the other side is an invention rather than a swap,
+dictation's side abbreviations, signs stated with adjectives between, denials narrowed to a
+kind, a part or a time, and relative or elided clauses that speak of the clause before them."""
+
+from __future__ import annotations
+
+from python_models.safety.checks import CheckContext, run_checks
+from python_models.safety.mentions import parse
+from tests.report_check_helpers import severities as codes
+
+
+def test_a_diagnosis_stated_by_its_signs_takes_their_side() -> None:
+    findings = (
+        "Occlusive filling defect in the left main pulmonary artery extending into the lobar "
+        "branches. Right pulmonary arteries opacify normally."
+    )
+    assert "LAT_CONTRA" not in codes(findings, "Left main pulmonary artery embolus.")
+    assert "LAT_CONTRA" in codes(findings, "Right main pulmonary artery embolus.")
+    # an old infarct named on one side does not make the sign-stated one on the other a swap
+    head = (
+        "Loss of gray-white differentiation in the right insula and lentiform nucleus. "
+        "Chronic left occipital infarct."
+    )
+    assert "LAT_CONTRA" not in codes(head, "Acute right MCA territory infarct. Old left infarct.")
+
+
+def test_an_extra_item_on_the_other_side_is_ungrounded_not_a_swap() -> None:
+    findings = "Right lobe: 9 mm spongiform nodule, TR1. Left lobe: 4.4 x 1.5 cm."
+    found = codes(findings, "Stable right 9 mm spongiform nodule. 7 mm left lobe nodule.")
+    assert "UNGROUNDED" in found and "LAT_CONTRA" not in found
+    # a true swap (the right one not stated) stays a laterality error
+    assert "LAT_CONTRA" in codes(
+        "Right lobe: 9 mm spongiform nodule.", "9 mm spongiform nodule in the left lobe."
+    )
+
+
+def test_dictations_side_abbreviations_are_sides() -> None:
+    findings = "Lt IJ CVC with tip in the SVC. R kidney: normal."
+    sides = {m.head: m.side_set for m in parse(findings).mentions}
+    assert sides["central venous catheter"] == {"left"}
+    assert "LAT_CONTRA" in codes(findings, "Right internal jugular CVC, tip in the SVC.")
+    # a letter is a side only before a word: no side in a ratio or a volume
+    assert all(not m.side_set for m in parse("R/L ratio normal. 5 L of ascites.").mentions)
+
+
+def test_a_sign_on_one_side_keeps_an_impression_affirmation_from_flipping() -> None:
+    findings = (
+        "Right kidney: no hydronephrosis.\nLeft kidney: moderate pelvicalyceal dilatation "
+        "with a dilated proximal ureter."
+    )
+    assert "NEG_FLIP" not in codes(findings, "Moderate left hydroureteronephrosis.")
+
+
+def test_signs_read_with_adjectives_between_their_words() -> None:
+    abscess = "Rim-enhancing, centrally hypodense fluid collection in the left tonsillar fossa."
+    assert "CRIT_UNGROUNDED" not in codes(abscess, "Left peritonsillar abscess.")
+    assert "CRIT_MISS" in codes(abscess, "Tonsillitis.")
+    vq = "Perfusion: segmental perfusion defects in both lower lobes, each mismatched."
+    assert "CRIT_UNGROUNDED" not in codes(vq, "High probability for pulmonary embolism.")
+    vein = "The left popliteal vein is noncompressible with echogenic intraluminal material."
+    assert "CRIT_MISS" in codes(vein, "Left Baker cyst.")
+    sah = "Hyperdense material within the left sylvian fissure and basal cisterns."
+    assert "CRIT_MISS" in codes(sah, "No acute infarct.")
+    cauda = "Large extrusion at L4-5 severely compressing the cauda equina nerve roots."
+    assert "CRIT_UNGROUNDED" not in codes(cauda, "L4-5 extrusion with cauda equina compression.")
+
+
+def test_a_finding_new_since_the_prior_is_urgent() -> None:
+    findings = (
+        "Filling defect within a right lower lobe segmental pulmonary artery, "
+        "not present previously."
+    )
+    assert "CRIT_MISS" in codes(findings, "Stable right lower lobe nodule.")
+
+
+def test_denial_cues_read_more_wording() -> None:
+    # "no longer visible" denies; "resolution of" and "excludes" deny in the impression
+    findings = "The left apical pneumothorax is no longer visible. Chest tube in place."
+    assert codes(findings, "Interval resolution of the left pneumothorax.") == {}
+    perfusion = "Homogeneous perfusion of both lungs. No perfusion defects."
+    assert "CRIT_UNGROUNDED" not in codes(
+        perfusion, "Normal study. This excludes pulmonary embolism."
+    )
+    # a reading after ", highly suspicious for" leaves the denial
+    ovary = "Right ovary: enlarged, 6 cm, with no arterial or venous flow on Doppler."
+    assert "NEG_FLIP" not in codes(
+        ovary, "Enlarged right ovary without flow, highly suspicious for torsion."
+    )
+    assert "NEG_FLIP" not in codes("Right ovary: not visualized.", "Non-visualized right ovary.")
+
+
+def test_a_relative_clause_speaks_of_the_clause_before_it() -> None:
+    findings = "Mild mass effect on the oropharyngeal airway, which remains patent."
+    assert "NEG_FLIP" not in codes(findings, "Peritonsillar cellulitis. Airway patent.")
+
+
+def test_elided_coordination_shares_its_noun() -> None:
+    findings = "C5-6: severe left and mild right neural foraminal stenosis."
+    assert "LAT_CONTRA" not in codes(findings, "Severe left neural foraminal stenosis at C5-6.")
+
+
+def test_a_degree_placed_on_a_side_describes_the_finding_before_it() -> None:
+    findings = (
+        "Moderate right pleural effusion with right lower lobe atelectasis. Trace left effusion."
+    )
+    impression = (
+        "Bilateral pleural effusions, moderate on the right and trace on the left, with right "
+        "lower lobe atelectasis."
+    )
+    assert "LAT_CONTRA" not in codes(findings, impression)
+
+
+def test_denials_narrowed_to_a_kind_a_part_or_a_time() -> None:
+    nodes = "Right axilla: one lymph node with a 2 mm cortex and preserved fatty hilum."
+    assert "NEG_FLIP" not in codes(nodes, "No suspicious right axillary lymphadenopathy.")
+    bad_node = "Right level III lymph node, rounded, with loss of the fatty hilum."
+    assert "NEG_FLIP" in codes(bad_node, "No suspicious cervical lymph nodes.")
+    lesions = "Multiple periventricular FLAIR hyperintense lesions. None demonstrate enhancement."
+    assert "NEG_FLIP" not in codes(lesions, "Demyelinating lesions. No enhancing lesions.")
+    spine = (
+        "Acute nondisplaced fracture of the right L1 transverse process. Vertebral body heights "
+        "preserved. No thoracic spine fracture."
+    )
+    assert "NEG_FLIP" not in codes(
+        spine, "Right L1 transverse process fracture. No vertebral body fracture."
+    )
+    body = "Acute fracture of the L1 vertebral body with 20% height loss."
+    assert "NEG_FLIP" in codes(body, "No vertebral body fracture.")
+    bleed = "The left parietal intraparenchymal hematoma has decreased in size. No new hemorrhage."
+    assert "NEG_FLIP" not in codes(bleed, "Evolving left parietal hematoma. No new bleed.")
+    assert "NEG_FLIP" in codes(bleed, "No intracranial hemorrhage.")
+
+
+def test_lengths_measured_by_a_sign_a_place_or_a_close_rounding() -> None:
+    head = "Right basal ganglia intraparenchymal hematoma. 3 mm leftward midline shift."
+    assert (
+        codes(head, "Right basal ganglia intraparenchymal hemorrhage with 3 mm leftward shift.")
+        == {}
+    )
+    kidneys = "Nonobstructing 3 mm calculus in the lower pole of the right kidney."
+    assert "NUM_MISPLACED" not in codes(kidneys, "3 mm nonobstructing right renal calculus.")
+
+
+def test_a_bone_adjective_names_its_bone() -> None:
+    findings = "Transverse fracture of the distal radial metaphysis with dorsal angulation."
+    assert "CRIT_MISS" not in codes(findings, "Distal radius fracture with dorsal tilt.")
+
+
+def test_stating_the_very_kind_the_findings_deny_is_a_flip() -> None:
+    findings = (
+        "Numerous periventricular FLAIR lesions, unchanged. Post-contrast: no enhancing lesion."
+    )
+    assert "NEG_FLIP" in codes(findings, "Stable lesion burden; one enhancing lesion.")
+    assert "NEG_FLIP" not in codes(findings, "Stable lesion burden without enhancement.")
+    # "no other enhancing lesion" excepts the one the findings describe
+    one = "A 9 mm right frontal lesion shows ring enhancement; no other enhancing lesions."
+    assert "NEG_FLIP" not in codes(one, "One enhancing right frontal lesion; others non-enhancing.")
+
+
+def test_female_pelvic_spaces_in_a_male_and_the_eyes_adnexa() -> None:
+    def sex_codes(findings: str, impression: str, sex: str) -> set[str]:
+        found = run_checks(findings, impression, CheckContext(patient_sex=sex), read_wording=True)
+        return {w["code"] for w in found}
+
+    pelvis = "Small amount of free fluid in the pouch of Douglas. No adnexal mass."
+    assert "SEX_MISMATCH" in sex_codes(pelvis, "Trace pelvic free fluid.", "M")
+    assert "SEX_MISMATCH" not in sex_codes(pelvis, "Trace pelvic free fluid.", "F")
+    orbit = "The orbital adnexa are unremarkable. Globes intact."
+    assert "SEX_MISMATCH" not in sex_codes(orbit, "No orbital abnormality.", "M")
