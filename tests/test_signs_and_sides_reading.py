@@ -168,3 +168,32 @@ def test_female_pelvic_spaces_in_a_male_and_the_eyes_adnexa() -> None:
     assert "SEX_MISMATCH" not in sex_codes(pelvis, "Trace pelvic free fluid.", "F")
     orbit = "The orbital adnexa are unremarkable. Globes intact."
     assert "SEX_MISMATCH" not in sex_codes(orbit, "No orbital abnormality.", "M")
+
+
+def test_an_unplaced_denial_covers_every_side() -> None:
+    findings = (
+        "Right kidney 10.4 cm, no hydronephrosis. Left kidney 10.9 cm with mild hydronephrosis."
+    )
+    assert "NEG_FLIP" in codes(findings, "Normal-sized kidneys without hydronephrosis.")
+    assert "NEG_FLIP" not in codes(findings, "Mild left hydronephrosis. No right hydronephrosis.")
+    # a side relative to another is a place too
+    neck = "Right level II node with necrosis. Left neck: no lymphadenopathy."
+    assert "NEG_FLIP" not in codes(
+        neck, "Necrotic right level II node. No contralateral adenopathy."
+    )
+
+
+def test_a_signs_side_may_come_from_its_lines_header() -> None:
+    findings = (
+        "RIGHT KIDNEY: 10.8 cm. Echogenic focus with posterior acoustic shadowing in the lower "
+        "pole, 7 mm. No hydronephrosis.\n"
+        "LEFT KIDNEY: 11.0 cm. No stone or hydronephrosis."
+    )
+    found = codes(findings, "7 mm nonobstructing lower pole calculus, left kidney.")
+    assert "LAT_CONTRA" in found
+    assert "LAT_CONTRA" not in codes(findings, "7 mm nonobstructing calculus, right kidney.")
+    swapped = (
+        "Right kidney: normal. No hydronephrosis.\n"
+        "Left kidney: marked pelvicaliectasis with a renal pelvis of 20 mm."
+    )
+    assert "LAT_CONTRA" in codes(swapped, "Right hydronephrosis.")

@@ -23,6 +23,8 @@ from python_models.reading.polarity import read_sentence
 from python_models.reading.vocabulary import COMMUNICATION_VERBS, NEUTRAL_WORDS
 from python_models.request_fields import sex_of
 from python_models.safety import lexicons as lx
+from python_models.safety.carotid_grades import check_carotid_grades
+from python_models.safety.gestational_age import check_gestational_age
 from python_models.safety.level_checks import check_levels
 from python_models.safety.mentions import (
     SIDE_RE,
@@ -30,6 +32,7 @@ from python_models.safety.mentions import (
     Mention,
     Parsed,
     covered_by_negation,
+    header_side_at,
     lower_same_length,
     parse,
 )
@@ -222,6 +225,8 @@ def _implied_sides(f: Parsed) -> dict[str, set[str]]:
             continue
         s0, s1 = f.segments[segment]
         sides = {lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1)}
+        if not sides and (header := header_side_at(low, s0)):
+            sides = {header}  # "LEFT KIDNEY: 11 cm. Marked pelvicaliectasis."
         if len(sides) == 1 and sides <= {"left", "right"}:
             for head in heads:
                 out.setdefault(head, set()).update(sides)
@@ -237,6 +242,8 @@ def sign_places(f: Parsed) -> dict[str, list[frozenset[str]]]:
     for sign in affirmed_signs(f):
         s0, s1 = f.segments[_segment_at(f, sign.start)]
         sides = frozenset(lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1))
+        if not sides and (header := header_side_at(low, s0)):
+            sides = frozenset({header})
         out.setdefault(sign.head, []).append(sides if len(sides) == 1 else frozenset())
     return out
 
@@ -541,7 +548,11 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
         for sides, stated in by_sides.items():
             if same_place(m.side_set, sides):
                 same |= stated
-        if same:
+        if same and m.negated and not m.side_set and not _relative_side(i, m):
+            # an unplaced denial covers every side: "Kidneys without hydronephrosis" beside a
+            # left one, unless the findings deny it unplaced too
+            flipped = False in same and True not in by_sides.get(frozenset(), set())
+        elif same:
             flipped = m.negated not in same or (not m.negated and _states_denied_kind(m, i, f))
         elif by_sides:  # only other sides: still a flip if the findings deny it everywhere
             every = set().union(*by_sides.values())
@@ -647,6 +658,15 @@ def _narrowed_denial(m: Mention, i: Parsed, f: Parsed, heads: frozenset[str] | N
         if not narrowing_spares(narrowing, f_low[x0:x1]):
             return False
     return True
+
+
+_RELATIVE_SIDE_RE = re.compile(r"\b(?:contralateral|ipsilateral|opposite|other side)\b")
+
+
+def _relative_side(p: Parsed, m: Mention) -> bool:
+    """Whether ``m`` is placed by a side relative to another ("no contralateral adenopathy")."""
+    s0, s1 = p.segments[m.segment]
+    return bool(_RELATIVE_SIDE_RE.search(lower_same_length(p.text[s0:s1])))
 
 
 _CLAUSE_START_RE = re.compile(r"[^.;,:]*$")
@@ -1366,6 +1386,8 @@ CHECKS: tuple[Callable[[Parsed, Parsed, CheckContext], dict[str, list[Span]]], .
     check_critical,
     check_grounding,
     check_levels,
+    check_carotid_grades,
+    check_gestational_age,
     check_sex,
     check_exam,
     check_followup,

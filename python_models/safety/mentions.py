@@ -528,6 +528,18 @@ def parse(text: str) -> Parsed:
 _LINE_HEADER_RE = re.compile(r"(?m)^[ \t]*(?:\d+[.)][ \t]*)?([a-z][a-z0-9 /,&'-]{0,40}?):(?!\d)")
 
 
+def header_side_at(low: str, pos: int) -> str | None:
+    """The one side named by the header of the line holding offset ``pos`` of lower-cased
+    ``low`` ("LEFT KIDNEY: ... shadowing echogenic focus"), if any."""
+    start = low.rfind("\n", 0, pos) + 1
+    header = _LINE_HEADER_RE.match(low, start)
+    if header is None or header.end() > pos + 1:
+        return None
+    words = header.group(1).split()
+    sides = {lx.SIDE_WORDS[w] for w in words if w in lx.SIDE_WORDS}
+    return sides.pop() if len(words) <= 5 and len(sides) == 1 else None
+
+
 def _header_sides(low: str, mentions: list[Mention]) -> None:
     """A side named in a line's header is the side of the findings on that line that name
     none: "RIGHT: The popliteal vein is noncompressible with thrombus." """
@@ -627,6 +639,13 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
             target = after  # "right lower lobe nodule"
         elif before and immediate is None:
             target = before  # "effusion, left"
+        if (
+            target is None
+            and before is not None
+            and immediate is not None
+            and _APPOSITION_RE.fullmatch(low, before.end, pos)
+        ):
+            target = before  # "lower pole calculus, left kidney": the calculus's place
         if target is not None:
             target.sides.add(side)
         if immediate is not None:
@@ -637,6 +656,8 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
                 anatomy[prev_index].sides.add(side)
 
 
+# A place set after its finding by a comma: "calculus, left kidney", "nodule, R lobe".
+_APPOSITION_RE = re.compile(r"[^,.;:()]{0,30},\s*")
 # A degree placed on a side describes the finding before it: "effusions, trace on the left".
 _DEGREE_AT_RE = re.compile(
     r"\b(?:trace|tiny|small|minimal|mild|moderate|large|severe|marked|greater|larger|worse)"

@@ -202,7 +202,18 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"heart (?:size )?is enlarged",
         r"cardiac silhouette (?:is )?enlarged",
     ),
-    "hydronephrosis": (r"pelvicalyceal dilat\w*", r"pelviectasis", r"caliectasis"),
+    "hydronephrosis": (
+        r"pelv[io]calyceal dilat\w*",
+        r"pelvicaliectasis",
+        r"pelviectasis",
+        r"caliectasis",
+    ),
+    # a shadowing or twinkling echogenic focus is a stone; in the kidney's lines, a kidney
+    # stone (supports only: the gallbladder's are stones too)
+    "nephrolithiasis": (
+        r"~echogenic foc(?:us|i) (?:\w+ ){0,3}(?:posterior )?(?:acoustic )?shadowing",
+        r"~twinkl\w* artifact",
+    ),
     "aortic aneurysm": (r"aneurysmal (?:dilat\w*|aorta)",),
     "cholelithiasis": (
         r"gallbladder (?:\w+ ){0,4}(?:stones?|calculi|calculus)",
