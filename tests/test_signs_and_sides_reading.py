@@ -197,3 +197,30 @@ def test_a_signs_side_may_come_from_its_lines_header() -> None:
         "Left kidney: marked pelvicaliectasis with a renal pelvis of 20 mm."
     )
     assert "LAT_CONTRA" in codes(swapped, "Right hydronephrosis.")
+
+
+def test_a_kind_is_said_in_any_form_of_its_word() -> None:
+    findings = "A 12 mm right parietal lesion shows avid enhancement after contrast."
+    assert "NEG_FLIP" in codes(findings, "No enhancing lesion.")
+    denied = "A 12 mm right parietal lesion without enhancement after contrast."
+    assert "NEG_FLIP" not in codes(
+        denied, "Nonspecific right parietal lesion. No enhancing lesion."
+    )
+
+
+def test_only_a_stating_sign_keeps_a_denied_finding_affirmable() -> None:
+    # absent flow may be thrombosis as well as torsion: the findings' denial of torsion stands
+    findings = "Right testis: no intratesticular flow. No torsion; findings favour infarction."
+    assert "NEG_FLIP" in codes(findings, "Right testicular torsion.")
+
+
+def test_pleural_air_is_a_pneumothorax_and_a_superficial_clot_no_dvt() -> None:
+    chest = "Fractures of the left 4th and 5th ribs. Air in the anterior left pleural space, 6 mm."
+    assert "CRIT_MISS" in codes(chest, "Left 4th and 5th rib fractures.")
+    arm = (
+        "The brachial and axillary veins are compressible. The cephalic vein in the forearm is "
+        "noncompressible with thrombus."
+    )
+    assert "CRIT_MISS" not in codes(arm, "Superficial thrombophlebitis of the cephalic vein.")
+    leg = "The left popliteal vein is distended and noncompressible."
+    assert "CRIT_MISS" in codes(leg, "Left calf edema.")

@@ -234,12 +234,14 @@ def _implied_sides(f: Parsed) -> dict[str, set[str]]:
 
 
 def sign_places(f: Parsed) -> dict[str, list[frozenset[str]]]:
-    """Per diagnosis, the sides of the findings sentences holding an affirmed sign of it (the
-    sentence's one side, or none when it names no side or both): a sign states or supports its
-    diagnosis there as a named finding would."""
+    """Per diagnosis, the sides of the findings sentences holding an affirmed sign stating it
+    (the sentence's one side or its line header's, or none when it names no side or both): the
+    sign states its diagnosis there as a named finding would."""
     low = lower_same_length(f.text)
     out: dict[str, list[frozenset[str]]] = {}
     for sign in affirmed_signs(f):
+        if not sign.states:
+            continue  # a supporting sign ("absent flow") may be of another diagnosis
         s0, s1 = f.segments[_segment_at(f, sign.start)]
         sides = frozenset(lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1))
         if not sides and (header := header_side_at(low, s0)):
@@ -249,7 +251,7 @@ def sign_places(f: Parsed) -> dict[str, list[frozenset[str]]]:
 
 
 def _signed_at(m: Mention, signed: dict[str, list[frozenset[str]]]) -> bool:
-    """Whether a findings sign of ``m``'s diagnosis (or a related one) lies at its place."""
+    """Whether a findings sign stating ``m``'s diagnosis (or a related one) lies at its place."""
     return any(
         same_place(m.side_set, sides) for h in related_heads(m.head) for sides in signed.get(h, ())
     )
@@ -717,10 +719,26 @@ def _denial_narrowing(low: str, p: Parsed, m: Mention, qualifiers: re.Pattern[st
     return {q.group() for q in qualifiers.finditer(low, cues[-1].end(), m.end)}
 
 
+# A kind said in other forms of its word: "shows enhancement", "the vein is occluded".
+_KIND_FORMS = {
+    "enhancing": r"enhanc\w*",
+    "occlusive": r"occlu\w*",
+    "obstructing": r"obstruct\w*",
+    "displaced": r"displace\w*",
+}
+_KIND_DENIED_RE = re.compile(
+    r"\b(?:no|not|without|absent|negative for|none|non)\W+(?:\w+\W+){0,2}$"
+)
+
+
 def _says_kind(qualifier: str, text: str) -> bool:
-    """Whether ``text`` calls something by ``qualifier`` itself, unnegated ("acute", not
-    "non-acute")."""
-    return bool(re.search(rf"(?<!non-)(?<!non )(?<!not )\b{qualifier}\b", text))
+    """Whether ``text`` calls something by ``qualifier`` itself or another form of its word,
+    unnegated ("acute", not "non-acute"; "shows enhancement", not "without enhancement")."""
+    word = _KIND_FORMS.get(qualifier, qualifier)
+    return any(
+        not _KIND_DENIED_RE.search(text, max(0, m.start() - 30), m.start())
+        for m in re.finditer(rf"(?<!non-)(?<!non)\b{word}\b", text)
+    )
 
 
 # A findings denial narrowed to the acute kind ("No acute infarct") leaves an old one alone,

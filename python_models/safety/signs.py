@@ -19,6 +19,10 @@ from functools import lru_cache
 
 from python_models.reading.vocabulary import either_spelling
 
+_SUPERFICIAL_VEINS = ("cephalic", "basilic", "saphenous", "superficial")
+_SUPERFICIAL = "(?:" + "|".join(_SUPERFICIAL_VEINS) + ")"
+_NOT_AFTER_SUPERFICIAL = "".join(f"(?<!{word} )" for word in _SUPERFICIAL_VEINS)
+
 # canonical finding head (lexicons.FINDINGS) -> regexes of signs that support it
 SIGNS: dict[str, tuple[str, ...]] = {
     "infarct": (
@@ -91,13 +95,17 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"perfusion defects?[^.;]{0,160}?\b(?:mismatched|ventilation[\s-]perfusion mismatch)",
     ),
     "deep vein thrombosis": (
-        # a vein that does not compress is thrombosed; "noncompressible" alone may be an appendix
-        r"(?:vein|veins|cfv|cfvs) (?:\w+ ){0,2}(?:is |are |was |were )?non-?compressible",
-        r"non-?compressible (?:\w+ ){0,3}(?:vein|veins|cfv)",
+        # a deep vein that does not compress is thrombosed ("noncompressible" alone may be an
+        # appendix; a superficial vein's clot is no DVT)
+        rf"{_NOT_AFTER_SUPERFICIAL}(?:vein|veins|cfv|cfvs) (?:\w+ ){{0,3}}(?:is |are |was |were )?"
+        r"non-?compressible",
+        rf"non-?compressible (?!(?:\w+ ){{0,2}}{_SUPERFICIAL})(?:\w+ ){{0,3}}(?:vein|veins|cfv)",
         r"~non-?compressible",
         r"~(?:intraluminal|occlusive|echogenic|non-?occlusive) (?:echogenic )?thromb\w*",
     ),
     "pneumothorax": (
+        r"(?:air|gas) (?:with)?in the (?:\w+ ){0,3}pleural (?:space|cavity)",
+        r"(?<!no )(?<!without )pleural (?:air|gas)\b",
         r"visceral pleural (?:line|edge)",
         r"deep sulcus sign",
         r"absent lung markings",
