@@ -224,3 +224,25 @@ def test_pleural_air_is_a_pneumothorax_and_a_superficial_clot_no_dvt() -> None:
     assert "CRIT_MISS" not in codes(arm, "Superficial thrombophlebitis of the cephalic vein.")
     leg = "The left popliteal vein is distended and noncompressible."
     assert "CRIT_MISS" in codes(leg, "Left calf edema.")
+
+
+def test_lymph_nodes_described_as_benign_are_no_adenopathy() -> None:
+    findings = "Left axilla: three lymph nodes with thin cortices and fatty hila."
+    assert "NEG_FLIP" not in codes(findings, "Normal left axilla. No axillary lymphadenopathy.")
+    abnormal = (
+        "Right axilla: one lymph node with eccentric cortical thickening and effacement of the "
+        "fatty hilum."
+    )
+    assert "NEG_FLIP" in codes(abnormal, "No suspicious right axillary lymphadenopathy.")
+    # a benign node the impression adds is still a statement the findings must make
+    assert "UNGROUNDED" in codes(
+        "No suspicious mass or calcification.", "Benign intramammary lymph node."
+    )
+
+
+def test_lengths_of_a_change_or_a_mean() -> None:
+    aneurysm = "Infrarenal aneurysm, 5.6 cm (5.1 cm a year ago). Eccentric mural thrombus."
+    assert codes(aneurysm, "5.6 cm infrarenal AAA with 5 mm interval growth.") == {}
+    nodule = "Right upper lobe solid nodule, 6 x 5 mm, unchanged for 2 years."
+    assert "NUM_MISMATCH" not in codes(nodule, "Stable 6 mm (mean 5.5 mm) right upper lobe nodule.")
+    assert "NUM_MISMATCH" in codes(nodule, "Stable 6 mm (mean 4.5 mm) right upper lobe nodule.")

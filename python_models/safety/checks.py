@@ -317,20 +317,43 @@ def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
     to the impression's own last digit (`_rounding_slack`). A threshold or a guideline's range
     is no measurement of the patient (`_criterion`)."""
     known = {round(m.mm, 1) for m in f.measurements}
+    means = _dimension_means(f)
     bad = []
     low = lower_same_length(i.text)
     for m in i.measurements:
         if round(m.mm, 1) in known or _criterion(low, i.segments[m.segment], m):
             continue
-        if _CHANGE_BY_RE.search(low, max(0, m.start - 40), m.start) and any(
-            abs(abs(a - b) - m.mm) < 0.05 for a in known for b in known
-        ):
+        changed = _CHANGE_BY_RE.search(low, max(0, m.start - 40), m.start) or (
+            _CHANGE_AFTER_RE.match(low, m.end)
+        )
+        if changed and any(abs(abs(a - b) - m.mm) < 0.05 for a in known for b in known):
             continue  # "enlarged by 5 mm": the difference of two findings lengths
+        if _MEAN_BEFORE_RE.search(low, max(0, m.start - 30), m.start) and any(
+            abs(mean - m.mm) < 0.05 for mean in means
+        ):
+            continue  # "mean 5.5 mm" of a "6 x 5 mm" nodule
         slack = _rounding_slack(i.text, m)
         if slack and any(abs(m.mm - x) <= slack + 1e-6 for x in known):
             continue
         bad.append(_span("impression", m.start, m.end))
     return {"NUM_MISMATCH": bad}
+
+
+def _dimension_means(f: Parsed) -> set[float]:
+    """The means of the dimensions of each findings length chain ("6 x 5 mm": 5.5)."""
+    chains: list[list[float]] = []
+    previous: Measurement | None = None
+    for x in sorted(f.measurements, key=lambda x: x.start):
+        joined = previous is not None and _BY_RE.fullmatch(f.text, previous.end, x.start)
+        if joined:
+            chains[-1].append(x.mm)
+        else:
+            chains.append([x.mm])
+        previous = x
+    return {round(sum(v) / len(v), 2) for v in chains if len(v) > 1}
+
+
+_BY_RE = re.compile(r"\s*(?:x|X|×|by)\s*")
 
 
 # A length compared with a threshold ("greater than 3 cm", "4 mm or less").
@@ -372,6 +395,13 @@ _CHANGE_BY_RE = re.compile(
     r"\b(?:increas|enlarg|grow|grew|grown|decreas|shr[iu]nk|reduc|expand|progress)\w*"
     r"(?:\s+\w+){0,2}\s+by\s*$|\b(?:increase|decrease|growth|reduction|change) of\s*$"
 )
+# ... or named after it: "5 mm interval growth", "3 mm increase"
+_CHANGE_AFTER_RE = re.compile(
+    r"\s*(?:of\s+)?(?:interval\s+)?(?:increase|decrease|growth|enlargement|expansion|"
+    r"reduction|shrinkage|change)\b"
+)
+# A mean of a findings length's dimensions: "6 x 5 mm" is "mean 5.5 mm".
+_MEAN_BEFORE_RE = re.compile(r"\b(?:mean|average)(?:\s+diameter)?\s*(?:of\s*)?[:=]?\s*$")
 _APPROXIMATE_RE = re.compile(r"\b(?:approximately|approx\.?|about|roughly|nearly|around)\s*$|~\s*$")
 _NUMBER_RE = re.compile(r"\d+(?:\.(\d+))?")
 # The coarsest last digit an exact impression length may be rounded to: a millimetre.
@@ -928,7 +958,9 @@ def _denied_generically(m: Mention, polarities: dict[str, dict[frozenset[str], s
     return False
 
 
-_NON_URGENT = r"old|remote|healed|sequelae?|postoperative|post-?surgical|expected|calcified"
+_NON_URGENT = (
+    r"old|remote|healed|sequelae?|postoperative|post-?surgical|expected|calcified|mural|laminated"
+)
 _NOT_ACUTE_RE = re.compile(rf"\b(?:{_NON_URGENT})\b[\w\s,-]{{0,30}}$")
 # "chronic" makes an infarct non-urgent, but not a subdural hematoma (still reported).
 _NOT_ACUTE_INFARCT_RE = re.compile(rf"\b(?:{_NON_URGENT}|chronic|lacunar)\b[\w\s,-]{{0,30}}$")
@@ -1023,7 +1055,9 @@ _ACUTE_CUE_RE = re.compile(
 )
 # ... unless it says the finding is not new or not urgent.
 _NOT_URGENT_SENTENCE_RE = re.compile(
-    r"\b(?:old|remote|healed|healing|chronic|sequelae?|post-?operative|post-?surgical|"
+    # (a mural or laminated thrombus lines an aneurysm or a chamber: no acute clot)
+    r"\b(?:old|remote|healed|healing|chronic|sequelae?|post-?operative|post-?surgical|mural|"
+    r"laminated|"
     r"stable|unchanged|known|prior|previously|redemonstrat\w*|again)\b"
 )
 _CUE_STEMS = frozenset(

@@ -520,12 +520,47 @@ def parse(text: str) -> Parsed:
     _header_sides(low, mentions)
     for mention in denied:
         mention.negated = True
+    _benign_nodes(low, segments, mentions)
 
     return Parsed(text, segments, mentions, _measurements(low, seg_of))
 
 
 # An organ header opening a line ("RIGHT:", "Left popliteal vein:", "2. Right:").
 _LINE_HEADER_RE = re.compile(r"(?m)^[ \t]*(?:\d+[.)][ \t]*)?([a-z][a-z0-9 /,&'-]{0,40}?):(?!\d)")
+
+
+# Lymph nodes described as benign are no lymphadenopathy: "three lymph nodes with thin
+# cortices and fatty hila"; one that lost its hilum or is rounded still is.
+_BENIGN_NODE_RE = re.compile(
+    r"\b(?:fatty hil\w*|thin cort\w*|normal (?:size|morphology|appearance)|benign|reactive|"
+    r"sub-?centimet\w*|not (?:enlarged|pathologic\w*)|unremarkable)\b"
+)
+_SUSPICIOUS_NODE_RE = re.compile(
+    r"\b(?:loss|lost|effac\w*|absent|without|enlarg\w*|round\w*|necro\w*|thick\w*|eccentric|"
+    r"abnormal\w*|irregular|indistinct|suspicious|pathologic|malignan\w*|metasta\w*|"
+    r"calcif\w*|microcalcif\w*|cystic|avid|matted|heterogeneous|hypervascular|vascularity)\b"
+)
+
+
+def benign_nodes_sentence(low: str, s0: int, s1: int) -> bool:
+    """Whether the sentence at [s0, s1) of lower-cased ``low`` describes lymph nodes as benign
+    and nothing of them as suspicious."""
+    return bool(_BENIGN_NODE_RE.search(low, s0, s1)) and not _SUSPICIOUS_NODE_RE.search(
+        low, s0, s1
+    )
+
+
+BENIGN_NODE = "benign lymph node"
+
+
+def _benign_nodes(low: str, segments: list[tuple[int, int]], mentions: list[Mention]) -> None:
+    """ "Lymph node(s)" named in a sentence that describes them as benign only are benign nodes,
+    no lymphadenopathy (still a statement: an impression's benign node must be described)."""
+    for m in mentions:
+        if m.head != "lymphadenopathy" or m.negated or not low.startswith("lymph node", m.start):
+            continue
+        if benign_nodes_sentence(low, *segments[m.segment]):
+            m.head = BENIGN_NODE
 
 
 def header_side_at(low: str, pos: int) -> str | None:

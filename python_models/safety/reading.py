@@ -29,6 +29,7 @@ from python_models.reading.clauses import short_stem as stem
 from python_models.reading.vocabulary import ABNORMAL_SHAPE
 from python_models.safety.mentions import (
     Parsed,
+    benign_nodes_sentence,
     covered_by_negation,
     lower_same_length,
     names_a_finding,
@@ -155,7 +156,9 @@ def _read(text: str, segments: tuple[tuple[int, int], ...]) -> Reading:
                 polarity = NORMAL
             else:
                 polarity = POSITIVE
-            abnormal = _says_abnormal(low[a:b])
+            abnormal = _says_abnormal(low[a:b]) and not (
+                _NODES_ONLY_RE.fullmatch(low[a:b]) and benign_nodes_sentence(low, s0, s1)
+            )
             about = header
             previous = chunks[-1] if chunks and chunks[-1].segment == index else None
             if polarity != POSITIVE and previous and _RELATIVE_RE.match(low, a):
@@ -173,6 +176,9 @@ def _read(text: str, segments: tuple[tuple[int, int], ...]) -> Reading:
 # A clause joined to one of qualifiers only shares its noun with it ("severe left and mild
 # right neural foraminal stenosis").
 _COORDINATED_RE = re.compile(r"[\s,]*(?:and|or)\b")
+# A clause naming lymph nodes and nothing abnormal of them ("three lymph nodes"), read with its
+# sentence ("... with thin cortices and fatty hila": benign, `mentions.benign_nodes_sentence`).
+_NODES_ONLY_RE = re.compile(r"[\s,;]*(?:[\w-]+\s+){0,3}lymph nodes?\s*")
 # A relative clause speaks of the clause before it ("..., which remains patent").
 _RELATIVE_RE = re.compile(r"[\s,;]*(?:which|that|who)\b")
 
