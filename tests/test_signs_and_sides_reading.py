@@ -246,3 +246,70 @@ def test_lengths_of_a_change_or_a_mean() -> None:
     nodule = "Right upper lobe solid nodule, 6 x 5 mm, unchanged for 2 years."
     assert "NUM_MISMATCH" not in codes(nodule, "Stable 6 mm (mean 5.5 mm) right upper lobe nodule.")
     assert "NUM_MISMATCH" in codes(nodule, "Stable 6 mm (mean 4.5 mm) right upper lobe nodule.")
+
+
+def test_a_denial_wider_than_the_findings_own_is_a_flip() -> None:
+    findings = "Enlarged subcarinal lymph node, 1.6 cm short axis. No hilar adenopathy."
+    assert "NEG_FLIP" in codes(findings, "No thoracic lymphadenopathy.")
+    assert "NEG_FLIP" not in codes(findings, "Enlarged subcarinal node. No hilar adenopathy.")
+    # a header whose line opens with a denial is a label, not a statement of its finding
+    header = "Lymph nodes: No pelvic lymphadenopathy."
+    assert "NEG_FLIP" not in codes(header, "No adenopathy.")
+    goiter = "Innumerable spongiform nodules, largest 2.6 cm (TR1). No solid nodules."
+    assert "NEG_FLIP" not in codes(
+        goiter, "Multinodular goiter. No nodules meeting criteria for FNA."
+    )
+
+
+def test_critical_signs_read_this_session() -> None:
+    ivh = "Dependent hyperdense fluid layering in the occipital horns of both lateral ventricles."
+    assert "CRIT_MISS" in codes(ivh, "Chronic small vessel ischemic disease.")
+    air = "Several small foci of gas along the falciform ligament, outside of the bowel lumen."
+    assert "CRIT_MISS" in codes(air, "Duodenal wall thickening.")
+    ectopic = (
+        "Left adnexa: separate from the left ovary, a 2 cm echogenic ring-like structure with "
+        "peripheral vascularity."
+    )
+    assert "CRIT_MISS" in codes(ectopic, "No intrauterine pregnancy. Left corpus luteum.")
+    coin = "A 2 cm round radiopaque foreign body projects over the proximal esophagus."
+    assert "CRIT_MISS" not in codes(coin, "Coin lodged in the proximal esophagus.")
+    # an obstruction is not covered by a hernia the impression calls fat-containing
+    sbo = (
+        "Dilated small bowel loops with an abrupt change in caliber. "
+        "Fat-containing umbilical hernia."
+    )
+    assert "CRIT_MISS" in codes(sbo, "Small fat-containing umbilical hernia.")
+
+
+def test_a_clot_stopping_short_of_a_deep_vein_is_superficial() -> None:
+    findings = (
+        "The left basilic vein is noncompressible with occlusive thrombus, ending 3 cm before "
+        "its junction with the axillary vein."
+    )
+    assert codes(findings, "Superficial thrombophlebitis of the left basilic vein. No DVT.") == {}
+
+
+def test_instructions_and_volumes() -> None:
+    tubes = "ETT tip 2 cm above the carina."
+    assert "NUM_MISMATCH" not in codes(
+        tubes, "ETT tip 2 cm above the carina; consider withdrawing 1-2 cm."
+    )
+    tendon = "Full-thickness supraspinatus tear with retraction of 2.5 cm."
+    assert "NUM_MISMATCH" in codes(tendon, "Full-thickness supraspinatus tear, retracted 1.5 cm.")
+    perfusion = "CBF <30% volume 21 mL; Tmax >6 s volume 118 mL; mismatch volume 97 mL."
+    assert "NUM_MISMATCH" in codes(perfusion, "Core 12 mL, penumbra 97 mL.")
+    assert "NUM_MISMATCH" not in codes(perfusion, "Core 21 cc, penumbra 97 mL.")
+    drain = "60 mL of purulent fluid aspirated."
+    assert "NUM_MISMATCH" not in codes(
+        drain, "60 mL of pus aspirated. Flush with 10 mL saline daily."
+    )
+
+
+def test_operations_on_the_organs_of_one_sex() -> None:
+    def sex_codes(history: str, sex: str) -> set[str]:
+        context = CheckContext(patient_sex=sex, indication=history)
+        return {w["code"] for w in run_checks("Normal study.", "Normal.", context)}
+
+    assert "SEX_MISMATCH" in sex_codes("Pre-operative for hysterectomy.", "M")
+    assert "SEX_MISMATCH" in sex_codes("Status post orchiectomy for seminoma.", "F")
+    assert "SEX_MISMATCH" not in sex_codes("Status post orchiectomy for seminoma.", "M")

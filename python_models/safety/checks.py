@@ -323,6 +323,8 @@ def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
     for m in i.measurements:
         if round(m.mm, 1) in known or _criterion(low, i.segments[m.segment], m):
             continue
+        if _INSTRUCTION_BEFORE_RE.search(low, max(0, m.start - 40), m.start):
+            continue  # "consider withdrawing 1-2 cm": an instruction, no measurement
         changed = _CHANGE_BY_RE.search(low, max(0, m.start - 40), m.start) or (
             _CHANGE_AFTER_RE.match(low, m.end)
         )
@@ -336,7 +338,34 @@ def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
         if slack and any(abs(m.mm - x) <= slack + 1e-6 for x in known):
             continue
         bad.append(_span("impression", m.start, m.end))
+    bad += _volume_mismatches(f, i)
     return {"NUM_MISMATCH": bad}
+
+
+def _volume_mismatches(f: Parsed, i: Parsed) -> list[Span]:
+    """Impression volumes (mL, cc) that no findings volume equals once rounded to the
+    impression's own last digit; judged only where the findings give volumes at all."""
+    known = [float(v.group(1)) for v in _VOLUME_RE.finditer(lower_same_length(f.text))]
+    if not known:
+        return []
+    low = lower_same_length(i.text)
+    out = []
+    for v in _VOLUME_RE.finditer(low):
+        value = float(v.group(1))
+        decimals = len(v.group(1).partition(".")[2])
+        slack = 0.5 * 10**-decimals
+        if _APPROXIMATE_RE.search(low, max(0, v.start() - 20), v.start()):
+            slack = max(slack, 0.1 * value)
+        before = low[max(0, v.start() - 30) : v.start()]
+        if (
+            _THRESHOLD_BEFORE_RE.search(before)
+            or _CRITERION_BEFORE_RE.search(before)
+            or _GIVEN_RE.search(low, max(0, v.start() - 30), min(len(low), v.end() + 20))
+        ):
+            continue  # a threshold, or a volume given ("flush with 10 mL saline")
+        if not any(abs(value - k) <= slack + 1e-9 for k in known):
+            out.append(_span("impression", v.start(), v.end()))
+    return out
 
 
 def _dimension_means(f: Parsed) -> set[float]:
@@ -400,6 +429,17 @@ _CHANGE_AFTER_RE = re.compile(
     r"\s*(?:of\s+)?(?:interval\s+)?(?:increase|decrease|growth|enlargement|expansion|"
     r"reduction|shrinkage|change)\b"
 )
+# A distance to move a tube or a line by is an instruction.
+_INSTRUCTION_BEFORE_RE = re.compile(
+    r"\b(?:consider|recommend\w*|suggest\w*|(?:could|should|can|may|to) be)\s+(?:\w+\s+){0,2}"
+    r"(?:withdraw|advanc|retract|pull|reposition)\w*(?:\s+back)?\b[^.;]{0,20}$"
+)
+# A volume given rather than measured: a flush, an injection, contrast.
+_GIVEN_RE = re.compile(
+    r"\b(?:flush\w*|inject\w*|administ\w*|instill\w*|infus\w*|saline|contrast|lidocaine)\b"
+)
+# A volume ("core 21 mL", "prostate volume 86 cc"): held to the findings' volumes like a length.
+_VOLUME_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:ml|cc|cm3|cm³)(?![\w])")
 # A mean of a findings length's dimensions: "6 x 5 mm" is "mean 5.5 mm".
 _MEAN_BEFORE_RE = re.compile(r"\b(?:mean|average)(?:\s+diameter)?\s*(?:of\s*)?[:=]?\s*$")
 _APPROXIMATE_RE = re.compile(r"\b(?:approximately|approx\.?|about|roughly|nearly|around)\s*$|~\s*$")
@@ -580,10 +620,14 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
         for sides, stated in by_sides.items():
             if same_place(m.side_set, sides):
                 same |= stated
-        if same and m.negated and not m.side_set and not _relative_side(i, m):
-            # an unplaced denial covers every side: "Kidneys without hydronephrosis" beside a
-            # left one, unless the findings deny it unplaced too
-            flipped = False in same and True not in by_sides.get(frozenset(), set())
+        if same and m.negated and False in same and not _relative_side(i, m):
+            # A denial of what the findings affirm at its place (an unplaced one covers every
+            # side: "Kidneys without hydronephrosis" beside a left one) is a flip unless it
+            # repeats a findings denial of it ("No hilar adenopathy" beside an enlarged
+            # subcarinal node; not "No thoracic adenopathy").
+            flipped = True not in same or not (
+                _repeats_a_denial(m, i, f) or _denies_another_part(m, i, f)
+            )
         elif same:
             flipped = m.negated not in same or (not m.negated and _states_denied_kind(m, i, f))
         elif by_sides:  # only other sides: still a flip if the findings deny it everywhere
@@ -661,8 +705,9 @@ _CUE_RE = re.compile(r"\b(?:no|without|not|negative for|free of|absent)\b")
 # meets criteria for FNA", "no lesion demonstrates restricted diffusion", "no node exceeds 1 cm".
 DENIED_PREDICATE_RE = re.compile(
     r"(?:\s+(?!(?:and|or|but|as|since|while|with)\b)[\w-]+){0,3}?\s+"
-    r"(?:meets?|requires?|warrants?|exceeds?|fulfil+s?|qualif(?:y|ies)|"
-    r"reach(?:es)?|demonstrates?|shows?|contains?|enhances?|restricts?|measures?)\b"
+    r"(?:meets?|meeting|requires?|requiring|warrants?|warranting|exceeds?|exceeding|"
+    r"fulfil+s?|fulfil+ing|qualif(?:y|ies|ying)|reach(?:es|ing)?|demonstrat(?:es?|ing)|"
+    r"show(?:s|ing)?|contain(?:s|ing)?|enhanc(?:es?|ing)|restrict(?:s|ing)?|measur(?:es?|ing))\b"
 )
 
 
@@ -690,6 +735,49 @@ def _narrowed_denial(m: Mention, i: Parsed, f: Parsed, heads: frozenset[str] | N
         if not narrowing_spares(narrowing, f_low[x0:x1]):
             return False
     return True
+
+
+def _clause_stems(p: Parsed, m: Mention) -> frozenset[str]:
+    """The content stems of ``m``'s clause up to its end, without ``m``'s own words."""
+    low = lower_same_length(p.text)
+    s0 = p.segments[m.segment][0]
+    start = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
+    own = {st for st, _ in content_stems(low[m.start : m.end])}
+    return frozenset(st for st, _ in content_stems(low[start : m.start])) - own
+
+
+def _repeats_a_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
+    """Whether the impression denial ``m`` says no more than a findings denial of the same
+    finding at its place: every word of that denial's clause is in ``m``'s clause."""
+    said = _clause_stems(i, m)
+    return any(
+        _clause_stems(f, x) <= said
+        for x in f.findings()
+        if x.negated
+        and x.head == m.head
+        # a denial placed on a side is narrower than an unplaced one
+        and (not x.side_set or bool(m.side_set) and m.side_set <= x.side_set)
+    )
+
+
+def _denies_another_part(m: Mention, i: Parsed, f: Parsed) -> bool:
+    """Whether the impression denial names a part ("No vertebral body fracture") that no
+    findings sentence affirming the finding names (fractures of the transverse processes)."""
+    s0 = i.segments[m.segment][0]
+    low = lower_same_length(i.text)
+    start = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
+    parts = {a.head for a in i.mentions if a.kind == "anatomy" and start <= a.start < m.end}
+    if not parts:
+        return False
+    parts_at: dict[int, set[str]] = {}
+    for a in f.mentions:
+        if a.kind == "anatomy":
+            parts_at.setdefault(a.segment, set()).add(a.head)
+    return not any(
+        parts <= parts_at.get(x.segment, set())
+        for x in f.findings()
+        if not x.negated and x.head == m.head
+    )
 
 
 _RELATIVE_SIDE_RE = re.compile(r"\b(?:contralateral|ipsilateral|opposite|other side)\b")
@@ -1019,7 +1107,10 @@ def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
         region = SIGN_REGION.get(sign.head)
         if region and allowed and region not in allowed:
             continue  # restricted diffusion on a liver MRI states no infarct
-        covering = {sign.head, *generics_of(sign.head), *lx.INFERRED_FROM.get(sign.head, ())}
+        # covered by itself, a generic term, or a critical finding that implies it (a volvulus
+        # obstructs; a fat-containing hernia says nothing of the obstruction)
+        implied = {h for h in lx.INFERRED_FROM.get(sign.head, ()) if h in lx.CRITICAL}
+        covering = {sign.head, *generics_of(sign.head), *implied}
         if covering & (imp_pos | imp_signs):
             continue
         segment = _segment_at(f, sign.start)
@@ -1255,10 +1346,16 @@ _OCULAR_BEFORE_RE = re.compile(r"\b(?:ocular|orbital|periorbital|eye|lacrimal)\W
 # States of one sex that name no organ: menstruation, menopause, pregnancy; a PSA.
 _FEMALE_STATE_RE = re.compile(
     r"\b(?:lmp|last menstrual period|menses|menstrua\w*|(?:post|pre|peri)-?menopaus\w*|"
-    r"menopaus\w*|pregnan\w*|gravida|g\d+\s?p\d+|postpartum)\b"
+    r"menopaus\w*|pregnan\w*|gravida|g\d+\s?p\d+|postpartum|"
+    # ... and the operations on the organs of one sex
+    r"hysterectom\w*|oophorectom\w*|salpingectom\w*|salpingo-?oophorectom\w*|"
+    r"ca?esarean|c-section|mastectomy and hysterectomy)\b"
 )
 # (case-sensitive: "PsA" is psoriatic arthritis)
-_MALE_STATE_RE = re.compile(r"\bPSA\b|\b[Pp]rostate[- ][Ss]pecific [Aa]ntigen\b")
+_MALE_STATE_RE = re.compile(
+    r"\bPSA\b|\b[Pp]rostate[- ][Ss]pecific [Aa]ntigen\b|"
+    r"\b(?:[Oo]rchi(?:d)?ectom\w*|[Pp]rostatectom\w*|[Vv]asectom\w*|TURP)\b"
+)
 
 
 def exam_regions(exam: str | None) -> set[str]:

@@ -223,7 +223,7 @@ FINDINGS: dict[str, tuple[str, ...]] = {
     "fibrosis": ("fibrosis", "scarring"),
     "bronchiectasis": ("bronchiectasis",),
     "thickening": ("thickening", "wall thickening"),
-    "foreign body": ("foreign body",),
+    "foreign body": ("foreign body", "coin", "button battery"),
     # support devices: named so that their sides and grounding are checked like findings
     "endotracheal tube": ("endotracheal tube", "ett", "ett tip"),
     "central venous catheter": (

@@ -233,10 +233,12 @@ def _last_before(positions: list[int], limit: int) -> int:
     return positions[index] if index >= 0 else -1
 
 
-# A header answered by a denial alone: "Fractures: None.", "Hemorrhage: absent".
+# A header answered by a denial alone ("Fractures: None.", "Hemorrhage: absent"), or whose
+# line opens with a denial or a normal word ("Lymph nodes: No pelvic lymphadenopathy."; not
+# "no change in ..."): a label, not a statement of its finding.
 _HEADER_DENIED_RE = re.compile(
-    r"\s*([a-z][a-z /&,-]{0,40}):\s*(?:none|negative|absent|nil|not (?:seen|identified|present))"
-    r"\s*[.;]?\s*$"
+    r"\s*([a-z][a-z /&,-]{0,40}):\s*(?:(?:none|negative|absent|nil|not (?:seen|identified|present))"
+    r"\s*[.;]?\s*$|(?:no|normal|unremarkable|negative for)\b(?!\s+(?:\w+\s+)?change))"
 )
 
 
@@ -396,9 +398,20 @@ def _head_by_place(low: str, seg: tuple[int, int], mention: Mention) -> str:
         if _PULMONARY_ARTERY_RE.search(segment):
             return "pulmonary embolism"
         return "arterial thrombosis"
-    if _SUPERFICIAL_VEIN_RE.search(segment) and not _DEEP_VEIN_RE.search(segment):
+    if _SUPERFICIAL_VEIN_RE.search(segment) and not any(
+        not _SHORT_OF_RE.search(segment, max(0, deep.start() - 40), deep.start())
+        for deep in _DEEP_VEIN_RE.finditer(segment)
+    ):
         return "superficial venous thrombosis"
     return mention.head
+
+
+# A deep vein the clot stops short of is not involved: "basilic vein thrombus ..., ending 3 cm
+# before its junction with the axillary vein".
+_SHORT_OF_RE = re.compile(
+    r"\b(?:ending|ends|terminat\w*|stops?|short of|before|away from|\d+(?:\.\d+)? ?(?:cm|mm) "
+    r"(?:from|below|above|distal to|proximal to))\b[^.;]*$"
+)
 
 
 # An organ said to be enlarged states its enlargement ("the heart is mildly enlarged" is
@@ -545,9 +558,7 @@ _SUSPICIOUS_NODE_RE = re.compile(
 def benign_nodes_sentence(low: str, s0: int, s1: int) -> bool:
     """Whether the sentence at [s0, s1) of lower-cased ``low`` describes lymph nodes as benign
     and nothing of them as suspicious."""
-    return bool(_BENIGN_NODE_RE.search(low, s0, s1)) and not _SUSPICIOUS_NODE_RE.search(
-        low, s0, s1
-    )
+    return bool(_BENIGN_NODE_RE.search(low, s0, s1)) and not _SUSPICIOUS_NODE_RE.search(low, s0, s1)
 
 
 BENIGN_NODE = "benign lymph node"

@@ -51,6 +51,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"falciform ligament sign",
         r"free (?:intraperitoneal |intra-?abdominal )?(?:air|gas)",
         r"extraluminal (?:air|gas)",
+        r"(?:air|gas)[^.;]{0,80}\boutside (?:of )?the (?:bowel|gut|intestinal)(?: lumen)?",
     ),
     "bowel obstruction": (
         r"~dilated (?:fluid[\s-]filled )?(?:small[\s-]bowel|bowel|jejunal|ileal|colonic) loops?",
@@ -136,6 +137,11 @@ SIGNS: dict[str, tuple[str, ...]] = {
         # on a neonatal head ultrasound: echogenic material in a ventricle or the
         # caudothalamic groove (germinal matrix) supports a hemorrhage
         r"~echogenic (?:material|clot|debris|focus) (?:\w+ ){0,4}(?:ventricles?|caudothalamic)",
+    ),
+    "intraventricular hemorrhage": (
+        r"hyperdens\w* (?:\w+ ){0,3}(?:layering |dependent )?(?:in|within) (?:the )?(?:\w+ ){0,4}"
+        r"(?:ventricles?|occipital horns?)",
+        r"(?:layering|dependent) hyperdens\w* (?:\w+ ){0,3}(?:ventricles?|occipital horns?)",
     ),
     "herniation": (
         r"(?:effacement|effaced) (?:of )?(?:the )?(?:basal |basilar |suprasellar )?cisterns?",
@@ -289,11 +295,16 @@ SPECIFIC: frozenset[str] = frozenset(
 _GONAD = r"(?:ovary|ovaries|ovarian|testis|testes|testicle|testicular)"
 _ENLARGED = r"(?P<adj>enlarged|swollen|edematous|heterogeneous)"
 SIGN_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
-    # a yolk sac or an embryo in the adnexa, outside the ovary or the uterus: a tubal pregnancy
+    # a yolk sac or an embryo in the adnexa, outside the ovary or the uterus: a tubal pregnancy;
+    # so is a ring in the adnexa apart from the ovary (the tubal ring)
     "ectopic pregnancy": (
         (
             r"\b(?P<adj>adnexa|adnexal|tubal|extra-?ovarian|extra-?uterine)\b",
             r"\b(?:yolk sac|embryo|fetal pole|(?:embryonic|fetal) cardiac activity)\b",
+        ),
+        (
+            r"\b(?P<adj>ring(?:[\s-]like|[\s-]shaped)?)\b(?! of fire)",
+            r"\b(?:separate from|apart from|distinct from) (?:the )?(?:\w+ )?ovary\b",
         ),
     ),
     "torsion": (
