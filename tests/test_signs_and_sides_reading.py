@@ -313,3 +313,19 @@ def test_operations_on_the_organs_of_one_sex() -> None:
     assert "SEX_MISMATCH" in sex_codes("Pre-operative for hysterectomy.", "M")
     assert "SEX_MISMATCH" in sex_codes("Status post orchiectomy for seminoma.", "F")
     assert "SEX_MISMATCH" not in sex_codes("Status post orchiectomy for seminoma.", "M")
+    assert "SEX_MISMATCH" in sex_codes("Follow-up of BPH and a left spermatocele.", "F")
+    assert "SEX_MISMATCH" in sex_codes("Fetal heart rate 150 bpm.", "M")
+    # fetal lobulation is a kidney's, in either sex
+    assert "SEX_MISMATCH" not in sex_codes("Persistent fetal lobulation of the left kidney.", "M")
+
+
+def test_an_acute_finding_grounded_only_by_an_old_one_is_invented() -> None:
+    findings = (
+        "Small old lacunar infarct in the left thalamus. Scattered white matter hyperintensities."
+    )
+    assert "CRIT_UNGROUNDED" in codes(findings, "Small acute infarct in the left thalamus.")
+    assert "CRIT_UNGROUNDED" not in codes(findings, "Old left thalamic lacunar infarct.")
+    signs = "Restricted diffusion in the left thalamus. Old right cerebellar infarct."
+    assert "CRIT_UNGROUNDED" not in codes(
+        signs, "Acute left thalamic infarct. Old right cerebellar infarct."
+    )

@@ -1260,7 +1260,11 @@ def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[S
     found: dict[str, list[Span]] = {"UNGROUNDED": [], "CRIT_UNGROUNDED": [], "FOREIGN_FINDING": []}
     told = reported_segments(i)
     for m in _affirmed(i):
-        if m.segment in told or m.head in f_denied or related_heads(m.head) & f_affirmed:
+        if m.segment in told or m.head in f_denied:
+            continue
+        if related_heads(m.head) & f_affirmed:
+            if _acute_only_of_old(f, i, m):  # "acute infarct" where the findings hold an old one
+                found["CRIT_UNGROUNDED"].append(_imp(m))
             continue
         if m.head in lx.CRITICAL and is_urgent(i, m):
             # Indirect support (the impression places it where the findings describe an
@@ -1272,6 +1276,27 @@ def check_grounding(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[S
             code = "UNGROUNDED"
         found[code].append(_imp(m))
     return found
+
+
+_SAYS_ACUTE_RE = re.compile(r"\b(?:acute|acutely|new|hyperacute)\b(?:[^.;,]*$)?")
+
+
+def _acute_only_of_old(f: Parsed, i: Parsed, m: Mention) -> bool:
+    """The impression calls a critical finding acute or new in its own clause, while every
+    findings mention of it is old, remote or chronic and no sign states it: an acute infarct
+    grounded only by "old lacunar infarct" is an invented emergency."""
+    if m.head not in lx.CRITICAL:
+        return False
+    s0 = i.segments[m.segment][0]
+    low = lower_same_length(i.text)
+    clause = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
+    if not _SAYS_ACUTE_RE.search(low, clause, m.end):
+        return False
+    heads = related_heads(m.head)
+    if any(s.head in heads and s.states for s in affirmed_signs(f)):
+        return False
+    named = [x for x in _affirmed(f) if x.head in heads]
+    return bool(named) and not any(is_urgent(f, x) for x in named)
 
 
 def _indirectly_supported(f: Parsed, i: Parsed, m: Mention) -> bool:
@@ -1349,12 +1374,16 @@ _FEMALE_STATE_RE = re.compile(
     r"menopaus\w*|pregnan\w*|gravida|g\d+\s?p\d+|postpartum|"
     # ... and the operations on the organs of one sex
     r"hysterectom\w*|oophorectom\w*|salpingectom\w*|salpingo-?oophorectom\w*|"
-    r"ca?esarean|c-section|mastectomy and hysterectomy)\b"
+    r"ca?esarean|c-section|"
+    # ... and what only a pregnancy or a female body holds ("fetal lobulation" is a kidney's)
+    r"fetus|fetal(?! lobulation)|embryo\w*|amniotic|crown-rump|yolk sac|iup|iud|"
+    r"intrauterine device|vulva\w*|labia\w*|bartholin\w*)\b"
 )
 # (case-sensitive: "PsA" is psoriatic arthritis)
 _MALE_STATE_RE = re.compile(
     r"\bPSA\b|\b[Pp]rostate[- ][Ss]pecific [Aa]ntigen\b|"
-    r"\b(?:[Oo]rchi(?:d)?ectom\w*|[Pp]rostatectom\w*|[Vv]asectom\w*|TURP)\b"
+    r"\b(?:[Oo]rchi(?:d)?ectom\w*|[Pp]rostatectom\w*|[Vv]asectom\w*|TURP|BPH)\b|"
+    r"\b(?:[Ss]permatocele|[Vv]aricocele|[Cc]ryptorchid\w*|[Gg]ynecomastia)\b"
 )
 
 
