@@ -329,3 +329,40 @@ def test_an_acute_finding_grounded_only_by_an_old_one_is_invented() -> None:
     assert "CRIT_UNGROUNDED" not in codes(
         signs, "Acute left thalamic infarct. Old right cerebellar infarct."
     )
+
+
+def test_fourth_read_set_wording() -> None:
+    aaa = "Infrarenal aortic aneurysm, maximal diameter 4.2 x 4.0 cm."
+    guidance = (
+        "42 mm infrarenal AAA. Per SVS guidance, surveillance yearly for aneurysms of 4.0-4.9 cm."
+    )
+    assert "NUM_MISMATCH" not in codes(aaa, guidance)
+    thyroid = "Incidental 1.1 cm hypodense nodule in the left thyroid lobe."
+    assert "NUM_MISMATCH" not in codes(
+        thyroid, "1.1 cm left thyroid nodule; under 1.5 cm, no workup."
+    )
+    cord = (
+        "Epidural tumor at T8 obliterating the CSF around the cord. 40% loss of T8 vertebral "
+        "body height."
+    )
+    assert "CRIT_UNGROUNDED" not in codes(cord, "T8 pathologic fracture with cord compression.")
+    nec = "Bubbly lucencies within the bowel wall in the right lower quadrant."
+    assert "CRIT_UNGROUNDED" not in codes(nec, "Pneumatosis intestinalis.")
+    glass = "A 3 mm linear radiopaque shard in the plantar soft tissues."
+    assert "CRIT_UNGROUNDED" not in codes(glass, "3 mm radiopaque foreign body, likely glass.")
+    carotid = "Right carotid: residual lumen 1.6 mm (NASCET approximately 70%).\nLeft: mild plaque."
+    assert "LAT_CONTRA" not in codes(
+        carotid, "Severe stenosis of the right internal carotid artery."
+    )
+    cyst = "Right breast 2 o'clock: 8 x 6 x 5 mm anechoic, oval, circumscribed mass."
+    assert "NUM_MISPLACED" not in codes(cyst, "0.8 cm simple cyst at right 2:00.")
+    ob = "Small crescentic subchorionic hemorrhage measuring 1.5 x 0.6 cm."
+    assert "CRIT_MISS" not in codes(ob, "Small subchorionic hematoma.")
+    ribs = "Acute fractures of the right 5th and 6th ribs. Opacity deep to the fractures."
+    assert "CRIT_MISS" not in codes(ribs, "Right 5th and 6th rib fractures with contusion.")
+    spine = "L5-S1: mild bulge. Moderate bilateral facet arthropathy."
+    assert "LAT_CONTRA" not in codes(
+        spine, "Degenerative change at L5-S1 with bilateral neuroforaminal narrowing."
+    )
+    line = "Left internal jugular catheter, tip over the proximal right pulmonary artery."
+    assert "LAT_CONTRA" not in codes(line, "L IJ catheter, tip in the proximal R PA.")

@@ -217,12 +217,17 @@ def _implied_sides(f: Parsed) -> dict[str, set[str]]:
         heads_at.setdefault(m.segment, set()).add(m.head)
         if m.side_set:
             sided.add(m.segment)
+    signed_at: dict[int, set[str]] = {}
     for sign in affirmed_signs(f):
-        heads_at.setdefault(_segment_at(f, sign.start), set()).add(sign.head)
+        signed_at.setdefault(_segment_at(f, sign.start), set()).add(sign.head)
     out: dict[str, set[str]] = {}
-    for segment, heads in heads_at.items():
-        if segment in sided:
-            continue
+    for segment in heads_at.keys() | signed_at.keys():
+        # a sign has no side of its own: a sentence naming one side gives it that side even
+        # where a finding of the sentence has its own ("crescentic collection along the right
+        # convexity ... effacing the right sulci")
+        heads = signed_at.get(segment, set())
+        if segment not in sided:
+            heads = heads | heads_at.get(segment, set())
         s0, s1 = f.segments[segment]
         sides = {lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1)}
         if not sides and (header := header_side_at(low, s0)):
@@ -388,7 +393,7 @@ _BY_RE = re.compile(r"\s*(?:x|X|×|by)\s*")
 # A length compared with a threshold ("greater than 3 cm", "4 mm or less").
 _THRESHOLD_BEFORE_RE = re.compile(
     r"(?:\b(?:greater|more|less|smaller|larger|bigger|longer|shorter|thicker|thinner|wider)"
-    r"\s+than|[<>≤≥]=?)\s*$"
+    r"\s+than|\b(?:under|below|over|above|exceeding|at least|at most)|[<>≤≥]=?)\s*$"
 )
 _THRESHOLD_AFTER_RE = re.compile(
     r"\s*(?:or|and)\s+(?:less|more|greater|smaller|larger|above|below)\b"
@@ -413,13 +418,21 @@ def _criterion(low: str, segment: tuple[int, int], m: Measurement) -> bool:
     """Whether the impression length ``m`` is a threshold or a guideline's, not the patient's."""
     s0, s1 = segment
     return bool(
-        _THRESHOLD_BEFORE_RE.search(low, max(s0, m.start - 20), m.start)
+        # a range in a sentence naming a guideline ("SVS guidance ... for aneurysms of 4.0-4.9
+        # cm"): the guideline's bands
+        (
+            _RANGE_NEAR_RE.search(low, max(s0, m.start - 12), min(s1, m.end + 12))
+            and _GUIDANCE_RE.search(low, s0, s1)
+        )
+        or _THRESHOLD_BEFORE_RE.search(low, max(s0, m.start - 20), m.start)
         or _THRESHOLD_AFTER_RE.match(low, m.end, s1)
         or _CRITERION_BEFORE_RE.search(low, max(s0, m.start - 40), m.start)
         or _CRITERION_AFTER_RE.match(low, m.end, s1)
     )
 
 
+_RANGE_NEAR_RE = re.compile(r"\d(?:\.\d+)?\s*(?:mm|cm)?\s*(?:-|–|to)\s*\d")
+_GUIDANCE_RE = re.compile(rf"\b(?:{_CRITERION_NAME}|recommend\w*|per (?:the )?[a-z]{{2,6}}\b)")
 _CHANGE_BY_RE = re.compile(
     r"\b(?:increas|enlarg|grow|grew|grown|decreas|shr[iu]nk|reduc|expand|progress)\w*"
     r"(?:\s+\w+){0,2}\s+by\s*$|\b(?:increase|decrease|growth|reduction|change) of\s*$"
@@ -1144,6 +1157,10 @@ _ACUTE_CUE_RE = re.compile(
     r"thromb(?:us|i|osis|osed)|emboli|embolus|embolism|ruptured?|rupturing|perforat\w*|"
     r"extravasat\w*|transect\w*|acute|acutely)\b"
 )
+# A cue named as the place of another finding refers back to one stated before.
+_REFERS_BACK_RE = re.compile(
+    r"\b(?:to|of|near|at|from|beside|adjacent to|around|underlying) the (?:\w+ )?$"
+)
 # ... unless it says the finding is not new or not urgent.
 _NOT_URGENT_SENTENCE_RE = re.compile(
     # (a mural or laminated thrombus lines an aneurysm or a chamber: no acute clot)
@@ -1192,6 +1209,8 @@ def _acute_sentences(f: Parsed) -> list[tuple[int, tuple[int, int]]]:
     out = []
     for index, (s0, s1) in enumerate(f.segments):
         for cue in _ACUTE_CUE_RE.finditer(low, s0, s1):
+            if _REFERS_BACK_RE.search(low, max(s0, cue.start() - 20), cue.start()):
+                continue  # "deep to the fractures": the fractures stated before
             if not covered_by_negation(low, (s0, s1), cue.start()):
                 if _urgent_sentence(f, index):
                     out.append((index, (cue.start(), cue.end())))

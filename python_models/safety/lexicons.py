@@ -59,6 +59,9 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "neural foraminal narrowing",
         "foraminal narrowing",
         "foraminal stenosis",
+        "neural foraminal stenosis",
+        "neuroforaminal narrowing",
+        "neuroforaminal stenosis",
     ),
     "cauda equina compression": (
         "cauda equina compression",
@@ -109,7 +112,11 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "parenchymal hematoma",
         "intracerebral hematoma",
     ),
-    "intraventricular hemorrhage": ("intraventricular hemorrhage", "ivh"),
+    "intraventricular hemorrhage": (
+        "intraventricular hemorrhage",
+        "ivh",
+        "intraventricular extension",
+    ),
     "subarachnoid hemorrhage": ("subarachnoid hemorrhage", "sah"),
     "subdural hematoma": (
         "subdural hematoma",
@@ -119,6 +126,8 @@ FINDINGS: dict[str, tuple[str, ...]] = {
     "epidural hematoma": ("epidural hematoma", "extradural hematoma"),
     "hemorrhage": ("hemorrhage", "bleed", "hemoperitoneum", "hemosinus", "active extravasation"),
     "hematoma": ("hematoma",),
+    # blood between the chorion and the uterine wall: reported, not a same-day emergency
+    "subchorionic hemorrhage": ("subchorionic hemorrhage", "subchorionic hematoma"),
     "infarct": (
         "infarct",
         "infarction",
@@ -165,7 +174,16 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "lbo",
     ),
     "volvulus": ("volvulus",),
-    "bowel ischemia": ("bowel ischemia", "mesenteric ischemia", "pneumatosis"),
+    "bowel ischemia": (
+        "bowel ischemia",
+        "mesenteric ischemia",
+        "pneumatosis",
+        "bowel infarction",
+        "small bowel infarction",
+        "mesenteric infarction",
+        "intestinal infarction",
+        "necrotizing enterocolitis",
+    ),
     "appendicitis": ("appendicitis",),
     "cholecystitis": ("cholecystitis",),
     "cholelithiasis": ("cholelithiasis", "gallstone", "gallstones"),
@@ -216,7 +234,14 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "degenerative disc disease",
     ),
     "disc herniation": ("disc herniation", "disc protrusion", "disc extrusion", "herniated disc"),
-    "stenosis": ("stenosis", "canal stenosis", "spinal canal stenosis"),
+    "stenosis": (
+        "stenosis",
+        "canal stenosis",
+        "spinal canal stenosis",
+        "canal narrowing",
+        "central canal narrowing",
+        "spinal canal narrowing",
+    ),
     "cord compression": ("cord compression", "spinal cord compression"),
     "osteopenia": ("osteopenia",),
     "granuloma": ("granuloma", "calcified granuloma"),
@@ -344,6 +369,7 @@ INFERRED_FROM: dict[str, frozenset[str]] = {
     "nephrolithiasis": frozenset({"hydronephrosis"}),
     "ureteral calculus": frozenset({"hydronephrosis", "nephrolithiasis"}),
     "degenerative change": frozenset({"stenosis", "disc herniation"}),
+    "fracture": frozenset({"compression fracture"}),
 }
 
 # Regions implied by a finding alone (for the exam check when no anatomy word is present).

@@ -677,14 +677,16 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
         target: Mention | None = None
         if side_match.group(1) == "bilaterally" and before:
             target = before
+        elif pp and before and _TIP_RE.search(low, before.end, pos):
+            target = None  # "catheter, tip in the right PA": the tip's place, not the line's side
         elif pp and before and _pp_attaches(low, before.end, pos - len(pp.group(0))):
             target = before  # "nodule in the right lower lobe"
         elif before and _DEGREE_AT_RE.search(low[max(s0, pos - 40) : pos]):
             target = before  # "Bilateral effusions, moderate on the right and trace on the left"
         elif after:
             target = after  # "right lower lobe nodule"
-        elif before and immediate is None:
-            target = before  # "effusion, left"
+        elif before and immediate is None and _TRAILING_SIDE_RE.match(low, end, s1):
+            target = before  # "effusion, left"; not "... with bilateral neuroforaminal narrowing"
         if (
             target is None
             and before is not None
@@ -702,6 +704,12 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
                 anatomy[prev_index].sides.add(side)
 
 
+_TIP_RE = re.compile(r"\btips?\b")
+# A side after its finding ends the phrase ("effusion, left", "effusions, left greater than
+# right"); one followed by other words modifies those.
+_TRAILING_SIDE_RE = re.compile(
+    r"\s*(?:[.,;:)\]]|$|(?:and|or|side|sided|greater|more|larger|worse|>)\b|>)"
+)
 # A place set after its finding by a comma: "calculus, left kidney", "nodule, R lobe".
 _APPOSITION_RE = re.compile(r"[^,.;:()]{0,30},\s*")
 # A degree placed on a side describes the finding before it: "effusions, trace on the left".

@@ -142,6 +142,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"hyperdens\w* (?:\w+ ){0,3}(?:layering |dependent )?(?:in|within) (?:the )?(?:\w+ ){0,4}"
         r"(?:ventricles?|occipital horns?)",
         r"(?:layering|dependent) hyperdens\w* (?:\w+ ){0,3}(?:ventricles?|occipital horns?)",
+        r"(?<!mass )extension into (?:the )?(?:\w+ ){0,3}ventricles?",
     ),
     "herniation": (
         r"(?:effacement|effaced) (?:of )?(?:the )?(?:basal |basilar |suprasellar )?cisterns?",
@@ -154,6 +155,21 @@ SIGNS: dict[str, tuple[str, ...]] = {
         # "rim-enhancing, centrally hypoattenuating fluid collection": adjectives between
         r"(?:rim|peripherally)[\s-]enhancing,? (?:[\w-]+,? ){0,3}?collections?",
         r"(?:fluid )?collection with (?:an )?enhancing (?:wall|rim)",
+    ),
+    "foreign body": (
+        r"metallic (?:\w+ ){0,2}(?:fragment|object|shard|sliver|density|body)s?",
+        r"radio-?(?:dense|paque) (?:linear |\w+ ){0,2}(?:object|shard|sliver)s?",
+        r"~radio-?(?:dense|paque) (?:linear |\w+ ){0,2}fragments?",
+    ),
+    "stenosis": (
+        r"nascet (?:\w+ ){0,2}\d+ ?%",
+        r"residual lumen",
+        r"\d+ ?% (?:luminal |diameter )?(?:narrowing|stenosis)",
+    ),
+    # an anechoic, circumscribed lesion with posterior enhancement is a simple cyst: supports
+    "cyst": (
+        r"~anechoic(?:,? [\w-]+){0,4},? (?:mass|lesion|structure|collection|focus)",
+        r"~posterior acoustic enhancement",
     ),
     "fracture": (
         r"cortical (?:break|disruption|discontinuity|step[\s-]off)",
@@ -174,6 +190,12 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:compress|compresses|compressing|flattens|flattening|deforms|deforming|effaces|"
         r"effacing) (?:the )?(?:spinal )?cord",
         r"(?:spinal )?cord (?:is |appears )?(?:compressed|flattened|deformed)",
+        r"(?:obliterat\w*|effac\w*) (?:of )?(?:the )?csf (?:around|surrounding) the "
+        r"(?:spinal )?cord",
+    ),
+    "compression fracture": (
+        r"(?:\d+ ?% )?loss of (?:the )?(?:vertebral )?(?:body )?height",
+        r"(?:vertebral )?(?:body )?height loss",
     ),
     "cauda equina compression": (
         r"(?:compress|compresses|compressing|compressed|compression of) (?:the )?(?:\w+ ){0,2}"
@@ -183,6 +205,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "bowel ischemia": (
         r"pneumatosis",
         r"portal venous gas",
+        r"(?:lucenc\w*|gas|air) (?:\w+ ){0,3}(?:within|in) the (?:\w+ )?(?:bowel|intestinal) wall",
+        r"intramural (?:gas|air)",
+        r"branching lucenc\w* (?:\w+ ){0,3}(?:over )?the liver",
         r"mesenteric venous gas",
         r"(?:absent|lack of|no|diminished) (?:bowel )?wall enhancement",
     ),
