@@ -338,8 +338,10 @@ def test_fourth_read_set_wording() -> None:
     )
     assert "NUM_MISMATCH" not in codes(aaa, guidance)
     thyroid = "Incidental 1.1 cm hypodense nodule in the left thyroid lobe."
+    # a bound counts as a threshold only in a sentence naming a guideline
+    assert "NUM_MISMATCH" in codes(thyroid, "Left thyroid nodule measuring under 1.5 cm.")
     assert "NUM_MISMATCH" not in codes(
-        thyroid, "1.1 cm left thyroid nodule; under 1.5 cm, no workup."
+        thyroid, "1.1 cm left thyroid nodule; per ACR guidance (under 1.5 cm) no workup."
     )
     cord = (
         "Epidural tumor at T8 obliterating the CSF around the cord. 40% loss of T8 vertebral "

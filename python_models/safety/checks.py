@@ -393,8 +393,10 @@ _BY_RE = re.compile(r"\s*(?:x|X|×|by)\s*")
 # A length compared with a threshold ("greater than 3 cm", "4 mm or less").
 _THRESHOLD_BEFORE_RE = re.compile(
     r"(?:\b(?:greater|more|less|smaller|larger|bigger|longer|shorter|thicker|thinner|wider)"
-    r"\s+than|\b(?:under|below|over|above|exceeding|at least|at most)|[<>≤≥]=?)\s*$"
+    r"\s+than|[<>≤≥]=?)\s*$"
 )
+# ... and in a sentence naming a guideline, a bound ("nodule under 1.5 cm"): the guideline's
+_BOUND_BEFORE_RE = re.compile(r"\b(?:under|below|over|above|exceeding|at least|at most)\s*$")
 _THRESHOLD_AFTER_RE = re.compile(
     r"\s*(?:or|and)\s+(?:less|more|greater|smaller|larger|above|below)\b"
 )
@@ -418,10 +420,13 @@ def _criterion(low: str, segment: tuple[int, int], m: Measurement) -> bool:
     """Whether the impression length ``m`` is a threshold or a guideline's, not the patient's."""
     s0, s1 = segment
     return bool(
-        # a range in a sentence naming a guideline ("SVS guidance ... for aneurysms of 4.0-4.9
-        # cm"): the guideline's bands
+        # a range or a bound in a sentence naming a guideline ("SVS guidance ... for aneurysms
+        # of 4.0-4.9 cm"): the guideline's bands
         (
-            _RANGE_NEAR_RE.search(low, max(s0, m.start - 12), min(s1, m.end + 12))
+            (
+                _RANGE_NEAR_RE.search(low, max(s0, m.start - 12), min(s1, m.end + 12))
+                or _BOUND_BEFORE_RE.search(low, max(s0, m.start - 20), m.start)
+            )
             and _GUIDANCE_RE.search(low, s0, s1)
         )
         or _THRESHOLD_BEFORE_RE.search(low, max(s0, m.start - 20), m.start)
