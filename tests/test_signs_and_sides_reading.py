@@ -368,3 +368,42 @@ def test_fourth_read_set_wording() -> None:
     )
     line = "Left internal jugular catheter, tip over the proximal right pulmonary artery."
     assert "LAT_CONTRA" not in codes(line, "L IJ catheter, tip in the proximal R PA.")
+
+
+def test_emergency_wording_read_from_a_fifth_read_set() -> None:
+    sulcus = "The left costophrenic sulcus is abnormally deep and lucent."
+    assert "CRIT_UNGROUNDED" not in codes(sulcus, "Deep sulcus sign: left pneumothorax.")
+    uncus = "Large left subdural hematoma. The left uncus is herniated medially."
+    assert "CRIT_UNGROUNDED" not in codes(uncus, "Left subdural hematoma with uncal herniation.")
+    sbo = "Dilated gas-filled loops of small bowel with air-fluid levels in a step-ladder pattern."
+    assert "CRIT_UNGROUNDED" not in codes(sbo, "Small bowel obstruction.")
+    imh = "Crescentic hyperdense thickening of the descending aortic wall up to 11 mm."
+    assert "CRIT_UNGROUNDED" not in codes(imh, "Type B intramural hematoma, 11 mm.")
+    spleen = "Wedge-shaped hypoenhancing region in the spleen."
+    assert "CRIT_UNGROUNDED" not in codes(spleen, "Splenic infarct.")
+    stroke = "Old right occipital infarct."
+    assert "CRIT_UNGROUNDED" in codes(stroke, "Acute left MCA infarct.")
+    ask = "Intimal flap in the left vertebral artery V3 segment."
+    assert "CRIT_UNGROUNDED" not in codes(
+        ask,
+        "Left vertebral dissection. Recommend MRI to assess for posterior circulation infarction.",
+    )
+
+
+def test_negated_forms_of_normal_words_and_narrowed_places() -> None:
+    veins = (
+        "The left femoral and popliteal veins are distended and non-compressible with thrombus. "
+        "There is no flow in the popliteal vein and only peripheral flow in the femoral vein."
+    )
+    assert "NEG_FLIP" not in codes(veins, "Acute DVT of the left femoral and popliteal veins.")
+    calf = (
+        "Femoral and popliteal veins compressible. A peroneal vein is noncompressible with "
+        "thrombus."
+    )
+    assert "NEG_FLIP" not in codes(calf, "Isolated calf (peroneal) DVT. No proximal DVT.")
+    spine = "Large L4-L5 extrusion with severe canal compromise. Other levels without stenosis."
+    assert "NEG_FLIP" not in codes(spine, "L4-L5 extrusion with severe canal stenosis.")
+    chest = (
+        "Complete opacification of the left hemithorax with volume loss. The right lung is clear."
+    )
+    assert "LAT_CONTRA" not in codes(chest, "Complete collapse of the left lung.")

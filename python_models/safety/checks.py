@@ -158,7 +158,7 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
     f_unsided_parts = {m.head for m in _affirmed(f, ("anatomy",)) if not m.side_set}
     for m in _affirmed(i, kinds):
         known = known_sides(m)
-        if m.kind == "anatomy" and m.head in f_unsided_parts:
+        if m.kind == "anatomy" and (m.head in f_unsided_parts or m.head in _NAMED_BY_SIDE):
             continue
         if m.side_set:
             if known and m.side_set - known:
@@ -182,6 +182,10 @@ def check_laterality(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[
             if m.side_set - exam_side and (m.start, m.end) not in flagged:
                 contra.append(_imp(m))
     return {"LAT_CONTRA": contra, "LAT_DROP": dropped, "UNGROUNDED": extra}
+
+
+# Parts whose side is part of their name, not a place: the right heart, the left ventricle.
+_NAMED_BY_SIDE = frozenset({"cardiac chamber"})
 
 
 def _measured_on_the_other_side(f: Parsed, i: Parsed, contra: list[Span]) -> list[Span]:
@@ -625,7 +629,10 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
     # Per head, per side set (at most four: none, left, right, both): which polarities the
     # findings state. Each impression mention then costs O(1), not O(findings).
     polarities: dict[str, dict[frozenset[str], set[bool]]] = {}
+    elsewhere = _elsewhere_segments(f)
     for x in f.findings():
+        if x.negated and x.segment in elsewhere:
+            continue  # "Other levels show ... without stenosis" excepts the level described
         polarities.setdefault(x.head, {}).setdefault(x.side_set, set()).add(x.negated)
     bad = []
     told = reported_segments(i)
@@ -708,6 +715,9 @@ _NARROWING: dict[str, re.Pattern[str] | None] = {
             "obstructing",
             "focal",
             "enhancing",
+            "proximal",
+            "radiopaque",
+            "radiodense",
             "drainable",
             "complicated",
             "active",
@@ -753,6 +763,15 @@ def _narrowed_denial(m: Mention, i: Parsed, f: Parsed, heads: frozenset[str] | N
         if not narrowing_spares(narrowing, f_low[x0:x1]):
             return False
     return True
+
+
+_ELSEWHERE_RE = re.compile(r"\b(?:other|remaining) levels\b|\belsewhere\b|\botherwise\b")
+
+
+def _elsewhere_segments(p: Parsed) -> set[int]:
+    """Segments that speak of everything but what the report describes elsewhere."""
+    low = lower_same_length(p.text)
+    return {k for k, (s0, s1) in enumerate(p.segments) if _ELSEWHERE_RE.search(low, s0, s1)}
 
 
 def _clause_stems(p: Parsed, m: Mention) -> frozenset[str]:
@@ -1014,12 +1033,23 @@ def _affirmed_loosely(f_chunks: tuple[Chunk, ...], core: frozenset[str]) -> bool
 _REPORTED_RE = re.compile(rf"\b(?:{COMMUNICATION_VERBS})\b[^.]*\b(?:to|with)\b")
 
 
+# A sentence asking for a test to look for a finding ("Recommend MRI to assess for
+# infarction") names the question, not a finding.
+_ASKS_FOR_RE = re.compile(
+    r"\b(?:recommend\w*|suggest\w*|advis\w*|consider)\b[^.;]{0,60}\b(?:to|for)\s+"
+    r"(?:assess|evaluat\w*|exclude|rule out|look|further characteri[sz]\w*)\b"
+)
+
+
 def reported_segments(parsed: Parsed) -> set[int]:
-    """Segments that report a communication ("discussed with the stroke team"): no finding
-    is stated there, whatever words they hold."""
+    """Segments that report a communication ("discussed with the stroke team") or ask for a
+    test ("Recommend MRI to assess for infarction"): no finding is stated there, whatever words
+    they hold."""
     low = lower_same_length(parsed.text)
     return {
-        index for index, (s0, s1) in enumerate(parsed.segments) if _REPORTED_RE.search(low, s0, s1)
+        index
+        for index, (s0, s1) in enumerate(parsed.segments)
+        if _REPORTED_RE.search(low, s0, s1) or _ASKS_FOR_RE.search(low, s0, s1)
     }
 
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 # Canonical finding head -> synonyms (lower case; matched as whole words, longest first, with an
 # optional plural "s"/"es" handled by the matcher, irregular plurals listed explicitly).
 FINDINGS: dict[str, tuple[str, ...]] = {
-    "pneumothorax": ("pneumothorax", "pneumothoraces", "ptx", "tension pneumothorax"),
+    "pneumothorax": (
+        "pneumothorax",
+        "pneumothoraces",
+        "ptx",
+        "tension pneumothorax",
+        "hydropneumothorax",
+    ),
     "pleural effusion": ("pleural effusion", "effusion", "hydrothorax", "pleural fluid"),
     "pericardial effusion": ("pericardial effusion", "pericardial fluid"),
     "joint effusion": ("joint effusion",),
@@ -124,7 +130,16 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "sdh",
     ),
     "epidural hematoma": ("epidural hematoma", "extradural hematoma"),
-    "hemorrhage": ("hemorrhage", "bleed", "hemoperitoneum", "hemosinus", "active extravasation"),
+    "hemorrhage": (
+        "hemorrhage",
+        "bleed",
+        "hemoperitoneum",
+        "hemosinus",
+        "active extravasation",
+        "arterial extravasation",
+        "active arterial extravasation",
+        "active bleeding",
+    ),
     "hematoma": ("hematoma",),
     # blood between the chorion and the uterine wall: reported, not a same-day emergency
     "subchorionic hemorrhage": ("subchorionic hemorrhage", "subchorionic hematoma"),
@@ -154,7 +169,15 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "pe",
         "saddle embolus",
     ),
-    "aortic dissection": ("aortic dissection", "dissection", "intramural hematoma"),
+    "aortic dissection": (
+        "aortic dissection",
+        "dissection",
+        "intramural hematoma",
+        # a traumatic aortic injury or transection is the same emergency
+        "aortic injury",
+        "traumatic aortic injury",
+        "aortic transection",
+    ),
     "aortic aneurysm": (
         "aortic aneurysm",
         "abdominal aortic aneurysm",
@@ -453,7 +476,7 @@ ANATOMY: dict[str, tuple[str, str]] = {
     "middle lobe": ("middle lobe", "chest"),
     "lower lobe": ("lower lobe", "chest"),
     "lingula": ("lingula", "chest"),
-    "hemithorax": ("hemithorax", "chest"),
+    "hemithorax": ("lung", "chest"),  # the lung's side of the chest
     "apex": ("lung", "chest"),
     "apical": ("lung", "chest"),
     "lung base": ("lung", "chest"),

@@ -147,7 +147,7 @@ _SCOPE_END_RE = re.compile(
     r"\b(?:but|however|although|though|except|whereas|which|while)\b"
     r"|(?:,|\band\b)\s+(?:(?:a|an|the|there\s+is|there\s+are)\s+)?"
     r"(?:small|moderate|large|mild|severe|trace|tiny|minimal|new|left|right|bilateral|"
-    r"stable|unchanged|increased|decreased|persistent|there|\d)"
+    r"stable|unchanged|increased|decreased|persistent|there|only|\d)"
     # a reading of what the clause describes: "without flow, compatible with torsion"; an
     # attendant clause: "no flow over 8 cm, with reconstitution at the adductor canal"
     r"|,\s*(?:(?:highly|very|strongly|most)\s+)?"
@@ -376,10 +376,30 @@ _URINARY_RE = re.compile(
 )
 
 
+# Organs whose infarcts are no stroke (a sentence naming the brain keeps its infarct).
+_ORGAN_INFARCT_RE = re.compile(
+    r"\b(?:spleen|splenic|kidney|kidneys|renal|liver|hepatic|myocardi\w*|"
+    r"placent\w*|omental|omentum|testis|testicular|bone|osseous|medullary)\b"
+)
+_BRAIN_RE = re.compile(
+    r"\b(?:brain|cerebral|cerebell\w*|mca|aca|pca|territory|lacunar|cortical|thalam\w*|"
+    r"ganglia|capsule|pons|pontine|medulla|occipital|frontal|parietal|temporal|insula\w*)\b"
+)
+
+
 def _head_by_place(low: str, seg: tuple[int, int], mention: Mention) -> str:
-    """The head of a generic clot or stone word from the vessel or organ its segment names."""
+    """The head of a generic clot, stone or infarct word from the vessel or organ its segment
+    names."""
     said = low[mention.start : mention.end]
     segment = low[seg[0] : seg[1]]
+    if (
+        mention.head == "infarct"
+        and _ORGAN_INFARCT_RE.search(segment)
+        and not _BRAIN_RE.search(segment)
+    ):
+        # a splenic or renal infarct is no stroke: reported, not a code (a pulmonary one
+        # stays critical: it speaks of an embolism)
+        return "visceral infarct"
     if mention.head == "nephrolithiasis" and _GENERIC_STONE_RE.fullmatch(said):
         if _BILIARY_RE.search(segment) and not _URINARY_RE.search(segment):
             return "cholelithiasis"
@@ -685,7 +705,7 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
             target = before  # "Bilateral effusions, moderate on the right and trace on the left"
         elif after:
             target = after  # "right lower lobe nodule"
-        elif before and immediate is None and _TRAILING_SIDE_RE.match(low, end, s1):
+        elif before and immediate is None and not pp and _TRAILING_SIDE_RE.match(low, end, s1):
             target = before  # "effusion, left"; not "... with bilateral neuroforaminal narrowing"
         if (
             target is None

@@ -48,7 +48,8 @@ NORMAL_WORDS = frozenset(
 )
 # Matched as whole words: a short stem would read "compression" as "compressible" and
 # "congruity" as "congruent".
-_NORMAL_WORD_RE = re.compile(r"\b(?:" + "|".join(sorted(NORMAL_WORDS)) + r")\b")
+# (not inside a negated form: "non-compressible", "incompressible" are abnormal)
+_NORMAL_WORD_RE = re.compile(r"(?<!non-)(?<!non)\b(?:" + "|".join(sorted(NORMAL_WORDS)) + r")\b")
 # Clause boundaries inside a sentence: a delimiter, or a connecting word (dropped).
 _CHUNK_BREAK_RE = re.compile(
     r"[,;:()]|\b(?:with|and|or|but|which|while|whereas|including)\b|(?=\bwithout\b)"

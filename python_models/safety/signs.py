@@ -38,7 +38,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"hyperdense (?:mca|vessel|artery)",
         r"cytotoxic edema",
         # a pulmonary infarct's sign (Hampton's hump) supports it only: it may be pneumonia
-        r"~wedge[\s-]shaped (?:\w+ ){0,2}(?:opacity|opacities|consolidation)",
+        r"~wedge[\s-]shaped (?:[\w-]+ ){0,2}(?:opacity|opacities|consolidation)",
     ),
     "pneumoperitoneum": (
         r"(?:lucency|lucencies|air|gas) (?:beneath|under|below) (?:the |both )?"
@@ -56,7 +56,10 @@ SIGNS: dict[str, tuple[str, ...]] = {
     "bowel obstruction": (
         r"~dilated (?:fluid[\s-]filled )?(?:small[\s-]bowel|bowel|jejunal|ileal|colonic) loops?",
         r"~(?:small[\s-]bowel|bowel) loops? (?:are |is )?dilated",
-        r"~dilated (?:\w+ ){0,2}loops? of (?:small[\s-])?bowel",
+        r"~dilated (?:[\w-]+ ){0,2}loops? of (?:small[\s-])?bowel",
+        r"~(?:upstream|proximal) (?:small[\s-]bowel |bowel )?dilat\w*",
+        r"step[\s-]ladder",
+        r"air[\s-]fluid levels (?:\w+ ){0,3}(?:differing|different|varying) heights",
         r"transition point",  # not "transition zone": the prostate's
         r"abrupt (?:caliber )?(?:change|transition)",
         r"transition to (?:\w+ ){0,3}(?:collapsed|decompressed)",
@@ -80,12 +83,14 @@ SIGNS: dict[str, tuple[str, ...]] = {
     ),
     "aortic dissection": (
         r"intimal flap",
+        # an intramural hematoma: a crescent of thickening in the wall
+        r"crescentic (?:[\w-]+ ){0,2}(?:mural |wall )?thickening",
         r"dissection flap",
         r"false lumen",
         r"intramural hematoma",
     ),
     "pulmonary embolism": (
-        r"filling defects? (?:\w+ ){0,4}pulmonary arter\w*",
+        r"filling defects? (?:\w+ ){0,7}pulmonary arter\w*",
         r"filling defects? (?:[\w,]+ ){0,8}(?:segmental|subsegmental|lobar|interlobar) "
         r"(?:[\w,]+ ){0,5}(?:arter\w*|branch\w*)",
         r"pulmonary arter\w* (?:\w+ ){0,4}filling defects?",
@@ -108,6 +113,9 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"(?:air|gas) (?:with)?in the (?:\w+ ){0,3}pleural (?:space|cavity)",
         r"(?<!no )(?<!without )pleural (?:air|gas)\b",
         r"visceral pleural (?:line|edge)",
+        r"(?:costophrenic )?sulcus (?:is )?(?:abnormally )?deep",
+        r"lung (?:is )?collapsed towards the hil\w*",
+        r"~hyperlucent (?:\w+ ){0,2}hemithorax|hemithorax (?:is )?hyperlucent",
         r"deep sulcus sign",
         r"absent lung markings",
     ),
@@ -123,9 +131,15 @@ SIGNS: dict[str, tuple[str, ...]] = {
     ),
     "epidural hematoma": (r"biconvex (?:hyperdense |extra-axial )*(?:collection|hyperdensity)",),
     "subarachnoid hemorrhage": (
+        r"subarachnoid (?:blood|hyperdensity)",
         r"hyperdens\w* (?:\w+ ){0,4}(?:sulci|sulcal|cisterns?|cisternal|sylvian|"
         r"interhemispheric fissure)",
         r"(?:sulcal|cisternal) hyperdens\w*",
+    ),
+    "intraparenchymal hemorrhage": (
+        # a new hyperdensity in the brain's parenchyma is blood (or calcium): supports only
+        r"~(?:new )?(?:confluent )?hyperdens\w* (?:\w+ ){0,4}(?:within|in) the (?:\w+ ){0,3}"
+        r"(?:infarct|nucleus|lobes?|parenchyma|putamen|thalamus|hemisphere|gyrus)",
     ),
     "hemorrhage": (
         r"active extravasation",
@@ -139,14 +153,18 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"~echogenic (?:material|clot|debris|focus) (?:\w+ ){0,4}(?:ventricles?|caudothalamic)",
     ),
     "intraventricular hemorrhage": (
+        r"intraventricular (?:blood|hyperdensity)",
         r"hyperdens\w* (?:\w+ ){0,3}(?:layering |dependent )?(?:in|within) (?:the )?(?:\w+ ){0,4}"
         r"(?:ventricles?|occipital horns?)",
         r"(?:layering|dependent) hyperdens\w* (?:\w+ ){0,3}(?:ventricles?|occipital horns?)",
-        r"(?<!mass )extension into (?:the )?(?:\w+ ){0,3}ventricles?",
+        r"(?<!mass )extension into (?:the )?(?:\w+ ){0,5}ventricles?",
     ),
     "herniation": (
         r"(?:effacement|effaced) (?:of )?(?:the )?(?:basal |basilar |suprasellar )?cisterns?",
         r"tonsillar (?:descent|ectopia)",
+        r"uncus (?:is |was )?(?:herniat\w*|displaced medially)",
+        r"(?:effac\w*) (?:of )?(?:the )?(?:left |right )?"
+        r"(?:ambient|quadrigeminal|perimesencephalic) cisterns?",
         r"(?:downward|transtentorial) (?:displacement|shift)",
     ),
     "midline shift": (r"(?:leftward|rightward) (?:midline )?shift", r"subfalcine"),
@@ -216,7 +234,7 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"tubal ring",
         r"adnexal (?:ring|gestational sac)",
         # an adnexal mass apart from the ovary, a vascular ring: support (a corpus luteum too)
-        r"~(?:adnexal |extra-?ovarian )?mass (?:[\w,]+ ){0,3}separate from the (?:\w+ )?ovary",
+        r"~(?:adnexal |extra-?ovarian )?mass (?:[\w,]+ ){0,6}separate from the (?:\w+ )?ovary",
         r"~ring of (?:peripheral )?(?:fire|vascularity)",
     ),
     "arterial thrombosis": (
@@ -227,7 +245,12 @@ SIGNS: dict[str, tuple[str, ...]] = {
         r"~(?:mucosal thickening|air[\s-]fluid levels?|opacification) (?:[\w,]+ ){0,4}sinus\w*",
         r"~sinus\w* (?:[\w,]+ ){0,3}(?:mucosal thickening|air[\s-]fluid|opacifi\w*)",
     ),
-    "volvulus": (r"coffee[\s-]bean", r"bird'?s[\s-]beak", r"mesenteric (?:whirl|swirl)\w*"),
+    "volvulus": (
+        r"coffee[\s-]bean",
+        r"bird'?s[\s-]beak",
+        r"mesenteric (?:whirl|swirl)\w*",
+        r"corkscrew",
+    ),
     "pneumonia": (r"consolidation", r"air bronchograms?"),
     "pulmonary edema": (
         r"kerley",
