@@ -1192,10 +1192,6 @@ _ACUTE_CUE_RE = re.compile(
     r"thromb(?:us|i|osis|osed)|emboli|embolus|embolism|ruptured?|rupturing|perforat\w*|"
     r"extravasat\w*|transect\w*|acute|acutely)\b"
 )
-# A cue named as the place of another finding refers back to one stated before.
-_REFERS_BACK_RE = re.compile(
-    r"\b(?:to|of|near|at|from|beside|adjacent to|around|underlying) the (?:\w+ )?$"
-)
 # ... unless it says the finding is not new or not urgent.
 _NOT_URGENT_SENTENCE_RE = re.compile(
     # (a mural or laminated thrombus lines an aneurysm or a chamber: no acute clot)
@@ -1244,8 +1240,6 @@ def _acute_sentences(f: Parsed) -> list[tuple[int, tuple[int, int]]]:
     out = []
     for index, (s0, s1) in enumerate(f.segments):
         for cue in _ACUTE_CUE_RE.finditer(low, s0, s1):
-            if _REFERS_BACK_RE.search(low, max(s0, cue.start() - 20), cue.start()):
-                continue  # "deep to the fractures": the fractures stated before
             if not covered_by_negation(low, (s0, s1), cue.start()):
                 if _urgent_sentence(f, index):
                     out.append((index, (cue.start(), cue.end())))
