@@ -10,6 +10,12 @@ from python_models.safety.mentions import parse
 from tests.report_check_helpers import severities as codes
 
 
+def sex_codes(findings: str, impression: str, sex: str, history: str | None = None) -> set[str]:
+    """The codes report_check gives for a patient of ``sex`` (with an optional history)."""
+    context = CheckContext(patient_sex=sex, indication=history)
+    return {w["code"] for w in run_checks(findings, impression, context, read_wording=True)}
+
+
 def test_a_diagnosis_stated_by_its_signs_takes_their_side() -> None:
     findings = (
         "Occlusive filling defect in the left main pulmonary artery extending into the lobar "
@@ -159,10 +165,6 @@ def test_stating_the_very_kind_the_findings_deny_is_a_flip() -> None:
 
 
 def test_female_pelvic_spaces_in_a_male_and_the_eyes_adnexa() -> None:
-    def sex_codes(findings: str, impression: str, sex: str) -> set[str]:
-        found = run_checks(findings, impression, CheckContext(patient_sex=sex), read_wording=True)
-        return {w["code"] for w in found}
-
     pelvis = "Small amount of free fluid in the pouch of Douglas. No adnexal mass."
     assert "SEX_MISMATCH" in sex_codes(pelvis, "Trace pelvic free fluid.", "M")
     assert "SEX_MISMATCH" not in sex_codes(pelvis, "Trace pelvic free fluid.", "F")
@@ -306,17 +308,18 @@ def test_instructions_and_volumes() -> None:
 
 
 def test_operations_on_the_organs_of_one_sex() -> None:
-    def sex_codes(history: str, sex: str) -> set[str]:
-        context = CheckContext(patient_sex=sex, indication=history)
-        return {w["code"] for w in run_checks("Normal study.", "Normal.", context)}
+    def history_codes(history: str, sex: str) -> set[str]:
+        return sex_codes("Normal study.", "Normal.", sex, history)
 
-    assert "SEX_MISMATCH" in sex_codes("Pre-operative for hysterectomy.", "M")
-    assert "SEX_MISMATCH" in sex_codes("Status post orchiectomy for seminoma.", "F")
-    assert "SEX_MISMATCH" not in sex_codes("Status post orchiectomy for seminoma.", "M")
-    assert "SEX_MISMATCH" in sex_codes("Follow-up of BPH and a left spermatocele.", "F")
-    assert "SEX_MISMATCH" in sex_codes("Fetal heart rate 150 bpm.", "M")
+    assert "SEX_MISMATCH" in history_codes("Pre-operative for hysterectomy.", "M")
+    assert "SEX_MISMATCH" in history_codes("Status post orchiectomy for seminoma.", "F")
+    assert "SEX_MISMATCH" not in history_codes("Status post orchiectomy for seminoma.", "M")
+    assert "SEX_MISMATCH" in history_codes("Follow-up of BPH and a left spermatocele.", "F")
+    assert "SEX_MISMATCH" in history_codes("Fetal heart rate 150 bpm.", "M")
     # fetal lobulation is a kidney's, in either sex
-    assert "SEX_MISMATCH" not in sex_codes("Persistent fetal lobulation of the left kidney.", "M")
+    assert "SEX_MISMATCH" not in history_codes(
+        "Persistent fetal lobulation of the left kidney.", "M"
+    )
 
 
 def test_an_acute_finding_grounded_only_by_an_old_one_is_invented() -> None:
