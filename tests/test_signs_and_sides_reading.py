@@ -408,3 +408,31 @@ def test_negated_forms_of_normal_words_and_narrowed_places() -> None:
         "Complete opacification of the left hemithorax with volume loss. The right lung is clear."
     )
     assert "LAT_CONTRA" not in codes(chest, "Complete collapse of the left lung.")
+
+
+def test_sixth_read_set_wording() -> None:
+    assert "NUM_MISMATCH" not in codes("Right ICA PSV 186 cm/s.", "Right ICA PSV 186 cm/s.")
+    velocity = "Left ICA PSV 186 cm/s, EDV 52 cm/s."
+    assert "NUM_MISMATCH" in codes(velocity, "Left ICA stenosis (PSV 168 cm/s).")
+    renal = "Main renal artery PSV 110 cm/s on the right, 95 cm/s on the left."
+    assert "NUM_MISMATCH" not in codes(
+        renal, "No renal artery stenosis: velocities below 180-200 cm/s."
+    )
+    slip = "Grade 1 anterolisthesis of L4 on L5: 6 mm neutral, 7 mm flexion, 6 mm extension."
+    assert "NUM_MISMATCH" not in codes(slip, "Stable L4-5 anterolisthesis (1 mm translation).")
+    picc = "Catheter tip at the cavoatrial junction."
+    assert "NUM_MISMATCH" not in codes(
+        picc, "A 42 cm, 5 Fr double-lumen PICC, tip at the cavoatrial junction."
+    )
+    surgery = "Post-surgical changes of left mastectomy and left axillary dissection."
+    assert "CRIT_MISS" not in codes(surgery, "Postsurgical changes of left mastectomy.")
+    biopsy = "Post-procedure CT: small apical pneumothorax and mild perilesional hemorrhage."
+    assert "CRIT_MISS" not in codes(biopsy, "Successful biopsy. Small pneumothorax, stable.")
+    ribs = "Healed left 5th and 6th rib fractures. No acute rib fracture."
+    assert "NEG_FLIP" not in codes(ribs, "No acute fracture. Healed left rib fractures.")
+    nodes = "Subcentimeter mediastinal lymph nodes, not enlarged by size criteria."
+    assert "NEG_FLIP" not in codes(nodes, "No thoracic lymphadenopathy.")
+    bladder = "No renal mass. Focal 9 mm enhancing nodular thickening of the bladder wall."
+    assert "NEG_FLIP" not in codes(bladder, "Bladder wall lesion, suspicious for neoplasm.")
+    pelvis = "Right kidney with dilatation of the renal pelvis. Left kidney without hydronephrosis."
+    assert "NEG_FLIP" not in codes(pelvis, "Mild right hydronephrosis.")

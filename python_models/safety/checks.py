@@ -334,6 +334,8 @@ def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
             continue
         if _INSTRUCTION_BEFORE_RE.search(low, max(0, m.start - 40), m.start):
             continue  # "consider withdrawing 1-2 cm": an instruction, no measurement
+        if _DEVICE_AFTER_RE.match(low, m.end):
+            continue  # "a 42 cm, 5 Fr PICC": the device's size
         changed = _CHANGE_BY_RE.search(low, max(0, m.start - 40), m.start) or (
             _CHANGE_AFTER_RE.match(low, m.end)
         )
@@ -347,33 +349,38 @@ def check_numbers(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Spa
         if slack and any(abs(m.mm - x) <= slack + 1e-6 for x in known):
             continue
         bad.append(_span("impression", m.start, m.end))
-    bad += _volume_mismatches(f, i)
+    bad += _quantity_mismatches(f, i)
     return {"NUM_MISMATCH": bad}
 
 
-def _volume_mismatches(f: Parsed, i: Parsed) -> list[Span]:
-    """Impression volumes (mL, cc) that no findings volume equals once rounded to the
-    impression's own last digit; judged only where the findings give volumes at all."""
-    known = [float(v.group(1)) for v in _VOLUME_RE.finditer(lower_same_length(f.text))]
-    if not known:
-        return []
+def _quantity_mismatches(f: Parsed, i: Parsed) -> list[Span]:
+    """Impression volumes (mL, cc) and velocities (cm/s) that no findings quantity of the same
+    kind equals once rounded to the impression's own last digit; judged only where the findings
+    give that kind at all. A bound or a range ("velocities below 180-200 cm/s") is a criterion."""
+    f_low = lower_same_length(f.text)
     low = lower_same_length(i.text)
     out = []
-    for v in _VOLUME_RE.finditer(low):
-        value = float(v.group(1))
-        decimals = len(v.group(1).partition(".")[2])
-        slack = 0.5 * 10**-decimals
-        if _APPROXIMATE_RE.search(low, max(0, v.start() - 20), v.start()):
-            slack = max(slack, 0.1 * value)
-        before = low[max(0, v.start() - 30) : v.start()]
-        if (
-            _THRESHOLD_BEFORE_RE.search(before)
-            or _CRITERION_BEFORE_RE.search(before)
-            or _GIVEN_RE.search(low, max(0, v.start() - 30), min(len(low), v.end() + 20))
-        ):
-            continue  # a threshold, or a volume given ("flush with 10 mL saline")
-        if not any(abs(value - k) <= slack + 1e-9 for k in known):
-            out.append(_span("impression", v.start(), v.end()))
+    for pattern in (_VOLUME_RE, _VELOCITY_RE):
+        known = [float(v.group(1)) for v in pattern.finditer(f_low)]
+        if not known:
+            continue
+        for v in pattern.finditer(low):
+            value = float(v.group(1))
+            decimals = len(v.group(1).partition(".")[2])
+            slack = 0.5 * 10**-decimals
+            if _APPROXIMATE_RE.search(low, max(0, v.start() - 20), v.start()):
+                slack = max(slack, 0.1 * value)
+            before = low[max(0, v.start() - 30) : v.start()]
+            if (
+                _THRESHOLD_BEFORE_RE.search(before)
+                or _BOUND_BEFORE_RE.search(before)
+                or _CRITERION_BEFORE_RE.search(before)
+                or _RANGE_NEAR_RE.search(low, max(0, v.start() - 12), min(len(low), v.end() + 4))
+                or _GIVEN_RE.search(low, max(0, v.start() - 30), min(len(low), v.end() + 20))
+            ):
+                continue  # a threshold, or a volume given ("flush with 10 mL saline")
+            if not any(abs(value - k) <= slack + 1e-9 for k in known):
+                out.append(_span("impression", v.start(), v.end()))
     return out
 
 
@@ -400,7 +407,9 @@ _THRESHOLD_BEFORE_RE = re.compile(
     r"\s+than|[<>≤≥]=?)\s*$"
 )
 # ... and in a sentence naming a guideline, a bound ("nodule under 1.5 cm"): the guideline's
-_BOUND_BEFORE_RE = re.compile(r"\b(?:under|below|over|above|exceeding|at least|at most)\s*$")
+_BOUND_BEFORE_RE = re.compile(
+    r"\b(?:under|below|over|above|exceeding|at least|at most)(?:\s+the)?\s*$"
+)
 _THRESHOLD_AFTER_RE = re.compile(
     r"\s*(?:or|and)\s+(?:less|more|greater|smaller|larger|above|below)\b"
 )
@@ -449,7 +458,12 @@ _CHANGE_BY_RE = re.compile(
 # ... or named after it: "5 mm interval growth", "3 mm increase"
 _CHANGE_AFTER_RE = re.compile(
     r"\s*(?:of\s+)?(?:interval\s+)?(?:increase|decrease|growth|enlargement|expansion|"
-    r"reduction|shrinkage|change)\b"
+    r"reduction|shrinkage|change|translation|difference|motion|excursion)\b"
+)
+# A device's own size ("a 42 cm, 5 Fr double-lumen PICC") is no measurement of the patient.
+_DEVICE_AFTER_RE = re.compile(
+    r"[\s,]*(?:\d+(?:\.\d+)?\s*(?:fr|french|g|gauge)\b|(?:[\w-]+\s+){0,3}"
+    r"(?:picc|catheter|sheath|drain|stent|needle|wire|port)s?\b)"
 )
 # A distance to move a tube or a line by is an instruction.
 _INSTRUCTION_BEFORE_RE = re.compile(
@@ -462,6 +476,7 @@ _GIVEN_RE = re.compile(
 )
 # A volume ("core 21 mL", "prostate volume 86 cc"): held to the findings' volumes like a length.
 _VOLUME_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:ml|cc|cm3|cm³)(?![\w])")
+_VELOCITY_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*cm/s(?:ec)?(?![\w])")
 # A mean of a findings length's dimensions: "6 x 5 mm" is "mean 5.5 mm".
 _MEAN_BEFORE_RE = re.compile(r"\b(?:mean|average)(?:\s+diameter)?\s*(?:of\s*)?[:=]?\s*$")
 _APPROXIMATE_RE = re.compile(r"\b(?:approximately|approx\.?|about|roughly|nearly|around)\s*$|~\s*$")
@@ -651,7 +666,9 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
             # repeats a findings denial of it ("No hilar adenopathy" beside an enlarged
             # subcarinal node; not "No thoracic adenopathy").
             flipped = True not in same or not (
-                _repeats_a_denial(m, i, f) or _denies_another_part(m, i, f)
+                _repeats_a_denial(m, i, f)
+                or _denies_another_part(m, i, f)
+                or _denies_the_acute_kind_of_old_ones(m, i, f)
             )
         elif same:
             flipped = m.negated not in same or (not m.negated and _states_denied_kind(m, i, f))
@@ -663,7 +680,9 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
         if flipped and not m.negated and _signed_at(m, signed):
             continue  # "L kidney: pelvicalyceal dilatation" beside "R kidney: no hydronephrosis"
         if flipped and not (
-            _narrowed_denial(m, i, f) if m.negated else _denied_only_narrowly(m, i, f)
+            _narrowed_denial(m, i, f)
+            if m.negated
+            else _denied_only_narrowly(m, i, f) or _denied_only_elsewhere(m, i, f)
         ):
             bad.append(_imp(m))
     bad += _denied_but_shown(f, i, told, bad)
@@ -794,6 +813,49 @@ def _repeats_a_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
         and x.head == m.head
         # a denial placed on a side is narrower than an unplaced one
         and (not x.side_set or bool(m.side_set) and m.side_set <= x.side_set)
+    )
+
+
+def _clause_parts(p: Parsed, m: Mention) -> set[str]:
+    """The parts (lexicon anatomy) named in ``m``'s clause, up to its end."""
+    low = lower_same_length(p.text)
+    s0 = p.segments[m.segment][0]
+    start = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
+    return {a.head for a in p.mentions if a.kind == "anatomy" and start <= a.start < m.end}
+
+
+def _denied_only_elsewhere(m: Mention, i: Parsed, f: Parsed) -> bool:
+    """The impression's sentence places its finding at parts, and every findings denial of it
+    names other parts only: "bladder wall lesion, suspicious for neoplasm" beside "No renal
+    mass"."""
+    here = {a.head for a in i.mentions if a.kind == "anatomy" and a.segment == m.segment}
+    if not here:
+        return False
+    denials = [
+        x
+        for x in f.findings()
+        if x.negated and x.head == m.head and same_place(m.side_set, x.side_set)
+    ]
+    return bool(denials) and all(
+        (there := _clause_parts(f, x)) and not there & here for x in denials
+    )
+
+
+def _denies_the_acute_kind_of_old_ones(m: Mention, i: Parsed, f: Parsed) -> bool:
+    """ "No acute fracture" where every fracture the findings affirm at its place is old or
+    healed: the denial is of the acute kind, which the findings deny too."""
+    low = lower_same_length(i.text)
+    s0 = i.segments[m.segment][0]
+    start = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
+    if not re.search(r"\b(?:acute|new)\b", low[start : m.end]):
+        return False
+    shown = [
+        x
+        for x in f.findings()
+        if not x.negated and x.head == m.head and same_place(m.side_set, x.side_set)
+    ]
+    return bool(shown) and not any(
+        is_urgent(f, x) and _urgent_sentence(f, x.segment) for x in shown
     )
 
 
@@ -1095,7 +1157,8 @@ def _denied_generically(m: Mention, polarities: dict[str, dict[frozenset[str], s
 
 
 _NON_URGENT = (
-    r"old|remote|healed|sequelae?|postoperative|post-?surgical|expected|calcified|mural|laminated"
+    r"old|remote|healed|sequelae?|postoperative|post-?surgical|expected|calcified|mural|laminated|"
+    r"perilesional|post-?biopsy|post-?procedur\w*"
 )
 _NOT_ACUTE_RE = re.compile(rf"\b(?:{_NON_URGENT})\b[\w\s,-]{{0,30}}$")
 # "chronic" makes an infarct non-urgent, but not a subdural hematoma (still reported).
@@ -1196,7 +1259,7 @@ _ACUTE_CUE_RE = re.compile(
 _NOT_URGENT_SENTENCE_RE = re.compile(
     # (a mural or laminated thrombus lines an aneurysm or a chamber: no acute clot)
     r"\b(?:old|remote|healed|healing|chronic|sequelae?|post-?operative|post-?surgical|mural|"
-    r"laminated|"
+    r"laminated|post-?procedur\w*|post-?biopsy|false lumen|"
     r"stable|unchanged|known|prior|previously|redemonstrat\w*|again)\b"
 )
 _CUE_STEMS = frozenset(

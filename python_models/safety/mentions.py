@@ -155,7 +155,7 @@ _SCOPE_END_RE = re.compile(
     r"concerning for|diagnostic of|representing|indicating|suggesting|likely|probably)\b"
 )
 _NUM = r"\d+(?:\.\d+)?"
-_UNIT = r"(?:millimet(?:er|re)s?|centimet(?:er|re)s?|mm|cm)(?![\w])"
+_UNIT = r"(?:millimet(?:er|re)s?|centimet(?:er|re)s?|mm|cm)(?![\w/])"  # not "cm/s"
 _CHAIN_RE = re.compile(
     rf"(?<![\w.]){_NUM}(?:\s*-?\s*{_UNIT})?"
     rf"(?:\s*(?:x|by|×|to|-|–)\s*{_NUM}(?:\s*-?\s*{_UNIT})?)*"
@@ -376,6 +376,10 @@ _URINARY_RE = re.compile(
 )
 
 
+_SURGICAL_DISSECTION_RE = re.compile(
+    r"\b(?:axillary|neck|nodal|node|lymph|lymphadenectomy|surgical|submucosal|pelvic|"
+    r"retroperitoneal lymph)\s+(?:node\s+)?$"
+)
 # Organs whose infarcts are no stroke (a sentence naming the brain keeps its infarct).
 _ORGAN_INFARCT_RE = re.compile(
     r"\b(?:spleen|splenic|kidney|kidneys|renal|liver|hepatic|myocardi\w*|"
@@ -400,6 +404,12 @@ def _head_by_place(low: str, seg: tuple[int, int], mention: Mention) -> str:
         # a splenic or renal infarct is no stroke: reported, not a code (a pulmonary one
         # stays critical: it speaks of an embolism)
         return "visceral infarct"
+    if (
+        mention.head == "aortic dissection"
+        and said == "dissection"
+        and _SURGICAL_DISSECTION_RE.search(low, max(seg[0], mention.start - 25), mention.start)
+    ):
+        return "surgical dissection"  # "left axillary dissection": an operation, not a tear
     if mention.head == "nephrolithiasis" and _GENERIC_STONE_RE.fullmatch(said):
         if _BILIARY_RE.search(segment) and not _URINARY_RE.search(segment):
             return "cholelithiasis"
@@ -569,7 +579,8 @@ _BENIGN_NODE_RE = re.compile(
     r"sub-?centimet\w*|not (?:enlarged|pathologic\w*)|unremarkable)\b"
 )
 _SUSPICIOUS_NODE_RE = re.compile(
-    r"\b(?:loss|lost|effac\w*|absent|without|enlarg\w*|round\w*|necro\w*|thick\w*|eccentric|"
+    r"\b(?:loss|lost|effac\w*|absent|without|(?<!not )(?<!non-)enlarg\w*|round\w*|(?<!no )necro\w*|"
+    r"thick\w*|eccentric|"
     r"abnormal\w*|irregular|indistinct|suspicious|pathologic|malignan\w*|metasta\w*|"
     r"calcif\w*|microcalcif\w*|cystic|avid|matted|heterogeneous|hypervascular|vascularity)\b"
 )

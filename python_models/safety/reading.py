@@ -190,10 +190,15 @@ _ABNORMAL_WORD_RE = re.compile(
 )
 
 
+# Fluids that are normal structures, not collections: "amniotic fluid index 9.2 cm".
+_NORMAL_FLUID_RE = re.compile(r"\b(?:amniotic|cerebrospinal)\s+fluid\b")
+
+
 def _says_abnormal(low: str) -> bool:
     """Whether a clause states something abnormal rather than only describing or measuring
     ("length 38 mm", "homogeneous tracer distribution", "visualized at 15 minutes"): a word of
     abnormal shape, a degree, "positive", or a lexicon finding."""
+    low = _NORMAL_FLUID_RE.sub(" ", low)
     if _ABNORMAL_WORD_RE.search(low) or names_a_finding(low):
         return True
     return any(ABNORMAL_SHAPE.search(w) for w in _WORD_RE.findall(low))

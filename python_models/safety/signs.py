@@ -266,6 +266,8 @@ SIGNS: dict[str, tuple[str, ...]] = {
     ),
     "hydronephrosis": (
         r"pelv[io]calyceal dilat\w*",
+        r"dilat\w* of the (?:renal )?pelvis",
+        r"renal pelvi\w* (?:is )?dilat\w*",
         r"pelvicaliectasis",
         r"pelviectasis",
         r"caliectasis",
