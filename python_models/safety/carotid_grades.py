@@ -75,11 +75,14 @@ def _line_side(line: str) -> str | None:
     return sides.pop() if len(sides) == 1 else None
 
 
-def _first(pattern: re.Pattern[str], text: str) -> float | None:
-    for m in pattern.finditer(text):
-        if not _OTHER_VESSEL_RE.search(text[max(0, m.start() - 25) : m.start()]):
-            return float(m.group(1))
-    return None
+def _highest(pattern: re.Pattern[str], text: str) -> float | None:
+    """The highest ICA value of a line (proximal, mid, distal: the worst segment grades it)."""
+    values = [
+        float(m.group(1))
+        for m in pattern.finditer(text)
+        if not _OTHER_VESSEL_RE.search(text[max(0, m.start() - 25) : m.start()])
+    ]
+    return max(values) if values else None
 
 
 def findings_grades(findings: str) -> dict[str, str]:
@@ -95,10 +98,13 @@ def findings_grades(findings: str) -> dict[str, str]:
         about_ica = bool(_ICA_RE.search(line)) or (about_ica and not headed)
         if side is None or not about_ica:
             continue
-        found = [_first(p, line) for p in (_PSV_RE, _EDV_RE, _RATIO_RE)]
+        found = [_highest(p, line) for p in (_PSV_RE, _EDV_RE, _RATIO_RE)]
         if any(v is not None for v in found):
             old = values.setdefault(side, [None, None, None])
-            values[side] = [o if o is not None else n for o, n in zip(old, found, strict=True)]
+            values[side] = [
+                n if o is None else o if n is None else max(o, n)
+                for o, n in zip(old, found, strict=True)
+            ]
     out = {}
     for s, (psv, edv, ratio) in values.items():
         grade = _grade(psv, edv, ratio)

@@ -255,7 +255,9 @@ def sign_places(f: Parsed) -> dict[str, list[frozenset[str]]]:
         sides = frozenset(lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1))
         if not sides and (header := header_side_at(low, s0)):
             sides = frozenset({header})
-        out.setdefault(sign.head, []).append(sides if len(sides) == 1 else frozenset())
+        if len(sides) > 1:
+            continue  # a sentence naming both sides does not place its sign
+        out.setdefault(sign.head, []).append(sides)
     return out
 
 
@@ -462,8 +464,8 @@ _CHANGE_AFTER_RE = re.compile(
 )
 # A device's own size ("a 42 cm, 5 Fr double-lumen PICC") is no measurement of the patient.
 _DEVICE_AFTER_RE = re.compile(
-    r"[\s,]*(?:\d+(?:\.\d+)?\s*(?:fr|french|g|gauge)\b|(?:[\w-]+\s+){0,3}"
-    r"(?:picc|catheter|sheath|drain|stent|needle|wire|port)s?\b)"
+    r"[\s,]*(?:\d+(?:\.\d+)?\s*(?:fr|french|g|gauge)\b|(?:(?:single|double|triple|dual)"
+    r"[\s-]lumen\s+|tunnel\w*\s+|power\s+)*(?:picc|catheter|sheath|needle|guidewire)s?\b)"
 )
 # A distance to move a tube or a line by is an instruction.
 _INSTRUCTION_BEFORE_RE = re.compile(
@@ -680,9 +682,7 @@ def check_negation(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
         if flipped and not m.negated and _signed_at(m, signed):
             continue  # "L kidney: pelvicalyceal dilatation" beside "R kidney: no hydronephrosis"
         if flipped and not (
-            _narrowed_denial(m, i, f)
-            if m.negated
-            else _denied_only_narrowly(m, i, f) or _denied_only_elsewhere(m, i, f)
+            _narrowed_denial(m, i, f) if m.negated else _denied_only_narrowly(m, i, f)
         ):
             bad.append(_imp(m))
     bad += _denied_but_shown(f, i, told, bad)
@@ -734,7 +734,6 @@ _NARROWING: dict[str, re.Pattern[str] | None] = {
             "obstructing",
             "focal",
             "enhancing",
-            "proximal",
             "radiopaque",
             "radiodense",
             "drainable",
@@ -784,11 +783,12 @@ def _narrowed_denial(m: Mention, i: Parsed, f: Parsed, heads: frozenset[str] | N
     return True
 
 
-_ELSEWHERE_RE = re.compile(r"\b(?:other|remaining) levels\b|\belsewhere\b|\botherwise\b")
+_ELSEWHERE_RE = re.compile(r"\b(?:other|remaining) levels\b")
 
 
 def _elsewhere_segments(p: Parsed) -> set[int]:
-    """Segments that speak of everything but what the report describes elsewhere."""
+    """Segments that speak of the levels the report does not describe ("Other levels show mild
+    degenerative change without stenosis")."""
     low = lower_same_length(p.text)
     return {k for k, (s0, s1) in enumerate(p.segments) if _ELSEWHERE_RE.search(low, s0, s1)}
 
@@ -822,23 +822,6 @@ def _clause_parts(p: Parsed, m: Mention) -> set[str]:
     s0 = p.segments[m.segment][0]
     start = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
     return {a.head for a in p.mentions if a.kind == "anatomy" and start <= a.start < m.end}
-
-
-def _denied_only_elsewhere(m: Mention, i: Parsed, f: Parsed) -> bool:
-    """The impression's sentence places its finding at parts, and every findings denial of it
-    names other parts only: "bladder wall lesion, suspicious for neoplasm" beside "No renal
-    mass"."""
-    here = {a.head for a in i.mentions if a.kind == "anatomy" and a.segment == m.segment}
-    if not here:
-        return False
-    denials = [
-        x
-        for x in f.findings()
-        if x.negated and x.head == m.head and same_place(m.side_set, x.side_set)
-    ]
-    return bool(denials) and all(
-        (there := _clause_parts(f, x)) and not there & here for x in denials
-    )
 
 
 def _denies_the_acute_kind_of_old_ones(m: Mention, i: Parsed, f: Parsed) -> bool:
@@ -944,7 +927,7 @@ _KIND_FORMS = {
     "displaced": r"displace\w*",
 }
 _KIND_DENIED_RE = re.compile(
-    r"\b(?:no|not|without|absent|negative for|none|non)\W+(?:\w+\W+){0,2}$"
+    r"\b(?:no|not|without|absent|negative for|none|non)[\s-]+(?:\w+[\s-]+){0,2}$"
 )
 
 
@@ -1098,8 +1081,8 @@ _REPORTED_RE = re.compile(rf"\b(?:{COMMUNICATION_VERBS})\b[^.]*\b(?:to|with)\b")
 # A sentence asking for a test to look for a finding ("Recommend MRI to assess for
 # infarction") names the question, not a finding.
 _ASKS_FOR_RE = re.compile(
-    r"\b(?:recommend\w*|suggest\w*|advis\w*|consider)\b[^.;]{0,60}\b(?:to|for)\s+"
-    r"(?:assess|evaluat\w*|exclude|rule out|look|further characteri[sz]\w*)\b"
+    r"\s*(?:\d+[.)]\s*)?(?:recommend\w*|suggest(?!ive)\w*|advis\w*|consider)\b[^.;]{0,60}\b"
+    r"(?:to|for)\s+(?:assess|evaluat\w*|exclude|rule out|look|further characteri[sz]\w*)\b"
 )
 
 
@@ -1111,7 +1094,7 @@ def reported_segments(parsed: Parsed) -> set[int]:
     return {
         index
         for index, (s0, s1) in enumerate(parsed.segments)
-        if _REPORTED_RE.search(low, s0, s1) or _ASKS_FOR_RE.search(low, s0, s1)
+        if _REPORTED_RE.search(low, s0, s1) or _ASKS_FOR_RE.match(low, s0, s1)
     }
 
 
@@ -1157,8 +1140,8 @@ def _denied_generically(m: Mention, polarities: dict[str, dict[frozenset[str], s
 
 
 _NON_URGENT = (
-    r"old|remote|healed|sequelae?|postoperative|post-?surgical|expected|calcified|mural|laminated|"
-    r"perilesional|post-?biopsy|post-?procedur\w*"
+    r"old|remote|healed|sequelae?|postoperative|post-?surgical|expected|calcified|"
+    r"mural thrombus|laminated thrombus|perilesional"
 )
 _NOT_ACUTE_RE = re.compile(rf"\b(?:{_NON_URGENT})\b[\w\s,-]{{0,30}}$")
 # "chronic" makes an infarct non-urgent, but not a subdural hematoma (still reported).
@@ -1203,7 +1186,8 @@ def check_critical(f: Parsed, i: Parsed, ctx: CheckContext) -> dict[str, list[Sp
     ("fracture", "occluded", "acute", ...) that no impression sentence speaks of (shares a
     content word besides the cue and its place words)."""
     imp_pos = {m.head for m in _affirmed(i)}
-    imp_signs = {sign.head for sign in affirmed_signs(i)}
+    # only a sign that states a diagnosis speaks of it ("dilated loops, likely ileus" does not)
+    imp_signs = {sign.head for sign in affirmed_signs(i) if sign.states}
     missing: dict[str, Span] = {}
     for m in _affirmed(f):
         if m.head in lx.CRITICAL and m.head not in missing and is_urgent(f, m):
@@ -1258,8 +1242,9 @@ _ACUTE_CUE_RE = re.compile(
 # ... unless it says the finding is not new or not urgent.
 _NOT_URGENT_SENTENCE_RE = re.compile(
     # (a mural or laminated thrombus lines an aneurysm or a chamber: no acute clot)
-    r"\b(?:old|remote|healed|healing|chronic|sequelae?|post-?operative|post-?surgical|mural|"
-    r"laminated|post-?procedur\w*|post-?biopsy|false lumen|"
+    r"\b(?:old|remote|healed|healing|chronic|sequelae?|post-?operative|post-?surgical|"
+    r"mural thrombus|laminated thrombus|(?:partially )?thrombosed false lumen|"
+    r"false lumen (?:is )?(?:partially )?thrombosed|perilesional (?:hemorrhage|haemorrhage)|"
     r"stable|unchanged|known|prior|previously|redemonstrat\w*|again)\b"
 )
 _CUE_STEMS = frozenset(
@@ -1487,7 +1472,8 @@ _FEMALE_STATE_RE = re.compile(
     r"hysterectom\w*|oophorectom\w*|salpingectom\w*|salpingo-?oophorectom\w*|"
     r"ca?esarean|c-section|"
     # ... and what only a pregnancy or a female body holds ("fetal lobulation" is a kidney's)
-    r"fetus|fetal(?! lobulation)|embryo\w*|amniotic|crown-rump|yolk sac|iup|iud|"
+    r"fetus|fetal(?! lobulation| origin| pca| type| posterior)|embryo(?!nal)\w*|amniotic|"
+    r"crown-rump|yolk sac|iup|iud|"
     r"intrauterine device|vulva\w*|labia\w*|bartholin\w*)\b"
 )
 # (case-sensitive: "PsA" is psoriatic arthritis)

@@ -129,7 +129,7 @@ _LETTER_SIDES = sorted(w for w in lx.SIDE_WORDS if len(w) == 1)
 SIDE_RE = re.compile(
     r"(?<![\w/-])("
     + "|".join(sorted((re.escape(w) for w in lx.SIDE_WORDS if len(w) > 1), key=len, reverse=True))
-    + r"|(?:"
+    + r"|(?<!\d )(?<!\d)(?:"
     + "|".join(_LETTER_SIDES)
     + r")(?=\.?[ \t]+(?!(?:of|and|or|to|in|x)\b)[a-z]))(?![\w/-])"
 )
@@ -238,7 +238,8 @@ def _last_before(positions: list[int], limit: int) -> int:
 # "no change in ..."): a label, not a statement of its finding.
 _HEADER_DENIED_RE = re.compile(
     r"\s*([a-z][a-z /&,-]{0,40}):\s*(?:(?:none|negative|absent|nil|not (?:seen|identified|present))"
-    r"\s*[.;]?\s*$|(?:no|normal|unremarkable|negative for)\b(?!\s+(?:\w+\s+)?change))"
+    r"\s*[.;]?\s*$|(?:no|normal|unremarkable|negative for)\b(?!\s+(?:\w+\s+)?change)"
+    r"(?=[^.;\n]*\b(?P<again>lymph|node|nodes)))"
 )
 
 
@@ -383,11 +384,12 @@ _SURGICAL_DISSECTION_RE = re.compile(
 # Organs whose infarcts are no stroke (a sentence naming the brain keeps its infarct).
 _ORGAN_INFARCT_RE = re.compile(
     r"\b(?:spleen|splenic|kidney|kidneys|renal|liver|hepatic|myocardi\w*|"
-    r"placent\w*|omental|omentum|testis|testicular|bone|osseous|medullary)\b"
+    r"placent\w*|omental|omentum|testis|testicular|bone|osseous)\b"
 )
 _BRAIN_RE = re.compile(
     r"\b(?:brain|cerebral|cerebell\w*|mca|aca|pca|territory|lacunar|cortical|thalam\w*|"
-    r"ganglia|capsule|pons|pontine|medulla|occipital|frontal|parietal|temporal|insula\w*)\b"
+    r"ganglia|capsule|pons|pontine|medulla\w*|brainstem|corona|caudate|occipital|frontal|"
+    r"parietal|temporal|insula\w*|stroke)\b"
 )
 
 
@@ -398,7 +400,7 @@ def _head_by_place(low: str, seg: tuple[int, int], mention: Mention) -> str:
     segment = low[seg[0] : seg[1]]
     if (
         mention.head == "infarct"
-        and _ORGAN_INFARCT_RE.search(segment)
+        and _ORGAN_INFARCT_RE.search(low, max(seg[0], mention.start - 25), mention.end + 25)
         and not _BRAIN_RE.search(segment)
     ):
         # a splenic or renal infarct is no stroke: reported, not a code (a pulmonary one
@@ -582,7 +584,8 @@ _SUSPICIOUS_NODE_RE = re.compile(
     r"\b(?:loss|lost|effac\w*|absent|without|(?<!not )(?<!non-)enlarg\w*|round\w*|(?<!no )necro\w*|"
     r"thick\w*|eccentric|"
     r"abnormal\w*|irregular|indistinct|suspicious|pathologic|malignan\w*|metasta\w*|"
-    r"calcif\w*|microcalcif\w*|cystic|avid|matted|heterogeneous|hypervascular|vascularity)\b"
+    r"calcif\w*|microcalcif\w*|cystic|avid|matted|heterogeneous|hypervascular|vascularity|"
+    r"bulky|conglomerate)\b"
 )
 
 
@@ -723,6 +726,7 @@ def _bind_sides(low: str, seg: tuple[int, int], in_seg: list[Mention]) -> None:
             and before is not None
             and immediate is not None
             and _APPOSITION_RE.fullmatch(low, before.end, pos)
+            and _CLAUSE_END_RE.match(low, immediate.end)
         ):
             target = before  # "lower pole calculus, left kidney": the calculus's place
         if target is not None:
@@ -741,7 +745,9 @@ _TIP_RE = re.compile(r"\btips?\b")
 _TRAILING_SIDE_RE = re.compile(
     r"\s*(?:[.,;:)\]]|$|(?:and|or|side|sided|greater|more|larger|worse|>)\b|>)"
 )
-# A place set after its finding by a comma: "calculus, left kidney", "nodule, R lobe".
+# A place set after its finding by a comma ends its clause: "calculus, left kidney", "nodule,
+# R lobe"; not "pneumothorax, right lung is well expanded".
+_CLAUSE_END_RE = re.compile(r"\s*(?:[.;,)]|$)")
 _APPOSITION_RE = re.compile(r"[^,.;:()]{0,30},\s*")
 # A degree placed on a side describes the finding before it: "effusions, trace on the left".
 _DEGREE_AT_RE = re.compile(
