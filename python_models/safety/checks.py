@@ -232,29 +232,33 @@ def _implied_sides(f: Parsed) -> dict[str, set[str]]:
         heads = signed_at.get(segment, set())
         if segment not in sided:
             heads = heads | heads_at.get(segment, set())
-        s0, s1 = f.segments[segment]
-        sides = {lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1)}
-        if not sides and (header := header_side_at(low, s0)):
-            sides = {header}  # "LEFT KIDNEY: 11 cm. Marked pelvicaliectasis."
+        sides = _segment_sides(low, f, segment)
         if len(sides) == 1 and sides <= {"left", "right"}:
             for head in heads:
                 out.setdefault(head, set()).update(sides)
     return out
 
 
+def _segment_sides(low: str, p: Parsed, segment: int) -> frozenset[str]:
+    """The sides a sentence names, else the one its line's header names ("LEFT KIDNEY: 11 cm.
+    Marked pelvicaliectasis.")."""
+    s0, s1 = p.segments[segment]
+    sides = frozenset(lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1))
+    if not sides and (header := header_side_at(low, s0)):
+        return frozenset({header})
+    return sides
+
+
 def sign_places(f: Parsed) -> dict[str, list[frozenset[str]]]:
     """Per diagnosis, the sides of the findings sentences holding an affirmed sign stating it
-    (the sentence's one side or its line header's, or none when it names no side or both): the
-    sign states its diagnosis there as a named finding would."""
+    (the sentence's one side or its line header's; none when it names no side; a sentence naming
+    both sides places no sign): the sign states its diagnosis there as a named finding would."""
     low = lower_same_length(f.text)
     out: dict[str, list[frozenset[str]]] = {}
     for sign in affirmed_signs(f):
         if not sign.states:
             continue  # a supporting sign ("absent flow") may be of another diagnosis
-        s0, s1 = f.segments[_segment_at(f, sign.start)]
-        sides = frozenset(lx.SIDE_WORDS[w.group(1)] for w in SIDE_RE.finditer(low, s0, s1))
-        if not sides and (header := header_side_at(low, s0)):
-            sides = frozenset({header})
+        sides = _segment_sides(low, f, _segment_at(f, sign.start))
         if len(sides) > 1:
             continue  # a sentence naming both sides does not place its sign
         out.setdefault(sign.head, []).append(sides)
@@ -796,8 +800,7 @@ def _elsewhere_segments(p: Parsed) -> set[int]:
 def _clause_stems(p: Parsed, m: Mention) -> frozenset[str]:
     """The content stems of ``m``'s clause up to its end, without ``m``'s own words."""
     low = lower_same_length(p.text)
-    s0 = p.segments[m.segment][0]
-    start = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
+    start = _clause_start(low, p, m)
     own = {st for st, _ in content_stems(low[m.start : m.end])}
     return frozenset(st for st, _ in content_stems(low[start : m.start])) - own
 
@@ -818,9 +821,7 @@ def _repeats_a_denial(m: Mention, i: Parsed, f: Parsed) -> bool:
 
 def _clause_parts(p: Parsed, m: Mention) -> set[str]:
     """The parts (lexicon anatomy) named in ``m``'s clause, up to its end."""
-    low = lower_same_length(p.text)
-    s0 = p.segments[m.segment][0]
-    start = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
+    start = _clause_start(lower_same_length(p.text), p, m)
     return {a.head for a in p.mentions if a.kind == "anatomy" and start <= a.start < m.end}
 
 
@@ -828,9 +829,7 @@ def _denies_the_acute_kind_of_old_ones(m: Mention, i: Parsed, f: Parsed) -> bool
     """ "No acute fracture" where every fracture the findings affirm at its place is old or
     healed: the denial is of the acute kind, which the findings deny too."""
     low = lower_same_length(i.text)
-    s0 = i.segments[m.segment][0]
-    start = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
-    if not re.search(r"\b(?:acute|new)\b", low[start : m.end]):
+    if not re.search(r"\b(?:acute|new)\b", low[_clause_start(low, i, m) : m.end]):
         return False
     shown = [
         x
@@ -845,10 +844,7 @@ def _denies_the_acute_kind_of_old_ones(m: Mention, i: Parsed, f: Parsed) -> bool
 def _denies_another_part(m: Mention, i: Parsed, f: Parsed) -> bool:
     """Whether the impression denial names a part ("No vertebral body fracture") that no
     findings sentence affirming the finding names (fractures of the transverse processes)."""
-    s0 = i.segments[m.segment][0]
-    low = lower_same_length(i.text)
-    start = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
-    parts = {a.head for a in i.mentions if a.kind == "anatomy" and start <= a.start < m.end}
+    parts = _clause_parts(i, m)
     if not parts:
         return False
     parts_at: dict[int, set[str]] = {}
@@ -874,13 +870,17 @@ def _relative_side(p: Parsed, m: Mention) -> bool:
 _CLAUSE_START_RE = re.compile(r"[^.;,:]*$")
 
 
+def _clause_start(low: str, p: Parsed, m: Mention) -> int:
+    """Where ``m``'s clause begins: after the last ".;,:" of its sentence before it."""
+    return _CLAUSE_START_RE.search(low, p.segments[m.segment][0], m.start).start()
+
+
 def _states_denied_kind(m: Mention, i: Parsed, f: Parsed) -> bool:
     """The impression states, in ``m``'s own clause, the very kind a findings denial of it at
     that place is narrowed to: "one enhancing lesion" beside "No enhancing lesion", whatever
     other lesions the findings describe."""
     low = lower_same_length(i.text)
-    s0 = i.segments[m.segment][0]
-    clause = low[s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0 : m.end]
+    clause = low[_clause_start(low, i, m) : m.end]
     if _CUE_RE.search(clause):
         return False
     f_low = lower_same_length(f.text)
@@ -1383,10 +1383,8 @@ def _acute_only_of_old(f: Parsed, i: Parsed, m: Mention) -> bool:
     grounded only by "old lacunar infarct" is an invented emergency."""
     if m.head not in lx.CRITICAL:
         return False
-    s0 = i.segments[m.segment][0]
     low = lower_same_length(i.text)
-    clause = s0 + _CLAUSE_START_RE.search(low, s0, m.start).start() - s0
-    if not _SAYS_ACUTE_RE.search(low, clause, m.end):
+    if not _SAYS_ACUTE_RE.search(low, _clause_start(low, i, m), m.end):
         return False
     heads = related_heads(m.head)
     if any(s.head in heads and s.states for s in affirmed_signs(f)):
